@@ -1,0 +1,103 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { LoadBalancerPlan } from "./plan";
+
+export interface LoadBalancerArgs {
+    readonly plan: LoadBalancerPlan;
+    readonly vpcId: pulumi.Input<string>;
+    readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    readonly securityGroupId: pulumi.Input<string>;
+    /** Instance id of every node that may be a target, by node key. */
+    readonly instanceIds: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/** The load balancer, its health-checked target groups, listeners and the serving nodes' attachments. */
+export class LoadBalancer extends pulumi.ComponentResource {
+    readonly dnsName: pulumi.Output<string>;
+    readonly zoneId: pulumi.Output<string>;
+    readonly arn: pulumi.Output<string>;
+    readonly targetGroupArns: Readonly<Record<string, pulumi.Output<string>>>;
+
+    constructor(name: string, args: LoadBalancerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("hatopo:lb:LoadBalancer", name, {}, opts);
+        const parent = { parent: this };
+        const p = args.plan;
+        const lb = new aws.lb.LoadBalancer(
+            name,
+            {
+                loadBalancerType: p.kind === "alb" ? "application" : "network",
+                internal: p.internal,
+                subnets: args.subnetIds,
+                securityGroups: [args.securityGroupId],
+                enableDeletionProtection: p.deletionProtection,
+                ...(p.kind === "alb" ? { dropInvalidHeaderFields: p.dropInvalidHeaderFields } : { enableCrossZoneLoadBalancing: true }),
+                ...(p.accessLogs ? { accessLogs: { bucket: p.accessLogs.bucket, prefix: p.accessLogs.prefix, enabled: true } } : {}),
+                tags: args.tags,
+            },
+            parent,
+        );
+        const targetGroups: Record<string, aws.lb.TargetGroup> = {};
+        for (const tg of p.targetGroups) {
+            const hc = tg.healthCheck;
+            targetGroups[tg.key] = new aws.lb.TargetGroup(
+                `${name}-${tg.key}`,
+                {
+                    vpcId: args.vpcId,
+                    port: tg.port,
+                    protocol: tg.protocol,
+                    // Instance targets keep the client's source address on an NLB.
+                    targetType: "instance",
+                    deregistrationDelay: tg.deregistrationDelay,
+                    ...(p.kind === "nlb" ? { preserveClientIp: String(tg.preserveClientIp), proxyProtocolV2: tg.proxyProtocolV2 } : {}),
+                    healthCheck: {
+                        enabled: true,
+                        protocol: hc.protocol,
+                        port: String(hc.port),
+                        ...(hc.protocol === "TCP" ? {} : { path: hc.path, matcher: hc.matcher }),
+                        interval: hc.interval,
+                        timeout: hc.timeout,
+                        healthyThreshold: hc.healthyThreshold,
+                        unhealthyThreshold: hc.unhealthyThreshold,
+                    },
+                    tags: args.tags,
+                },
+                parent,
+            );
+        }
+        for (const l of p.listeners) {
+            const defaultActions =
+                l.action === "forward"
+                    ? [{ type: "forward", targetGroupArn: targetGroups[l.targetGroup].arn }]
+                    : [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }];
+            new aws.lb.Listener(
+                `${name}-${l.key}`,
+                {
+                    loadBalancerArn: lb.arn,
+                    port: l.port,
+                    protocol: l.protocol,
+                    ...(l.action === "forward" && l.certificateArn !== undefined
+                        ? { certificateArn: l.certificateArn, sslPolicy: l.sslPolicy }
+                        : {}),
+                    defaultActions,
+                    tags: args.tags,
+                },
+                parent,
+            );
+        }
+        for (const a of p.attachments) {
+            const instanceId = args.instanceIds[a.node];
+            if (instanceId === undefined) throw new Error(`load-balancer attachment ${a.key} names unknown node "${a.node}"`);
+            new aws.lb.TargetGroupAttachment(
+                `${name}-${a.key}`,
+                { targetGroupArn: targetGroups[a.targetGroup].arn, targetId: instanceId, port: a.port },
+                parent,
+            );
+        }
+        this.dnsName = lb.dnsName;
+        this.zoneId = lb.zoneId;
+        this.arn = lb.arn;
+        this.targetGroupArns = Object.fromEntries(Object.entries(targetGroups).map(([k, tg]) => [k, tg.arn]));
+        this.registerOutputs({ dnsName: this.dnsName });
+    }
+}

@@ -1,0 +1,100 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { NetworkPlan } from "./plan";
+
+export interface NetworkArgs {
+    readonly network: NetworkPlan;
+    /** Whether the load balancer needs public subnets. */
+    readonly publicLoadBalancer: boolean;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The nodes' network: an existing VPC and subnets passed through, or a small VPC with a private
+ * subnet per zone for the nodes and a public subnet per zone for one NAT gateway and an
+ * internet-facing load balancer.
+ */
+export class Network extends pulumi.ComponentResource {
+    readonly vpcId: pulumi.Output<string>;
+    /** Node subnet of each zone. */
+    readonly nodeSubnets: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly loadBalancerSubnetIds: pulumi.Output<string[]>;
+
+    constructor(name: string, args: NetworkArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("hatopo:net:Network", name, {}, opts);
+        const net = args.network;
+        const tags = args.tags;
+        if (net.kind === "existing") {
+            this.vpcId = pulumi.output(net.vpcId);
+            this.nodeSubnets = Object.fromEntries(net.subnets.map((s) => [s.zone, pulumi.output(s.id)]));
+            this.loadBalancerSubnetIds = pulumi.output([...net.loadBalancerSubnets]);
+            this.registerOutputs({ vpcId: this.vpcId });
+            return;
+        }
+        const parent = { parent: this };
+        const vpc = new aws.ec2.Vpc(
+            `${name}-vpc`,
+            { cidrBlock: net.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { ...tags, Name: `${name}-vpc` } },
+            parent,
+        );
+        const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: { ...tags, Name: `${name}-igw` } }, parent);
+        const publicRt = new aws.ec2.RouteTable(
+            `${name}-public`,
+            { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { ...tags, Name: `${name}-public` } },
+            parent,
+        );
+        const cidrs = net.subnets;
+        const publicSubnets: Record<string, aws.ec2.Subnet> = {};
+        const nodeSubnets: Record<string, pulumi.Output<string>> = {};
+        for (const { zone, publicCidr } of cidrs) {
+            const subnet = new aws.ec2.Subnet(
+                `${name}-public-${zone}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: publicCidr,
+                    availabilityZone: zone,
+                    mapPublicIpOnLaunch: false,
+                    tags: { ...tags, Name: `${name}-public-${zone}`, Tier: "public" },
+                },
+                parent,
+            );
+            new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRt.id }, parent);
+            publicSubnets[zone] = subnet;
+        }
+        // One NAT gateway (in the first zone) keeps the small VPC cheap; the nodes need it only for
+        // outbound HTTPS to SSM and update mirrors, not to serve users.
+        const firstZone = net.zones[0];
+        const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { ...tags, Name: `${name}-nat` } }, parent);
+        const nat = new aws.ec2.NatGateway(
+            `${name}-nat`,
+            { allocationId: eip.id, subnetId: publicSubnets[firstZone].id, tags: { ...tags, Name: `${name}-nat` } },
+            { ...parent, dependsOn: [igw] },
+        );
+        const privateRt = new aws.ec2.RouteTable(
+            `${name}-private`,
+            { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { ...tags, Name: `${name}-private` } },
+            parent,
+        );
+        for (const { zone, privateCidr } of cidrs) {
+            const subnet = new aws.ec2.Subnet(
+                `${name}-private-${zone}`,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: privateCidr,
+                    availabilityZone: zone,
+                    mapPublicIpOnLaunch: false,
+                    tags: { ...tags, Name: `${name}-private-${zone}`, Tier: "private" },
+                },
+                parent,
+            );
+            new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: privateRt.id }, parent);
+            nodeSubnets[zone] = subnet.id;
+        }
+        this.vpcId = vpc.id;
+        this.nodeSubnets = nodeSubnets;
+        this.loadBalancerSubnetIds = args.publicLoadBalancer
+            ? pulumi.all(net.zones.map((z) => publicSubnets[z].id))
+            : pulumi.all(net.zones.map((z) => nodeSubnets[z]));
+        this.registerOutputs({ vpcId: this.vpcId });
+    }
+}

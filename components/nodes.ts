@@ -1,0 +1,135 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PlannedNode } from "./plan";
+
+export interface NodeGroupArgs {
+    readonly nodes: readonly PlannedNode[];
+    readonly subnets: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly securityGroupId: pulumi.Input<string>;
+    /** SSM parameter path prefix the nodes may read (their documents and the join secret). */
+    readonly parameterPrefix: string;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface NodeResources {
+    readonly instance: aws.ec2.Instance;
+    readonly dataVolume: aws.ebs.Volume;
+    readonly attachment: aws.ec2.VolumeAttachment;
+}
+
+/**
+ * One EC2 instance per planned node with its encrypted data volume, plus the instance role the
+ * nodes share. Every child is named from the node key, so nodes come and go independently.
+ */
+export class NodeGroup extends pulumi.ComponentResource {
+    readonly nodes: Readonly<Record<string, NodeResources>>;
+    readonly roleName: pulumi.Output<string>;
+
+    constructor(name: string, args: NodeGroupArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("hatopo:compute:NodeGroup", name, {}, opts);
+        const parent = { parent: this };
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: `Nodes of ${name}: SSM access, no SSH keys`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+                tags: args.tags,
+            },
+            parent,
+        );
+        new aws.iam.RolePolicyAttachment(
+            `${name}-ssm-core`,
+            { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+            parent,
+        );
+        const partition = aws.getPartitionOutput({}, parent).partition;
+        new aws.iam.RolePolicy(
+            `${name}-parameters`,
+            {
+                role: role.id,
+                policy: partition.apply((p) =>
+                    JSON.stringify({
+                        Version: "2012-10-17",
+                        Statement: [
+                            {
+                                Sid: "ReadOwnParameters",
+                                Effect: "Allow",
+                                Action: ["ssm:GetParameter", "ssm:GetParameters"],
+                                Resource: `arn:${p}:ssm:*:*:parameter${args.parameterPrefix}/*`,
+                            },
+                        ],
+                    }),
+                ),
+            },
+            parent,
+        );
+        const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, parent);
+
+        const nodes: Record<string, NodeResources> = {};
+        for (const n of args.nodes) {
+            const subnetId = args.subnets[n.zone];
+            const instance = new aws.ec2.Instance(
+                `${name}-${n.key}`,
+                {
+                    ami: n.ami,
+                    instanceType: n.instanceType,
+                    subnetId,
+                    vpcSecurityGroupIds: [args.securityGroupId],
+                    iamInstanceProfile: profile.name,
+                    associatePublicIpAddress: false,
+                    monitoring: true,
+                    ebsOptimized: true,
+                    metadataOptions: {
+                        httpTokens: "required",
+                        httpEndpoint: "enabled",
+                        httpPutResponseHopLimit: 1,
+                        instanceMetadataTags: "disabled",
+                    },
+                    rootBlockDevice: {
+                        encrypted: true,
+                        volumeType: "gp3",
+                        volumeSize: n.rootVolume.size,
+                        deleteOnTermination: true,
+                        tags: n.tags,
+                    },
+                    userData: n.userData,
+                    userDataReplaceOnChange: false,
+                    tags: n.tags,
+                },
+                // Changing the AMI or user data of a running node must never replace it silently.
+                { ...parent, ignoreChanges: [...n.ignoreChanges] },
+            );
+            const dataVolume = new aws.ebs.Volume(
+                `${name}-${n.key}-data`,
+                {
+                    availabilityZone: n.zone,
+                    size: n.dataVolume.size,
+                    type: "gp3",
+                    encrypted: true,
+                    ...(n.dataVolume.kmsKeyId === undefined ? {} : { kmsKeyId: n.dataVolume.kmsKeyId }),
+                    ...(n.dataVolume.iops === undefined ? {} : { iops: n.dataVolume.iops }),
+                    ...(n.dataVolume.throughput === undefined ? {} : { throughput: n.dataVolume.throughput }),
+                    tags: { ...n.tags, Name: `${n.tags.Name}-data` },
+                },
+                { ...parent, protect: n.dataVolume.protect, retainOnDelete: n.dataVolume.retainOnDelete },
+            );
+            const attachment = new aws.ec2.VolumeAttachment(
+                `${name}-${n.key}-data`,
+                {
+                    instanceId: instance.id,
+                    volumeId: dataVolume.id,
+                    deviceName: n.dataVolume.deviceName,
+                    stopInstanceBeforeDetaching: true,
+                },
+                parent,
+            );
+            nodes[n.key] = { instance, dataVolume, attachment };
+        }
+        this.nodes = nodes;
+        this.roleName = role.name;
+        this.registerOutputs({ roleName: this.roleName });
+    }
+}

@@ -1,0 +1,84 @@
+import type { StackSpec } from "../config";
+import type { DnsRecordPlan, ListenerPlan, LoadBalancerPlan, PlannedNode, TargetGroupPlan } from "./types";
+
+/** AWS gives alias records to a load balancer a fixed TTL of 60 s. */
+export const ALIAS_TTL = 60;
+
+/**
+ * Listeners, target groups (one per target port and protocol, each health-checked) and the
+ * attachments of the serving nodes. Attachment keys pair a target group with a node, so promoting
+ * a replica swaps exactly one attachment per group and touches nothing else.
+ */
+export function planLoadBalancer(spec: StackSpec, nodes: readonly PlannedNode[]): LoadBalancerPlan | undefined {
+    const lb = spec.loadBalancer;
+    if (!lb) return undefined;
+    const profileLb = spec.profile.loadBalancer;
+    const targetGroups = new Map<string, TargetGroupPlan>();
+    const listeners: ListenerPlan[] = [];
+    for (const l of lb.listeners) {
+        const key = `${l.targetProtocol.toLowerCase().replace("_", "")}-${l.targetPort}`;
+        if (!targetGroups.has(key)) {
+            targetGroups.set(key, {
+                key,
+                port: l.targetPort,
+                protocol: l.targetProtocol,
+                healthCheck: lb.healthCheck,
+                deregistrationDelay: lb.deregistrationDelay,
+                preserveClientIp: lb.kind === "nlb" && profileLb.preserveClientIp,
+                proxyProtocolV2: lb.kind === "nlb" && profileLb.proxyProtocolV2,
+            });
+        }
+        const tls = l.protocol === "HTTPS" || l.protocol === "TLS";
+        listeners.push({
+            key: `${l.protocol.toLowerCase().replace("_", "")}-${l.port}`,
+            port: l.port,
+            protocol: l.protocol,
+            action: "forward",
+            targetGroup: key,
+            ...(tls && lb.certificateArn !== undefined ? { certificateArn: lb.certificateArn, sslPolicy: lb.sslPolicy } : {}),
+        });
+    }
+    if (lb.kind === "alb") {
+        // Plain HTTP only ever redirects: clients that type http:// still land on TLS.
+        listeners.push({ key: "http-80", port: 80, protocol: "HTTP", action: "redirect-https" });
+    }
+    const serving = nodes.filter((n) => n.serving);
+    const attachments = [...targetGroups.values()].flatMap((tg) =>
+        serving.map((n) => ({ key: `${tg.key}-${n.key}`, targetGroup: tg.key, node: n.key, port: tg.port })),
+    );
+    return {
+        kind: lb.kind,
+        internal: lb.scheme === "internal",
+        deletionProtection: lb.deletionProtection,
+        dropInvalidHeaderFields: lb.kind === "alb",
+        ...(lb.accessLogs ? { accessLogs: lb.accessLogs } : {}),
+        listeners,
+        targetGroups: [...targetGroups.values()],
+        attachments,
+    };
+}
+
+/**
+ * The service record. Its key never mentions a node, so a promotion updates the record in place.
+ */
+export function planDns(spec: StackSpec): DnsRecordPlan[] {
+    const { dns } = spec;
+    if (dns.target === "loadBalancer") {
+        return [
+            { key: "service", zoneId: dns.zoneId, name: dns.name, type: "A", target: { kind: "loadBalancer" }, effectiveTtl: ALIAS_TTL },
+        ];
+    }
+    const primary = spec.primary;
+    if (primary === undefined) throw new Error("a DNS record to the primary needs an HA primary");
+    return [
+        {
+            key: "service",
+            zoneId: dns.zoneId,
+            name: dns.name,
+            type: "A",
+            target: { kind: "node", node: primary },
+            effectiveTtl: dns.ttl,
+            ttl: dns.ttl,
+        },
+    ];
+}

@@ -1,0 +1,27 @@
+/** Names derived from stable keys: the same inputs always give the same names. */
+
+/** A fragment safe in resource names: `10.0.0.0/8` -> `10-0-0-0-8`. */
+export function slug(value: string): string {
+    return value
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "-")
+        .replace(/^-+|-+$/g, "");
+}
+
+/** Prefix of every SSM parameter of the stack. */
+export function parameterPrefix(project: string, stack: string, name: string): string {
+    return `/${project}/${stack}/${name}`;
+}
+
+export function documentParameter(prefix: string, node: string): string {
+    return `${prefix}/nodes/${node}/replication`;
+}
+
+export function secretParameter(prefix: string): string {
+    return `${prefix}/join-secret`;
+}
+
+export function baseTags(project: string, stack: string, name: string, user: Readonly<Record<string, string>>): Record<string, string> {
+    // User tags first so the identifying tags cannot be overwritten by accident.
+    return { ...user, Project: project, Stack: stack, Service: name, ManagedBy: "pulumi" };
+}

@@ -1,0 +1,35 @@
+/**
+ * Subnet layout of a VPC the stack creates: the VPC block cut into /20s (or smaller for a small
+ * VPC); zone i gets block 2i (private) and 2i+1 (public). A zone's blocks depend only on its
+ * position in `network.create.zones`, so append zones at the end.
+ */
+export interface ZoneSubnets {
+    readonly zone: string;
+    readonly privateCidr: string;
+    readonly publicCidr: string;
+}
+
+function toInt(ip: string): number {
+    return ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
+}
+
+function toIp(n: number): string {
+    return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join(".");
+}
+
+export function subnetCidrs(vpcCidr: string, zones: readonly string[]): ZoneSubnets[] {
+    const [base, bitsText] = vpcCidr.split("/");
+    const bits = Number(bitsText);
+    // 12 blocks (6 zones x 2) need 4 more bits; never smaller than /28, AWS's minimum subnet.
+    const subnetBits = Math.min(Math.max(bits + 4, 20), 28);
+    const size = 2 ** (32 - subnetBits);
+    const start = toInt(base) - (toInt(base) % 2 ** (32 - bits));
+    if (zones.length * 2 > 2 ** (subnetBits - bits)) {
+        throw new Error(`network.create.cidr ${vpcCidr} is too small for ${zones.length} zones; use a /24 or larger`);
+    }
+    return zones.map((zone, i) => ({
+        zone,
+        privateCidr: `${toIp(start + 2 * i * size)}/${subnetBits}`,
+        publicCidr: `${toIp(start + (2 * i + 1) * size)}/${subnetBits}`,
+    }));
+}

@@ -1,0 +1,108 @@
+import type { StackSpec } from "../config";
+import type { IpProtocol } from "../profiles";
+import { slug } from "./naming";
+import type { LoadBalancerPlan, SecurityGroupPlan, SecurityRule } from "./types";
+
+/** Transport protocols a load-balancer protocol needs open. */
+export function transportOf(protocol: string): IpProtocol[] {
+    switch (protocol) {
+        case "UDP":
+            return ["udp"];
+        case "TCP_UDP":
+            return ["tcp", "udp"];
+        default:
+            return ["tcp"];
+    }
+}
+
+function rule(
+    direction: "ingress" | "egress",
+    key: string,
+    p: { port: number; protocol: IpProtocol },
+    peer: SecurityRule["peer"],
+    description: string,
+): SecurityRule {
+    return { key, direction, protocol: p.protocol, fromPort: p.port, toPort: p.port, peer, description };
+}
+
+function uniquePorts(ports: readonly { port: number; protocol: IpProtocol; description: string }[]) {
+    const seen = new Map<string, { port: number; protocol: IpProtocol; description: string }>();
+    for (const p of ports) if (!seen.has(`${p.protocol}-${p.port}`)) seen.set(`${p.protocol}-${p.port}`, p);
+    return [...seen.values()];
+}
+
+/**
+ * Security groups and their rules. Every rule has a stable key and a description. Replication
+ * ports are open only within the nodes' own group, admin ports only from `access.adminCidrs`, and
+ * user ports only from the load balancer (or, with no load balancer, from `access.clientCidrs`).
+ */
+export function planSecurityGroups(spec: StackSpec, lb: LoadBalancerPlan | undefined): SecurityGroupPlan[] {
+    const { profile, access } = spec;
+    const nodeRules: SecurityRule[] = [];
+    const lbRules: SecurityRule[] = [];
+
+    if (lb) {
+        // What the load balancer sends to the nodes: every target port and the health-check port.
+        const toNodes = uniquePorts(
+            lb.targetGroups.flatMap((tg) => [
+                ...transportOf(tg.protocol).map((protocol) => ({ port: tg.port, protocol, description: `${tg.protocol} ${tg.port}` })),
+                ...(tg.healthCheck.port !== tg.port
+                    ? [{ port: tg.healthCheck.port, protocol: "tcp" as const, description: `health check ${tg.healthCheck.port}` }]
+                    : []),
+            ]),
+        );
+        for (const p of toNodes) {
+            nodeRules.push(
+                rule("ingress", `lb-${p.protocol}-${p.port}`, p, { group: "loadBalancer" }, `From the load balancer: ${p.description}`),
+            );
+            lbRules.push(rule("egress", `nodes-${p.protocol}-${p.port}`, p, { group: "nodes" }, `To the nodes: ${p.description}`));
+        }
+        const listenerPorts = uniquePorts(
+            lb.listeners.flatMap((l) =>
+                transportOf(l.protocol).map((protocol) => ({ port: l.port, protocol, description: `${l.protocol} ${l.port}` })),
+            ),
+        );
+        for (const p of listenerPorts) {
+            for (const cidr of access.clientCidrs) {
+                lbRules.push(
+                    rule("ingress", `client-${p.protocol}-${p.port}-${slug(cidr)}`, p, { cidr }, `Clients in ${cidr}: ${p.description}`),
+                );
+            }
+        }
+    } else {
+        for (const p of profile.ports.user) {
+            for (const cidr of access.clientCidrs) {
+                nodeRules.push(
+                    rule("ingress", `client-${p.protocol}-${p.port}-${slug(cidr)}`, p, { cidr }, `Clients in ${cidr}: ${p.description}`),
+                );
+            }
+        }
+    }
+    for (const p of profile.ports.admin) {
+        for (const cidr of access.adminCidrs) {
+            nodeRules.push(
+                rule("ingress", `admin-${p.protocol}-${p.port}-${slug(cidr)}`, p, { cidr }, `Admins in ${cidr}: ${p.description}`),
+            );
+        }
+    }
+    for (const p of profile.ports.replication) {
+        nodeRules.push(rule("ingress", `repl-${p.protocol}-${p.port}`, p, { group: "nodes" }, `Between nodes: ${p.description}`));
+        nodeRules.push(rule("egress", `repl-out-${p.protocol}-${p.port}`, p, { group: "nodes" }, `Between nodes: ${p.description}`));
+    }
+    // The SSM agent and the AWS CLI reach regional endpoints over HTTPS; nothing else leaves the nodes.
+    nodeRules.push(
+        rule(
+            "egress",
+            "https-out",
+            { port: 443, protocol: "tcp" },
+            { cidr: "0.0.0.0/0" },
+            "HTTPS to AWS APIs (SSM, EC2 messages) and update mirrors",
+        ),
+    );
+
+    const groups: SecurityGroupPlan[] = [
+        { key: "nodes", description: `${spec.name} ${spec.topology} nodes of stack ${spec.stack}`, rules: nodeRules },
+    ];
+    if (lb) groups.push({ key: "loadBalancer", description: `${spec.name} load balancer of stack ${spec.stack}`, rules: lbRules });
+    return groups;
+}

@@ -1,0 +1,101 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { canonicalJson, documentHash, type ReplicationPlan, resolveAddresses } from "./plan";
+
+export interface ReplicationArgs {
+    readonly plan: ReplicationPlan;
+    readonly nodeAddresses: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly instanceIds: Readonly<Record<string, pulumi.Input<string>>>;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+/**
+ * The join secret (random, SecureString, Pulumi secret), each node's replication document in SSM,
+ * and an SSM association per node that re-applies its document whenever the document's hash
+ * changes. Documents change on a promotion; instances do not.
+ */
+export class Replication extends pulumi.ComponentResource {
+    /** Resolved documents by node key (no secrets in them). */
+    readonly documents: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly secretParameterName: pulumi.Output<string>;
+
+    constructor(name: string, args: ReplicationArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("hatopo:replication:Replication", name, {}, opts);
+        const parent = { parent: this };
+        const secret = new random.RandomPassword(`${name}-secret`, { length: 40, special: false }, parent);
+        const secretParam = new aws.ssm.Parameter(
+            `${name}-secret`,
+            {
+                name: args.plan.secretParameter,
+                type: "SecureString",
+                value: secret.result,
+                description: "Replication / cluster join secret",
+                tags: args.tags,
+            },
+            { ...parent, additionalSecretOutputs: ["value"] },
+        );
+        const command = new aws.ssm.Document(
+            `${name}-apply`,
+            {
+                documentType: "Command",
+                documentFormat: "JSON",
+                content: JSON.stringify({
+                    schemaVersion: "2.2",
+                    description: "Re-apply this node's replication document",
+                    parameters: {
+                        documentHash: {
+                            type: "String",
+                            description: "Hash of the node's replication document; a new hash re-runs the association.",
+                        },
+                        secretVersion: {
+                            type: "String",
+                            description: "Version of the join secret; a rotated secret re-runs the association.",
+                        },
+                    },
+                    mainSteps: [{ action: "aws:runShellScript", name: "apply", inputs: { runCommand: [args.plan.applyCommand] } }],
+                }),
+                tags: args.tags,
+            },
+            parent,
+        );
+        const addresses = pulumi.all(args.nodeAddresses);
+        const documents: Record<string, pulumi.Output<string>> = {};
+        for (const d of args.plan.documents) {
+            const template = canonicalJson(d.document);
+            const text = addresses.apply((a) => resolveAddresses(template, a));
+            documents[d.node] = text;
+            const parameter = new aws.ssm.Parameter(
+                `${name}-${d.node}`,
+                // Intelligent-Tiering moves a large cluster's documents past the 4 KB standard limit by itself.
+                {
+                    name: d.parameter,
+                    type: "String",
+                    tier: "Intelligent-Tiering",
+                    value: text,
+                    description: `Replication document of ${d.node}`,
+                    tags: args.tags,
+                },
+                parent,
+            );
+            const instanceId = args.instanceIds[d.node];
+            if (instanceId === undefined) throw new Error(`replication document for unknown node "${d.node}"`);
+            new aws.ssm.Association(
+                `${name}-${d.node}`,
+                {
+                    name: command.name,
+                    targets: [{ key: "InstanceIds", values: [instanceId] }],
+                    // Read through the parameter resources, so the association runs only once both exist.
+                    parameters: {
+                        documentHash: parameter.value.apply(documentHash),
+                        secretVersion: secretParam.version.apply(String),
+                    },
+                },
+                parent,
+            );
+        }
+        this.documents = documents;
+        this.secretParameterName = secretParam.name;
+        this.registerOutputs({ documents });
+    }
+}

@@ -1,0 +1,329 @@
+/**
+ * The stack config schema: every key, its type, its default and why. Pure (no Pulumi imports), so
+ * the offline tools, the README generator and the policy pack read the same definition.
+ *
+ * Defaults that depend on the service profile (load-balancer kind, listeners, health check) are
+ * left unset here and filled in by `config.ts`, in one place.
+ */
+import { z } from "zod";
+import { profileNames } from "./profiles";
+
+/** The Pulumi project name, and so the config namespace (`ha-service:topology`). */
+export const CONFIG_NAMESPACE = "ha-service";
+
+/** A DNS label: node names become host names and resource names, so they must be safe in both. */
+const NODE_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
+const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+export function isCidr(value: string): boolean {
+    const m = CIDR.exec(value);
+    if (!m) return false;
+    const octets = m.slice(1, 5).map(Number);
+    const bits = Number(m[5]);
+    return octets.every((o) => o >= 0 && o <= 255) && bits >= 0 && bits <= 32;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+    const distance = (a: string, b: string): number => {
+        const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+        for (let i = 1; i <= a.length; i++) {
+            let prev = row[0];
+            row[0] = i;
+            for (let j = 1; j <= b.length; j++) {
+                const tmp = row[j];
+                row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+                prev = tmp;
+            }
+        }
+        return row[b.length];
+    };
+    let best: string | undefined;
+    let bestDistance = 3;
+    for (const c of candidates) {
+        const d = distance(word.toLowerCase(), c.toLowerCase());
+        if (d < bestDistance) {
+            best = c;
+            bestDistance = d;
+        }
+    }
+    return best;
+}
+
+/** A strict object: an unknown key is an error that lists the valid keys (a typo must not drop a setting). */
+function obj<T extends z.core.$ZodLooseShape>(shape: T) {
+    const known = Object.keys(shape);
+    return z.strictObject(shape, {
+        error: (iss) => {
+            if (iss.code === "unrecognized_keys") {
+                const hints = iss.keys.map((k) => {
+                    const guess = closest(k, known);
+                    return guess ? `"${k}" (did you mean "${guess}"?)` : `"${k}"`;
+                });
+                return `unknown key ${hints.join(", ")}; valid keys here: ${known.join(", ")}`;
+            }
+            if (iss.code === "invalid_type") return "must be an object (a YAML map)";
+            return undefined;
+        },
+    });
+}
+
+function int(min: number, max: number, unit: string, why?: string) {
+    const range = `a whole number of ${unit} from ${min} to ${max}${why ? ` (${why})` : ""}`;
+    return z
+        .number({ error: `must be ${range}` })
+        .int({ error: `must be ${range}` })
+        .min(min, { error: `must be ${range}` })
+        .max(max, { error: `must be ${range}` });
+}
+
+function str(what: string) {
+    return z.string({ error: `must be ${what}` }).min(1, { error: `must be ${what}, not empty` });
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
+    return z.enum(values, { error: `must be one of: ${values.join(", ")}` });
+}
+
+const bool = () => z.boolean({ error: "must be true or false" });
+
+const cidr = z
+    .string({ error: "must be a CIDR block such as 10.0.0.0/16" })
+    .refine(isCidr, { error: "is not a valid IPv4 CIDR block; write it like 10.0.0.0/16" });
+
+const nodeName = z.string({ error: "must be a node name" }).regex(NODE_NAME, {
+    error: "must be a DNS label: 1 to 32 lower-case letters, digits or '-', starting with a letter and not ending with '-'",
+});
+
+const zoneName = z
+    .string({ error: "must be an availability zone name such as us-east-1a" })
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, { error: "must be an availability zone name such as us-east-1a" });
+
+const port = int(1, 65535, "port", "TCP/UDP port");
+
+export const NodeSettingsSchema = obj({
+    zone: zoneName.optional().describe("Availability zone for this node; required when the network has more than one zone."),
+    instanceType: str("an EC2 instance type such as m6i.xlarge").optional().describe("Overrides `instanceType` for this node."),
+    ami: str("an AMI id such as ami-0123456789abcdef0")
+        .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI id such as ami-0123456789abcdef0" })
+        .optional()
+        .describe("Overrides `ami` for this node."),
+    roles: z
+        .array(str("a role name"), { error: "must be a list of role names" })
+        .optional()
+        .describe("Cluster roles of this node (cluster topology only); default: the profile's default roles."),
+    dataVolumeSize: int(1, 16384, "GiB", "gp3 volume size").optional().describe("Overrides `dataVolume.size` for this node."),
+    allowReplacement: bool()
+        .default(false)
+        .describe(
+            "Let an AMI or user-data change replace this running node. Off by default, so such changes never replace a node silently.",
+        ),
+});
+
+const HealthCheckSchema = obj({
+    protocol: oneOf(["HTTP", "HTTPS", "TCP"]).optional().describe("Health-check protocol; default: the profile's."),
+    port: port.optional().describe("Port on the node the check probes; default: the profile's."),
+    path: z
+        .string({ error: "must be an HTTP path starting with /" })
+        .startsWith("/", { error: "must be an HTTP path starting with /" })
+        .optional()
+        .describe("Path for HTTP(S) checks; default: the profile's (for example /status)."),
+    matcher: str("HTTP codes such as 200 or 200-299").optional().describe("HTTP codes that count as healthy; default: the profile's."),
+    interval: int(5, 300, "seconds", "AWS target-group limit")
+        .default(10)
+        .describe("Seconds between checks. 10 s detects a failed node in about 20 s; AWS's own default (30 s) takes minutes."),
+    timeout: int(2, 120, "seconds", "AWS target-group limit").default(5).describe("Seconds before one check counts as failed."),
+    healthyThreshold: int(2, 10, "checks", "AWS target-group limit")
+        .default(2)
+        .describe("Passing checks before a node is put back in service."),
+    unhealthyThreshold: int(2, 10, "checks", "AWS target-group limit")
+        .default(2)
+        .describe("Failing checks before a node is taken out of service."),
+});
+
+const ListenerSchema = obj({
+    port: port.describe("Port the load balancer listens on."),
+    protocol: oneOf(["HTTPS", "TCP", "UDP", "TCP_UDP", "TLS"]).describe(
+        "Listener protocol: HTTPS on an ALB; TCP, UDP, TCP_UDP or TLS on an NLB.",
+    ),
+    targetPort: port.optional().describe("Port on the nodes; default: the listener port."),
+    targetProtocol: oneOf(["HTTP", "HTTPS", "TCP", "UDP", "TCP_UDP", "TLS"])
+        .optional()
+        .describe("Protocol to the nodes; default: HTTP behind an HTTPS listener, else the listener protocol."),
+});
+
+export const ConfigSchema = obj({
+    name: z
+        .string({ error: "must be a short name" })
+        .regex(/^[a-z][a-z0-9-]{0,14}$/, {
+            error: "must be 1 to 15 lower-case letters, digits or '-', starting with a letter (it prefixes AWS names with length limits)",
+        })
+        .default("svc")
+        .describe("Short service name; prefixes every resource name."),
+    topology: oneOf(["ha", "cluster"]).describe(
+        "`ha`: one primary, replicas, promotion by config. `cluster`: nodes with roles behind a health-checked load balancer.",
+    ),
+    profile: oneOf(profileNames)
+        .default("generic")
+        .describe(`Service profile: ${profileNames.join(", ")}.`),
+    production: bool()
+        .default(false)
+        .describe("Production stack: turns on load-balancer deletion protection and data-volume protection by default."),
+    nodes: z
+        .record(nodeName, NodeSettingsSchema, {
+            error: (iss) => (iss.code === "invalid_type" ? "must be a map of node name to node settings" : undefined),
+        })
+        .optional()
+        .describe(
+            "Nodes keyed by name. Names are stable identities: adding or removing one never touches another. Use this or `nodeCount`.",
+        ),
+    nodeCount: int(1, 200, "nodes")
+        .optional()
+        .describe(
+            "Number of nodes, named `node-1` ... `node-N` and spread round-robin over the zones; grows and shrinks at the end. Use this or `nodes`.",
+        ),
+    primary: nodeName.optional().describe("HA only: the node that is primary. Change it to promote a replica. Default: the first node."),
+    instanceType: str("an EC2 instance type such as m6i.xlarge").default("m6i.xlarge").describe("EC2 instance type of every node."),
+    ami: str("an AMI id such as ami-0123456789abcdef0")
+        .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI id such as ami-0123456789abcdef0" })
+        .describe("AMI of every node. Changing it does not replace running nodes unless the node sets `allowReplacement`."),
+    rootVolumeSize: int(8, 16384, "GiB").default(50).describe("Encrypted gp3 root volume size."),
+    dataVolume: obj({
+        size: int(1, 16384, "GiB", "gp3 volume size").default(100).describe("Size of each node's data volume."),
+        iops: int(3000, 16000, "IOPS", "gp3 limit").optional().describe("Provisioned gp3 IOPS; default: the gp3 baseline (3000)."),
+        throughput: int(125, 1000, "MiB/s", "gp3 limit")
+            .optional()
+            .describe("Provisioned gp3 throughput; default: the gp3 baseline (125)."),
+        kmsKeyId: str("a KMS key ARN").optional().describe("KMS key for the data volumes; default: the account's EBS key."),
+        deviceName: z
+            .string({ error: "must be a device name such as /dev/sdf" })
+            .regex(/^\/dev\/(sd[f-p]|xvd[f-p])$/, { error: "must be a device name from /dev/sdf to /dev/sdp" })
+            .default("/dev/sdf")
+            .describe("Device name the data volume is attached as."),
+        retainOnDelete: bool().default(true).describe("Keep the volume in AWS when its node is removed from config."),
+        protect: bool().optional().describe("Refuse to delete the volume through Pulumi; default: `production`."),
+    })
+        .default({ size: 100, deviceName: "/dev/sdf", retainOnDelete: true })
+        .describe("Encrypted gp3 data volume, one per node."),
+    network: obj({
+        create: obj({
+            cidr: cidr.default("10.40.0.0/16").describe("CIDR block of the VPC the stack creates."),
+            zones: z
+                .array(zoneName, { error: "must be a list of availability zones" })
+                .min(1, { error: "must list at least one availability zone" })
+                .max(6, { error: "must list at most 6 availability zones" })
+                .describe("Zones to create a private and a public subnet in."),
+        })
+            .optional()
+            .describe(
+                "Create a small VPC: private subnets for the nodes, public subnets for a NAT gateway and an internet-facing load balancer.",
+            ),
+        vpcId: z
+            .string({ error: "must be a VPC id such as vpc-0123456789abcdef0" })
+            .regex(/^vpc-[0-9a-f]{8,17}$/, { error: "must be a VPC id such as vpc-0123456789abcdef0" })
+            .optional()
+            .describe("Existing VPC to use (with `subnets`)."),
+        subnets: z
+            .array(
+                obj({
+                    id: z
+                        .string({ error: "must be a subnet id such as subnet-0123456789abcdef0" })
+                        .regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0123456789abcdef0" }),
+                    zone: zoneName,
+                }),
+                { error: "must be a list of { id, zone }" },
+            )
+            .optional()
+            .describe("Existing private subnets for the nodes, one per zone, each with its zone (known offline, so no lookup)."),
+        loadBalancerSubnets: z
+            .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0123456789abcdef0" }), {
+                error: "must be a list of subnet ids",
+            })
+            .optional()
+            .describe("Existing subnets for the load balancer; default: `subnets` (internal) - set public subnets for internet-facing."),
+    }).describe("Where the nodes run: `create` a VPC, or an existing `vpcId` with `subnets`."),
+    access: obj({
+        clientCidrs: z
+            .array(cidr, { error: "must be a list of CIDR blocks" })
+            .min(1, { error: "must list at least one CIDR block that clients connect from" })
+            .describe("Networks clients connect from: allowed to the load balancer (or to the nodes' user ports without one)."),
+        adminCidrs: z
+            .array(cidr, { error: "must be a list of CIDR blocks" })
+            .default([])
+            .describe("Networks allowed to the admin ports; empty: admin ports reachable only through SSM."),
+    }).describe("Who may connect."),
+    dns: obj({
+        zoneId: z
+            .string({ error: "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" })
+            .regex(/^Z[0-9A-Z]{4,31}$/, { error: "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" })
+            .describe("Route 53 hosted zone for the service record."),
+        name: z
+            .string({ error: "must be a DNS name such as git.example.com" })
+            .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/, { error: "must be a DNS name such as git.example.com" })
+            .describe("Record name clients use."),
+        ttl: int(1, 300, "seconds", "clients must follow a promotion within minutes; GHES documents 60 s to 5 min")
+            .default(60)
+            .describe("TTL of the record. Aliases to a load balancer always have AWS's fixed 60 s."),
+        target: oneOf(["primary", "loadBalancer"])
+            .optional()
+            .describe(
+                "HA only: point the record at the primary's private address, or alias the load balancer (which forwards only to the primary). Default: `loadBalancer` when one is configured. A cluster always aliases the load balancer.",
+            ),
+    }).describe("The service's DNS record."),
+    loadBalancer: obj({
+        kind: oneOf(["alb", "nlb"])
+            .optional()
+            .describe("`alb` (HTTPS, needs `certificateArn`) or `nlb` (TCP pass-through); default: the profile's."),
+        scheme: oneOf(["internal", "internet-facing"]).default("internal").describe("internet-facing needs public subnets."),
+        certificateArn: z
+            .string({ error: "must be an ACM certificate ARN" })
+            .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+$/, {
+                error: "must be an ACM certificate ARN such as arn:aws:acm:us-east-1:123456789012:certificate/...",
+            })
+            .optional()
+            .describe("ACM certificate for HTTPS/TLS listeners (required for an ALB)."),
+        sslPolicy: z
+            .enum(
+                [
+                    "ELBSecurityPolicy-TLS13-1-2-2021-06",
+                    "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+                    "ELBSecurityPolicy-TLS13-1-3-2021-06",
+                    "ELBSecurityPolicy-TLS-1-2-2017-01",
+                    "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+                    "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+                ],
+                { error: "must be a TLS 1.2+ policy such as ELBSecurityPolicy-TLS13-1-2-2021-06" },
+            )
+            .default("ELBSecurityPolicy-TLS13-1-2-2021-06")
+            .describe("TLS policy of HTTPS/TLS listeners; only TLS 1.2+ policies are accepted."),
+        listeners: z
+            .array(ListenerSchema, { error: "must be a list of listeners" })
+            .min(1, { error: "must list at least one listener" })
+            .optional()
+            .describe(
+                "Listeners; default: the profile's for the load-balancer kind. An ALB also gets an HTTP listener on 80 that redirects to HTTPS.",
+            ),
+        healthCheck: HealthCheckSchema.default({ interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 }).describe(
+            "Target-group health check.",
+        ),
+        deregistrationDelay: int(0, 3600, "seconds", "AWS limit")
+            .default(30)
+            .describe("Seconds a removed target drains. AWS's 300 s default would stall every promotion for 5 minutes."),
+        deletionProtection: bool().optional().describe("Refuse to delete the load balancer; default: `production`."),
+        accessLogs: obj({
+            bucket: str("an S3 bucket name").describe("Bucket for access logs."),
+            prefix: z.string().default("").describe("Key prefix in the bucket."),
+        })
+            .optional()
+            .describe("Access logs (recommended for production)."),
+    })
+        .optional()
+        .describe("Load balancer in front of the serving nodes. Required for `cluster`; optional for `ha`."),
+    tags: z
+        .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of tag name to value" })
+        .default({})
+        .describe("Tags added to every resource (beside Project, Stack, Service, ManagedBy)."),
+});
+
+export type RawConfig = z.input<typeof ConfigSchema>;
+export type ParsedConfig = z.output<typeof ConfigSchema>;
+export type NodeSettings = z.output<typeof NodeSettingsSchema>;

@@ -1,0 +1,100 @@
+import * as pulumi from "@pulumi/pulumi";
+import { DnsRecords } from "./dns";
+import { LoadBalancer } from "./loadbalancer";
+import { Network } from "./network";
+import { NodeGroup } from "./nodes";
+import type { TopologyPlan } from "./plan";
+import { parameterPrefix } from "./plan/naming";
+import { Replication } from "./replication";
+import { SecurityGroups } from "./security";
+
+export interface ServiceArgs {
+    readonly plan: TopologyPlan;
+}
+
+export interface NodeOutput {
+    readonly instanceId: string;
+    readonly privateIp: string;
+    readonly zone: string;
+    readonly role: string;
+}
+
+/**
+ * The whole deployment of one stack: network, security groups, nodes, load balancer, DNS and
+ * replication, built from a TopologyPlan. It reads like a list of resources; the plan decided.
+ */
+export class Service extends pulumi.ComponentResource {
+    readonly endpoint: string;
+    readonly dnsName: string;
+    readonly loadBalancerDnsName?: pulumi.Output<string>;
+    readonly nodes: pulumi.Output<Record<string, NodeOutput>>;
+    readonly replicationDocuments: Readonly<Record<string, pulumi.Output<string>>>;
+
+    constructor(name: string, args: ServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("hatopo:index:Service", name, {}, opts);
+        const parent = { parent: this };
+        const plan = args.plan;
+        const tags = plan.tags;
+
+        const network = new Network(
+            `${name}-net`,
+            { network: plan.network, publicLoadBalancer: plan.loadBalancer !== undefined && !plan.loadBalancer.internal, tags },
+            parent,
+        );
+        const security = new SecurityGroups(`${name}-sg`, { vpcId: network.vpcId, groups: plan.securityGroups, tags }, parent);
+        const nodeGroup = new NodeGroup(
+            name,
+            {
+                nodes: plan.nodes,
+                subnets: network.nodeSubnets,
+                securityGroupId: security.ids.nodes!,
+                parameterPrefix: parameterPrefix(plan.project, plan.stack, plan.name),
+                tags,
+            },
+            parent,
+        );
+        const instanceIds = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.id]));
+        const nodeAddresses = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.privateIp]));
+
+        let lb: LoadBalancer | undefined;
+        if (plan.loadBalancer) {
+            lb = new LoadBalancer(
+                `${name}-lb`,
+                {
+                    plan: plan.loadBalancer,
+                    vpcId: network.vpcId,
+                    subnetIds: network.loadBalancerSubnetIds,
+                    securityGroupId: security.ids.loadBalancer!,
+                    instanceIds,
+                    tags,
+                },
+                parent,
+            );
+        }
+        new DnsRecords(
+            `${name}-dns`,
+            { records: plan.dns, nodeAddresses, ...(lb ? { loadBalancer: { dnsName: lb.dnsName, zoneId: lb.zoneId } } : {}) },
+            parent,
+        );
+        const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
+
+        this.endpoint = plan.endpoint;
+        this.dnsName = plan.dns[0]?.name ?? "";
+        if (lb) this.loadBalancerDnsName = lb.dnsName;
+        this.nodes = pulumi.all(
+            Object.fromEntries(
+                plan.nodes.map((n) => {
+                    const r = nodeGroup.nodes[n.key];
+                    return [
+                        n.key,
+                        pulumi
+                            .all([r.instance.id, r.instance.privateIp])
+                            .apply(([instanceId, privateIp]) => ({ instanceId, privateIp, zone: n.zone, role: n.role })),
+                    ];
+                }),
+            ),
+        );
+        this.replicationDocuments = replication.documents;
+        this.registerOutputs({ endpoint: this.endpoint, nodes: this.nodes });
+    }
+}

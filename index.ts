@@ -1,0 +1,26 @@
+/**
+ * The Pulumi program: read the stack config, plan the topology, build it, export the outputs.
+ * Exported as a function (no side effects on import) so tests and tools can run it repeatedly.
+ */
+import { loadSpec } from "./components/config";
+import { planTopology } from "./components/plan";
+import { Service } from "./components/service";
+
+async function program(): Promise<Record<string, unknown>> {
+    const spec = loadSpec();
+    const plan = planTopology(spec);
+    const service = new Service(plan.name, { plan });
+    return {
+        topology: plan.topology,
+        profile: plan.profile,
+        endpoint: service.endpoint,
+        dnsName: service.dnsName,
+        loadBalancerDnsName: service.loadBalancerDnsName,
+        ...(plan.primary === undefined ? {} : { primary: plan.primary }),
+        nodes: service.nodes,
+        replicationDocuments: service.replicationDocuments,
+        warnings: plan.warnings,
+    };
+}
+
+export = program;
