@@ -15,7 +15,7 @@ async function program(): Promise<Record<string, unknown>> {
         profile: plan.profile,
         endpoint: service.endpoint,
         dnsName: service.dnsName,
-        loadBalancerDnsName: service.loadBalancerDnsName,
+        ...(service.loadBalancerDnsName === undefined ? {} : { loadBalancerDnsName: service.loadBalancerDnsName }),
         ...(plan.primary === undefined ? {} : { primary: plan.primary }),
         nodes: service.nodes,
         replicationDocuments: service.replicationDocuments,

@@ -69,6 +69,8 @@ export interface StackSpec {
     readonly nodes: readonly NodeSpec[];
     /** HA only. */
     readonly primary?: string;
+    /** HA only: who moves clients to a replica when the primary fails. */
+    readonly failover: "manual" | "automatic";
     readonly rootVolumeSize: number;
     readonly dataVolume: {
         readonly iops?: number;
@@ -342,6 +344,17 @@ export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">)
             add("nodes", `no node serves users: give at least one node a role among ${profile.roles.serving.join(", ")}`);
         }
     }
+    if (cfg.failover === "automatic") {
+        if (topology !== "ha") {
+            add("failover", "applies to the ha topology only; a cluster's load balancer fails over by health checks", cfg.failover);
+        } else if (!profile.failover.automaticAllowed) {
+            add(
+                "failover",
+                `profile "${profile.name}" refuses automatic failover: ${profile.failover.reason}; keep \`manual\` and promote by changing \`primary\``,
+                cfg.failover,
+            );
+        }
+    }
     if (topology === "ha" && cfg.dns.target === "loadBalancer" && !cfg.loadBalancer) {
         add("dns.target", "is `loadBalancer` but no `loadBalancer` is configured; add one or use `primary`", cfg.dns.target);
     }
@@ -428,6 +441,7 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
         production: cfg.production,
         nodes,
         ...(cfg.topology === "ha" ? { primary: cfg.primary ?? nodes[0]?.key } : {}),
+        failover: cfg.failover,
         rootVolumeSize: cfg.rootVolumeSize,
         dataVolume: {
             ...(cfg.dataVolume.iops === undefined ? {} : { iops: cfg.dataVolume.iops }),

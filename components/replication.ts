@@ -29,7 +29,7 @@ export class Replication extends pulumi.ComponentResource {
             {
                 name: args.plan.secretParameter,
                 type: "SecureString",
-                value: secret.result,
+                value: pulumi.secret(secret.result),
                 description: "Replication / cluster join secret",
                 tags: args.tags,
             },

@@ -181,6 +181,11 @@ export const ConfigSchema = obj({
         .describe(
             "Number of nodes, named `node-1` ... `node-N` and spread round-robin over the zones; grows and shrinks at the end. Use this or `nodes`.",
         ),
+    failover: oneOf(["manual", "automatic"])
+        .default("manual")
+        .describe(
+            "HA only: `manual` (promote by changing `primary`) or `automatic` (Route 53 failover records with health checks move DNS to a replica by themselves; only where the profile allows it).",
+        ),
     primary: nodeName.optional().describe("HA only: the node that is primary. Change it to promote a replica. Default: the first node."),
     instanceType: str("an EC2 instance type such as m6i.xlarge").default("m6i.xlarge").describe("EC2 instance type of every node."),
     ami: str("an AMI id such as ami-0123456789abcdef0")
@@ -227,8 +232,9 @@ export const ConfigSchema = obj({
                 obj({
                     id: z
                         .string({ error: "must be a subnet id such as subnet-0123456789abcdef0" })
-                        .regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0123456789abcdef0" }),
-                    zone: zoneName,
+                        .regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0123456789abcdef0" })
+                        .describe("Subnet id."),
+                    zone: zoneName.describe("The subnet's availability zone."),
                 }),
                 { error: "must be a list of { id, zone }" },
             )

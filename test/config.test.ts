@@ -283,6 +283,7 @@ describe("config validation", () => {
                 "dns.target",
                 /no `loadBalancer` is configured/,
             ],
+            ["automatic failover on a cluster", clusterConfig({ failover: "automatic" }), "failover", /ha topology only/],
             ["a wrong type", haConfig({ nodeCount: "two" }), "nodeCount", /whole number of nodes/],
             ["an empty service name", haConfig({ name: "" }), "name", /1 to 15 lower-case/],
             ["a service name too long for AWS name limits", haConfig({ name: "a-very-long-service-name" }), "name", /1 to 15/],

@@ -37,4 +37,5 @@ export const generic: ServiceProfile = {
         ha: { min: 2, max: 10 },
         cluster: { min: 2, max: 200 },
     },
+    failover: { automaticAllowed: true },
 };

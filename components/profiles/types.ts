@@ -71,4 +71,6 @@ export interface ServiceProfile {
         readonly defaults: readonly string[];
     };
     readonly limits: { readonly [T in Topology]: NodeCountLimits };
+    /** Whether DNS may fail over to a replica by itself (HA), and if not, why. */
+    readonly failover: { readonly automaticAllowed: true } | { readonly automaticAllowed: false; readonly reason: string };
 }

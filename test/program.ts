@@ -1,0 +1,17 @@
+/** Runs the real program offline for a raw config (see tools/harness.ts). */
+import program = require("../index");
+import { type ProgramRun, runProgram } from "../tools/harness";
+import { asPulumiConfig, type Raw } from "./fixtures";
+
+export async function run(raw: Raw, stack = "test"): Promise<ProgramRun> {
+    const result = await runProgram(program, { stack, config: asPulumiConfig(raw) });
+    if (result.error) throw result.error;
+    return result;
+}
+
+/** Runs a config that must fail; returns the run (with its error). */
+export async function runFailing(raw: Raw, stack = "test"): Promise<ProgramRun> {
+    const result = await runProgram(program, { stack, config: asPulumiConfig(raw) });
+    if (!result.error) throw new Error("the program accepted a config it should have rejected");
+    return result;
+}

@@ -1,0 +1,111 @@
+/**
+ * Reads `stacks/Pulumi.<stack>.yaml` into the flat config map the Pulumi runtime expects
+ * (`{"ha-service:topology": "ha"}`), the way the CLI would pass it in PULUMI_CONFIG:
+ * strings as-is, numbers and booleans as String(v), maps and lists as JSON.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+
+export const DEFAULT_STACK_DIR = "stacks";
+export const DEFAULT_PROJECT = "ha-service";
+
+const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
+
+/** Names of the stacks that have a `Pulumi.<stack>.yaml` file in `dir`, sorted. */
+export function listStacks(dir: string = DEFAULT_STACK_DIR): string[] {
+    let entries: string[];
+    try {
+        entries = fs.readdirSync(dir);
+    } catch {
+        return [];
+    }
+    return entries
+        .map((f) => STACK_FILE.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** Path of a stack's config file (`.yaml`, or `.yml` if only that exists). */
+export function stackFilePath(stack: string, dir: string = DEFAULT_STACK_DIR): string {
+    const yaml = path.join(dir, `Pulumi.${stack}.yaml`);
+    const yml = path.join(dir, `Pulumi.${stack}.yml`);
+    return !fs.existsSync(yaml) && fs.existsSync(yml) ? yml : yaml;
+}
+
+/** Converts one config value to the string Pulumi hands the program. */
+export function configValueToString(v: unknown): string {
+    if (typeof v === "string") {
+        return v;
+    }
+    if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") {
+        return String(v);
+    }
+    if (v === null || v === undefined) {
+        return "";
+    }
+    return JSON.stringify(v);
+}
+
+/**
+ * Converts a parsed `config:` map to the flat runtime map. Keys without a namespace get the
+ * project's (`topology` -> `ha-service:topology`), as the CLI does. `source` names the file in errors.
+ */
+export function flattenConfig(config: Record<string, unknown>, source: string, project: string = DEFAULT_PROJECT): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [rawKey, v] of Object.entries(config)) {
+        const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
+        if (v !== null && typeof v === "object" && !Array.isArray(v) && "secure" in v && Object.keys(v).length === 1) {
+            throw new Error(
+                `${source}: config key "${rawKey}" is an encrypted (secure:) value, which cannot be decrypted offline; ` +
+                    `use a plain value in the stack used for offline planning`,
+            );
+        }
+        out[key] = configValueToString(v);
+    }
+    return out;
+}
+
+/** Reads and converts one stack config file given by path. */
+export function readConfigFile(file: string, project: string = DEFAULT_PROJECT): Record<string, string> {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new Error(`cannot read stack config ${file}: ${(e as Error).message}`);
+    }
+    const doc = parseDocument(text, { prettyErrors: true });
+    if (doc.errors.length > 0) {
+        throw new Error(`${file} is not valid YAML: ${doc.errors.map((e) => e.message).join("; ")}`);
+    }
+    const data: unknown = doc.toJS();
+    if (data === null || typeof data !== "object" || Array.isArray(data)) {
+        throw new Error(
+            `${file}: expected a YAML map with a top-level "config:" map, got ${data === null ? "an empty document" : Array.isArray(data) ? "a list" : typeof data}`,
+        );
+    }
+    const config = (data as Record<string, unknown>).config;
+    if (config === undefined) {
+        throw new Error(`${file} has no top-level "config:" map`);
+    }
+    if (config === null || typeof config !== "object" || Array.isArray(config)) {
+        throw new Error(
+            `${file}: top-level "config:" must be a map of key: value, got ${config === null ? "null" : Array.isArray(config) ? "a list" : typeof config}`,
+        );
+    }
+    return flattenConfig(config as Record<string, unknown>, file, project);
+}
+
+/**
+ * Reads `<dir>/Pulumi.<stack>.yaml` and returns Pulumi's flat config map. Throws an error naming the
+ * file when it is missing (listing the stacks that exist), not YAML, or has no `config:` map.
+ */
+export function readStackFile(stack: string, dir: string = DEFAULT_STACK_DIR, project: string = DEFAULT_PROJECT): Record<string, string> {
+    const file = stackFilePath(stack, dir);
+    if (!fs.existsSync(file)) {
+        const stacks = listStacks(dir);
+        const available = stacks.length > 0 ? `available stacks: ${stacks.join(", ")}` : `no Pulumi.<stack>.yaml files in ${dir}`;
+        throw new Error(`unknown stack "${stack}": ${file} does not exist; ${available}`);
+    }
+    return readConfigFile(file, project);
+}
