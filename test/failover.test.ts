@@ -283,6 +283,10 @@ describe("failover analysis", () => {
             nodes: { "db-a": { zone: "us-east-1a" }, "db-b": { zone: "us-east-1a" }, "db-c": { zone: "us-east-1b" } },
         });
         const a = plan(raw).failoverAnalysis;
+        assert.deepEqual(plan({ ...raw, failoverSettings: { secondary: "db-b" } }).warnings, [
+            "automatic failover: the secondary db-b is in the primary's zone us-east-1a; losing that zone leaves only a manual promotion.",
+        ]);
+        assert.deepEqual(plan({ ...raw, failoverSettings: { secondary: "db-c" } }).warnings, []);
         const s = scenario(a, "zone:us-east-1a");
         assert.deepEqual(s.nodesLost, ["db-a", "db-b"]);
         assert.equal(s.staysUp, false);

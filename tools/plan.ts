@@ -380,7 +380,8 @@ const SUMMARIZERS: Record<string, Summarizer> = {
     "aws:dlm/lifecyclePolicy:LifecyclePolicy": (i, _r, names) => {
         const s: Summary = {};
         put(s, "state", i.state);
-        put(s, "targets", get(i, "policyDetails", "targetTags"));
+        const targets = get(i, "policyDetails", "targetTags") as Record<string, unknown> | undefined;
+        put(s, "targets", targets ? Object.entries(targets).map(([k, v]) => `${k}=${String(v)}`) : undefined);
         put(
             s,
             "every",

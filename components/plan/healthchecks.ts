@@ -9,7 +9,7 @@
  */
 import type { StackSpec } from "../config";
 import { nodeHealthAlarm } from "./monitoring";
-import type { DnsHealthCheckPlan, DnsRecordPlan } from "./types";
+import type { DnsHealthCheckPlan, DnsRecordPlan, PlannedNode } from "./types";
 
 /**
  * The replica the SECONDARY record points at when `primary` is primary: the configured one, else the
@@ -41,6 +41,19 @@ export function planHealthChecks(spec: StackSpec): DnsHealthCheckPlan[] {
         return [check("primary", spec.primary), check("secondary", secondary)];
     }
     return notify ? [check("primary", spec.primary)] : [];
+}
+
+/** Automatic failover whose secondary shares the primary's zone cannot survive that zone's loss. */
+export function failoverWarnings(spec: StackSpec, nodes: readonly PlannedNode[]): string[] {
+    if (spec.topology !== "ha" || spec.failover !== "automatic") return [];
+    const zoneOf = (key: string | undefined) => nodes.find((n) => n.key === key)?.zone;
+    const secondary = failoverSecondary(spec);
+    const zone = zoneOf(spec.primary);
+    return zone !== undefined && zone === zoneOf(secondary)
+        ? [
+              `automatic failover: the secondary ${secondary} is in the primary's zone ${zone}; losing that zone leaves only a manual promotion.`,
+          ]
+        : [];
 }
 
 /**

@@ -5,7 +5,7 @@
 import { networkZones, type StackSpec } from "../config";
 import { backupTargetTags, planBackups } from "./backups";
 import { analyseFailover } from "./failover";
-import { planFailoverRecords, planHealthChecks } from "./healthchecks";
+import { failoverWarnings, planFailoverRecords, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer } from "./loadbalancer";
 import { planMonitoring } from "./monitoring";
 import { subnetCidrs } from "./network";
@@ -103,6 +103,6 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         runbooks: planRunbooks(spec, nodes, loadBalancer),
         endpoint: `${scheme}://${spec.dns.name}`,
         tags,
-        warnings: spec.warnings,
+        warnings: [...spec.warnings, ...failoverWarnings(spec, nodes)],
     };
 }
