@@ -19,6 +19,9 @@ async function program(): Promise<Record<string, unknown>> {
         ...(plan.primary === undefined ? {} : { primary: plan.primary }),
         nodes: service.nodes,
         replicationDocuments: service.replicationDocuments,
+        ...(service.alarmTopicArn === undefined ? {} : { alarmTopicArn: service.alarmTopicArn }),
+        failoverAnalysis: plan.failoverAnalysis,
+        runbooks: plan.runbooks,
         warnings: plan.warnings,
     };
 }

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { getProfile, ListenerDefaults, LoadBalancerKind, ServiceProfile, Topology } from "./profiles";
+import { slug } from "./plan/naming";
 import { CONFIG_NAMESPACE, ConfigSchema, NodeSettings, ParsedConfig } from "./schema";
 
 export interface NodeSpec {
@@ -59,6 +60,28 @@ export type NetworkSpec =
           readonly loadBalancerSubnets: readonly string[];
       };
 
+export interface MonitoringSpec {
+    readonly enabled: boolean;
+    readonly emails: readonly string[];
+    readonly httpsEndpoints: readonly string[];
+    /** Cluster only; undefined: every serving node. */
+    readonly minHealthyTargets?: number;
+}
+
+export interface BackupSpec {
+    readonly enabled: boolean;
+    readonly everyHours: number;
+    /** UTC start time, HH:MM. */
+    readonly at: string;
+    readonly keep: number;
+}
+
+export interface FailoverSettingsSpec {
+    /** HA with automatic failover: the replica the SECONDARY record points at, as configured (see `failoverSecondary`). */
+    readonly secondary?: string;
+    readonly healthCheckFailures: number;
+}
+
 export interface StackSpec {
     readonly project: string;
     readonly stack: string;
@@ -84,6 +107,9 @@ export interface StackSpec {
     readonly access: { readonly clientCidrs: readonly string[]; readonly adminCidrs: readonly string[] };
     readonly dns: { readonly zoneId: string; readonly name: string; readonly ttl: number; readonly target: "primary" | "loadBalancer" };
     readonly loadBalancer?: LoadBalancerSpec;
+    readonly monitoring: MonitoringSpec;
+    readonly backups: BackupSpec;
+    readonly failoverSettings: FailoverSettingsSpec;
     readonly tags: Readonly<Record<string, string>>;
     /** Things that are allowed but worth a reviewer's attention; printed by the offline plan. */
     readonly warnings: readonly string[];
@@ -355,6 +381,54 @@ export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">)
             );
         }
     }
+    if (cfg.failover === "automatic" && topology === "ha" && spec.dns.target === "loadBalancer") {
+        add(
+            "failover",
+            "automatic failover moves the DNS record between nodes, but the record aliases the load balancer (which forwards only to `primary`); set `dns.target: primary` or keep `manual`",
+            cfg.failover,
+        );
+    }
+    const secondary = cfg.failoverSettings.secondary;
+    if (secondary !== undefined) {
+        const path = "failoverSettings.secondary";
+        if (topology !== "ha") add(path, "applies to the ha topology only; remove it", secondary);
+        else if (cfg.failover !== "automatic")
+            add(path, "applies only with `failover: automatic` (a manual promotion names its target in `primary`); remove it", secondary);
+        else if (!nodes.some((x) => x.key === secondary))
+            add(path, `must name one of the nodes: ${nodes.map((x) => x.key).join(", ")}`, secondary);
+        else if (secondary === spec.primary)
+            add(path, "is the primary; name another replica, or remove the key to use the first replica", secondary);
+    }
+    const minHealthy = cfg.monitoring.minHealthyTargets;
+    if (minHealthy !== undefined) {
+        const serving = nodes.filter((x) => x.roles.some((r) => profile.roles.serving.includes(r))).length;
+        if (topology !== "cluster")
+            add(
+                "monitoring.minHealthyTargets",
+                "applies to the cluster topology only (an HA target group has one target, the primary)",
+                minHealthy,
+            );
+        else if (nodes.length > 0 && minHealthy > serving)
+            add(
+                "monitoring.minHealthyTargets",
+                `is more than the ${serving} serving node(s), so the alarm would never clear; use at most ${serving}`,
+                minHealthy,
+            );
+    }
+    for (const list of ["emails", "httpsEndpoints"] as const) {
+        // Subscriptions are named from a slug of the endpoint; two endpoints with one slug would clash.
+        const seenSlugs = new Map<string, string>();
+        cfg.monitoring[list].forEach((e, i) => {
+            const other = seenSlugs.get(slug(e));
+            if (other !== undefined)
+                add(`monitoring.${list}[${i}]`, `is the same subscription as ${JSON.stringify(other)}; list it once`, e);
+            seenSlugs.set(slug(e), e);
+        });
+    }
+    if (!cfg.monitoring.enabled && cfg.monitoring.emails.length + cfg.monitoring.httpsEndpoints.length > 0)
+        warnings.push("monitoring is off: the configured alarm subscriptions are not created.");
+    if (!cfg.backups.enabled)
+        warnings.push("backups are off: losing every copy of the data (all nodes, or one zone holding them) loses it for good.");
     if (topology === "ha" && cfg.dns.target === "loadBalancer" && !cfg.loadBalancer) {
         add("dns.target", "is `loadBalancer` but no `loadBalancer` is configured; add one or use `primary`", cfg.dns.target);
     }
@@ -460,6 +534,9 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
             target: cfg.topology === "cluster" ? "loadBalancer" : (cfg.dns.target ?? (cfg.loadBalancer ? "loadBalancer" : "primary")),
         },
         ...(loadBalancer ? { loadBalancer } : {}),
+        monitoring: cfg.monitoring,
+        backups: cfg.backups,
+        failoverSettings: cfg.failoverSettings,
         tags: cfg.tags,
     } satisfies Omit<StackSpec, "warnings">;
     const { problems, warnings } = crossCheck(cfg, base);

@@ -18,6 +18,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
     readonly zoneId: pulumi.Output<string>;
     readonly arn: pulumi.Output<string>;
     readonly targetGroupArns: Readonly<Record<string, pulumi.Output<string>>>;
+    /** What CloudWatch's `LoadBalancer` and `TargetGroup` dimensions take. */
+    readonly arnSuffix: pulumi.Output<string>;
+    readonly targetGroupArnSuffixes: Readonly<Record<string, pulumi.Output<string>>>;
 
     constructor(name: string, args: LoadBalancerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("hatopo:lb:LoadBalancer", name, {}, opts);
@@ -98,6 +101,8 @@ export class LoadBalancer extends pulumi.ComponentResource {
         this.zoneId = lb.zoneId;
         this.arn = lb.arn;
         this.targetGroupArns = Object.fromEntries(Object.entries(targetGroups).map(([k, tg]) => [k, tg.arn]));
+        this.arnSuffix = lb.arnSuffix;
+        this.targetGroupArnSuffixes = Object.fromEntries(Object.entries(targetGroups).map(([k, tg]) => [k, tg.arnSuffix]));
         this.registerOutputs({ dnsName: this.dnsName });
     }
 }

@@ -112,7 +112,7 @@ export class NodeGroup extends pulumi.ComponentResource {
                     ...(n.dataVolume.kmsKeyId === undefined ? {} : { kmsKeyId: n.dataVolume.kmsKeyId }),
                     ...(n.dataVolume.iops === undefined ? {} : { iops: n.dataVolume.iops }),
                     ...(n.dataVolume.throughput === undefined ? {} : { throughput: n.dataVolume.throughput }),
-                    tags: { ...n.tags, Name: `${n.tags.Name}-data` },
+                    tags: n.dataVolume.tags,
                 },
                 { ...parent, protect: n.dataVolume.protect, retainOnDelete: n.dataVolume.retainOnDelete },
             );

@@ -324,6 +324,69 @@ export const ConfigSchema = obj({
     })
         .optional()
         .describe("Load balancer in front of the serving nodes. Required for `cluster`; optional for `ha`."),
+    monitoring: obj({
+        enabled: bool()
+            .default(true)
+            .describe(
+                "Create the alarm topic and the alarms: target groups, every node's EC2 status checks, and for `ha` a Route 53 health check on the primary.",
+            ),
+        emails: z
+            .array(
+                z
+                    .string({ error: "must be an email address" })
+                    .regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { error: "must be an email address such as ops@example.com" }),
+                { error: "must be a list of email addresses" },
+            )
+            .default([])
+            .describe("Email addresses subscribed to the alarm topic; each recipient must confirm the subscription."),
+        httpsEndpoints: z
+            .array(
+                z
+                    .string({ error: "must be an https:// URL" })
+                    .regex(/^https:\/\/[^\s/]+(\/\S*)?$/, { error: "must be an https:// URL such as https://events.example.com/hook" }),
+                { error: "must be a list of https:// URLs" },
+            )
+            .default([])
+            .describe("HTTPS endpoints (for example a paging service) subscribed to the alarm topic; each must confirm the subscription."),
+        minHealthyTargets: int(1, 200, "targets")
+            .optional()
+            .describe("Cluster only: alarm when fewer healthy targets remain in a target group; default: every serving node."),
+    })
+        .default({ enabled: true, emails: [], httpsEndpoints: [] })
+        .describe("Alarms to an SNS topic. Automatic failover hides failures, so this is on by default."),
+    backups: obj({
+        enabled: bool().default(true).describe("Snapshot every node's data volume with a Data Lifecycle Manager policy."),
+        everyHours: z
+            .literal([1, 2, 3, 4, 6, 8, 12, 24], {
+                error: "must be one of 1, 2, 3, 4, 6, 8, 12, 24 (the intervals Data Lifecycle Manager accepts)",
+            })
+            .default(24)
+            .describe("Hours between snapshots: 1, 2, 3, 4, 6, 8, 12 or 24."),
+        at: z
+            .string({ error: "must be a UTC time such as 03:00" })
+            .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: "must be a UTC time as HH:MM, such as 03:00" })
+            .default("03:00")
+            .describe("UTC time of day the schedule starts (Data Lifecycle Manager starts within an hour of it)."),
+        keep: int(1, 1000, "snapshots", "Data Lifecycle Manager limit")
+            .default(7)
+            .describe("Snapshots kept per volume; older ones are deleted."),
+    })
+        .default({ enabled: true, everyHours: 24, at: "03:00", keep: 7 })
+        .describe("EBS snapshots of the data volumes: neither HA nor a cluster replaces backups."),
+    failoverSettings: obj({
+        secondary: nodeName
+            .optional()
+            .describe(
+                "HA with `failover: automatic`: the replica the SECONDARY record points at. Default: the first replica in node order.",
+            ),
+        healthCheckFailures: int(1, 10, "minutes", "one EC2 status check per minute")
+            .default(2)
+            .describe(
+                "HA: consecutive failed (or missing) one-minute EC2 status checks before a node's Route 53 health check turns unhealthy.",
+            ),
+    })
+        .default({ healthCheckFailures: 2 })
+        .describe("HA: the Route 53 health checks on the nodes and, with `failover: automatic`, the replica DNS fails over to."),
     tags: z
         .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of tag name to value" })
         .default({})

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Backups } from "./backups";
 import { DnsRecords } from "./dns";
 import { LoadBalancer } from "./loadbalancer";
+import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { NodeGroup } from "./nodes";
 import type { TopologyPlan } from "./plan";
@@ -20,13 +22,14 @@ export interface NodeOutput {
 }
 
 /**
- * The whole deployment of one stack: network, security groups, nodes, load balancer, DNS and
- * replication, built from a TopologyPlan. It reads like a list of resources; the plan decided.
+ * The whole deployment of one stack: network, security groups, nodes, load balancer, monitoring,
+ * DNS, replication and backups, built from a TopologyPlan. It reads like a list of resources; the plan decided.
  */
 export class Service extends pulumi.ComponentResource {
     readonly endpoint: string;
     readonly dnsName: string;
     readonly loadBalancerDnsName?: pulumi.Output<string>;
+    readonly alarmTopicArn?: pulumi.Output<string>;
     readonly nodes: pulumi.Output<Record<string, NodeOutput>>;
     readonly replicationDocuments: Readonly<Record<string, pulumi.Output<string>>>;
 
@@ -71,16 +74,39 @@ export class Service extends pulumi.ComponentResource {
                 parent,
             );
         }
+        // Before DNS: the HA health checks' alarms notify the monitoring topic.
+        const monitoring = plan.monitoring
+            ? new Monitoring(
+                  `${name}-mon`,
+                  {
+                      plan: plan.monitoring,
+                      instanceIds,
+                      ...(lb ? { loadBalancer: { arnSuffix: lb.arnSuffix, targetGroupArnSuffixes: lb.targetGroupArnSuffixes } } : {}),
+                      tags,
+                  },
+                  parent,
+              )
+            : undefined;
         new DnsRecords(
             `${name}-dns`,
-            { records: plan.dns, nodeAddresses, ...(lb ? { loadBalancer: { dnsName: lb.dnsName, zoneId: lb.zoneId } } : {}) },
+            {
+                records: plan.dns,
+                nodeAddresses,
+                ...(lb ? { loadBalancer: { dnsName: lb.dnsName, zoneId: lb.zoneId } } : {}),
+                healthChecks: plan.healthChecks,
+                instanceIds,
+                ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}),
+                tags,
+            },
             parent,
         );
         const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
+        if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags }, parent);
 
         this.endpoint = plan.endpoint;
         this.dnsName = plan.dns[0]?.name ?? "";
         if (lb) this.loadBalancerDnsName = lb.dnsName;
+        if (monitoring) this.alarmTopicArn = monitoring.topicArn;
         this.nodes = pulumi.all(
             Object.fromEntries(
                 plan.nodes.map((n) => {

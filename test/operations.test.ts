@@ -16,16 +16,22 @@ const NODE_TYPES = ["aws:ec2/instance:Instance", "aws:ebs/volume:Volume", "aws:e
 const touched = (d: RunDiff) => [...d.created, ...d.deleted, ...d.updated.map((u) => u.key)];
 const typeOf = (key: string) => key.split("::")[0];
 const sorted = (xs: readonly string[]) => [...xs].sort();
+/** What adding or removing a cluster node may update besides its own resources: peers' documents, and the healthy-target alarm's threshold. */
+const documentsOrHealthyCount = (u: RunDiff["updated"][number]) =>
+    ["aws:ssm/parameter:Parameter", "aws:ssm/association:Association"].includes(u.type) ||
+    (u.key === "aws:cloudwatch/metricAlarm:MetricAlarm::svc-mon-http-80-healthy-below" &&
+        u.changed.join(",") === "alarmDescription,threshold");
 
 describe("operations by config change", function () {
     describe("HA promotion (primary: node-1 -> node-2)", () => {
-        it("without a load balancer: updates the DNS record and the documents only", async () => {
+        it("without a load balancer: updates the DNS record, the documents and the primary's health alarm only", async () => {
             const d = await change(haConfig({ primary: "node-1" }), haConfig({ primary: "node-2" }));
             assert.deepEqual(d.created, []);
             assert.deepEqual(d.deleted, []);
             assert.deepEqual(
                 sorted(d.updated.map((u) => `${u.key} ${u.changed.join(",")}`)),
                 sorted([
+                    "aws:cloudwatch/metricAlarm:MetricAlarm::svc-dns-primary-health dimensions",
                     "aws:route53/record:Record::svc-dns-service records",
                     "aws:ssm/parameter:Parameter::svc-repl-node-1 value",
                     "aws:ssm/parameter:Parameter::svc-repl-node-2 value",
@@ -47,9 +53,14 @@ describe("operations by config change", function () {
                 "aws:lb/targetGroupAttachment:TargetGroupAttachment::svc-lb-tcp-80-node-2",
             ]);
             assert.deepEqual(sorted([...new Set(d.updated.map((u) => u.type))]), [
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
                 "aws:ssm/association:Association",
                 "aws:ssm/parameter:Parameter",
             ]);
+            assert.deepEqual(
+                d.updated.filter((u) => u.type === "aws:cloudwatch/metricAlarm:MetricAlarm").map((u) => `${u.key} ${u.changed.join(",")}`),
+                ["aws:cloudwatch/metricAlarm:MetricAlarm::svc-dns-primary-health dimensions"],
+            );
             for (const key of touched(d)) assert.ok(!NODE_TYPES.includes(typeOf(key)), `promotion touched ${key}`);
         });
     });
@@ -71,14 +82,11 @@ describe("operations by config change", function () {
                     "aws:lb/targetGroupAttachment:TargetGroupAttachment",
                     "aws:ssm/parameter:Parameter",
                     "aws:ssm/association:Association",
+                    "aws:cloudwatch/metricAlarm:MetricAlarm",
+                    "aws:cloudwatch/metricAlarm:MetricAlarm",
                 ]),
             );
-            for (const u of d.updated) {
-                assert.ok(
-                    ["aws:ssm/parameter:Parameter", "aws:ssm/association:Association"].includes(u.type),
-                    `adding a node updated ${u.key}`,
-                );
-            }
+            for (const u of d.updated) assert.ok(documentsOrHealthyCount(u), `adding a node updated ${u.key} ${u.changed.join(",")}`);
         });
 
         it("appends node-N+1 to a counted HA stack without moving the others", async () => {
@@ -97,12 +105,7 @@ describe("operations by config change", function () {
             assert.deepEqual(d.created, [], "nothing is created (a rename would show as create + delete)");
             assert.ok(d.deleted.length >= 6);
             for (const key of d.deleted) assert.match(key, /app-b/, `removing app-b deleted ${key}`);
-            for (const u of d.updated) {
-                assert.ok(
-                    ["aws:ssm/parameter:Parameter", "aws:ssm/association:Association"].includes(u.type),
-                    `removing a node updated ${u.key}`,
-                );
-            }
+            for (const u of d.updated) assert.ok(documentsOrHealthyCount(u), `removing a node updated ${u.key} ${u.changed.join(",")}`);
             for (const key of touched(d)) if (NODE_TYPES.includes(typeOf(key))) assert.match(key, /app-b/);
         });
     });

@@ -1,12 +1,14 @@
 /**
  * Generates the config reference (README table) and the config declarations in Pulumi.yaml from
- * the schema, so the docs cannot drift from the code. `npm run docs` rewrites both files;
+ * the schema, and the README's failover summaries of the example stacks from their plans, so the
+ * docs cannot drift from the code. `npm run docs` rewrites both files;
  * test/docs.test.ts fails when either is stale.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { CONFIG_NAMESPACE, ConfigSchema } from "../components/schema";
+import { readmeFailoverSections } from "./failover";
 
 interface JsonSchema {
     type?: string | string[];
@@ -116,7 +118,13 @@ export function expectedFiles(root: string): { path: string; text: string }[] {
     const readme = join(root, "README.md");
     const project = join(root, "Pulumi.yaml");
     return [
-        { path: readme, text: splice(readFileSync(readme, "utf8"), TABLE_START, TABLE_END, renderConfigTable()) },
+        {
+            path: readme,
+            text: readmeFailoverSections(root).reduce(
+                (text, f) => splice(text, f.start, f.end, f.body),
+                splice(readFileSync(readme, "utf8"), TABLE_START, TABLE_END, renderConfigTable()),
+            ),
+        },
         { path: project, text: splice(readFileSync(project, "utf8"), YAML_START, YAML_END, renderPulumiYamlConfig()) },
     ];
 }

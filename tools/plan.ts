@@ -8,6 +8,7 @@
  */
 import * as path from "node:path";
 import { isCloudResource, maskOutputs, ProgramRun, PulumiProgram, RecordedResource, runProgram, SECRET_MASK } from "./harness";
+import { failoverLines, isFailoverAnalysis, isRunbookList, runbookLines } from "./failover";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
 
 /** Settings of one resource shown in the plan, in display order. */
@@ -265,7 +266,7 @@ const SUMMARIZERS: Record<string, Summarizer> = {
         put(s, "crossZone", i.enableCrossZoneLoadBalancing);
         return s;
     },
-    "aws:route53/record:Record": (i) => {
+    "aws:route53/record:Record": (i, _r, names) => {
         const s: Summary = {};
         put(s, "name", i.name);
         put(s, "type", i.type);
@@ -280,7 +281,7 @@ const SUMMARIZERS: Record<string, Summarizer> = {
         put(s, "setId", i.setIdentifier);
         put(s, "failover", get(i, "failoverRoutingPolicies", 0, "type"));
         put(s, "weight", get(i, "weightedRoutingPolicies", 0, "weight"));
-        put(s, "healthCheck", i.healthCheckId);
+        put(s, "healthCheck", names.ref(i.healthCheckId));
         return s;
     },
     "aws:route53/healthCheck:HealthCheck": (i) => {
@@ -291,6 +292,7 @@ const SUMMARIZERS: Record<string, Summarizer> = {
         put(s, "path", i.resourcePath);
         put(s, "every", i.requestInterval !== undefined ? `${String(i.requestInterval)}s` : undefined);
         put(s, "failures", i.failureThreshold);
+        put(s, "alarm", i.cloudwatchAlarmName);
         return s;
     },
     "aws:ssm/parameter:Parameter": (i, r) => {
@@ -339,11 +341,57 @@ const SUMMARIZERS: Record<string, Summarizer> = {
         put(s, "publicIpOnLaunch", i.mapPublicIpOnLaunch);
         return s;
     },
-    "aws:cloudwatch/metricAlarm:MetricAlarm": (i) => {
+    "aws:cloudwatch/metricAlarm:MetricAlarm": (i, _r, names) => {
         const s: Summary = {};
         put(s, "metric", i.namespace !== undefined ? `${String(i.namespace)}/${String(i.metricName)}` : i.metricName);
         put(s, "when", i.comparisonOperator !== undefined ? `${String(i.comparisonOperator)} ${String(i.threshold)}` : undefined);
         put(s, "periods", i.evaluationPeriods !== undefined ? `${String(i.evaluationPeriods)}x${String(i.period ?? "?")}s` : undefined);
+        put(s, "missing", i.treatMissingData);
+        const dims = i.dimensions as Inputs | undefined;
+        put(s, "of", dims ? Object.values(dims).map((v) => String(names.ref(v))) : undefined);
+        put(
+            s,
+            "actions",
+            Array.isArray(i.alarmActions)
+                ? i.alarmActions.map((a) => (/:ec2:recover$/.test(String(a)) ? "recover" : names.ref(a)))
+                : undefined,
+        );
+        return s;
+    },
+    "aws:sns/topic:Topic": (i, _r, names) => {
+        const s: Summary = {};
+        put(s, "name", i.name);
+        put(s, "kms", names.ref(i.kmsMasterKeyId) ?? "none");
+        return s;
+    },
+    "aws:sns/topicSubscription:TopicSubscription": (i, _r, names) => {
+        const s: Summary = {};
+        put(s, "topic", names.ref(i.topic));
+        put(s, "protocol", i.protocol);
+        put(s, "endpoint", i.endpoint);
+        return s;
+    },
+    "aws:kms/key:Key": (i) => {
+        const s: Summary = {};
+        put(s, "rotation", onOff(i.enableKeyRotation, "off"));
+        put(s, "description", i.description);
+        return s;
+    },
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": (i, _r, names) => {
+        const s: Summary = {};
+        put(s, "state", i.state);
+        const targets = get(i, "policyDetails", "targetTags") as Record<string, unknown> | undefined;
+        put(s, "targets", targets ? Object.entries(targets).map(([k, v]) => `${k}=${String(v)}`) : undefined);
+        put(
+            s,
+            "every",
+            get(i, "policyDetails", "schedules", 0, "createRule", "interval") !== undefined
+                ? `${String(get(i, "policyDetails", "schedules", 0, "createRule", "interval"))}h`
+                : undefined,
+        );
+        put(s, "at", get(i, "policyDetails", "schedules", 0, "createRule", "times"));
+        put(s, "keep", get(i, "policyDetails", "schedules", 0, "retainRule", "count"));
+        put(s, "role", names.ref(i.executionRoleArn));
         return s;
     },
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i, _r, names) => {
@@ -545,9 +593,19 @@ export function formatPlan(run: ProgramRun, opts: PlanOptions = {}): string {
     if (keys.length === 0) {
         lines.push("  (none)");
     }
+    const failover = masked.failoverAnalysis;
+    const runbooks = masked.runbooks;
     for (const k of keys) {
-        lines.push(`  ${k}: ${formatValue(masked[k], "  ")}`);
+        if (k === "failoverAnalysis" && isFailoverAnalysis(failover)) {
+            lines.push(`  ${k}: ${failover.scenarios.length} scenarios (below)`);
+        } else if (k === "runbooks" && isRunbookList(runbooks)) {
+            lines.push(`  ${k}: ${runbooks.map((r) => r.key).join(", ")} (below)`);
+        } else {
+            lines.push(`  ${k}: ${formatValue(masked[k], "  ")}`);
+        }
     }
+    if (isFailoverAnalysis(failover)) lines.push("", ...failoverLines(failover, width));
+    if (isRunbookList(runbooks)) lines.push("", ...runbookLines(runbooks, width));
     lines.push("");
     lines.push(countLine(run));
     return `${lines.join("\n")}\n`;

@@ -3,17 +3,24 @@
  * about a stack is decided here.
  */
 import { networkZones, type StackSpec } from "../config";
+import { backupTargetTags, planBackups } from "./backups";
+import { analyseFailover } from "./failover";
+import { failoverWarnings, planFailoverRecords, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer } from "./loadbalancer";
+import { planMonitoring } from "./monitoring";
 import { subnetCidrs } from "./network";
 import { baseTags, documentParameter, parameterPrefix, secretParameter } from "./naming";
 import { placeNode } from "./placement";
 import { planDocuments } from "./replication";
+import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
 import type { PlannedNode, TopologyPlan } from "./types";
 import { APPLY_SCRIPT_PATH, renderUserData } from "./userdata";
 
 export * from "./types";
 export { ALIAS_TTL } from "./loadbalancer";
+export { ELB_ZONE_DETECT, ROUTE53_PROPAGATION } from "./failover";
+export { BACKUP_TAG } from "./naming";
 export { addressRef, canonicalJson, documentHash, referencedNodes, resolveAddresses } from "./replication";
 export { slug } from "./naming";
 export type { ZoneSubnets } from "./network";
@@ -49,6 +56,8 @@ export function planTopology(spec: StackSpec): TopologyPlan {
                 deviceName: spec.dataVolume.deviceName,
                 protect: spec.dataVolume.protect,
                 retainOnDelete: spec.dataVolume.retainOnDelete,
+                // Always carried, so turning backups on or off never retags a volume.
+                tags: { ...tags, Name: `${spec.name}-${spec.stack}-${n.key}-data`, Node: n.key, ...backupTargetTags(spec) },
             },
             documentParameter: parameter,
             userData: renderUserData(parameter, secret),
@@ -58,7 +67,10 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     });
 
     const loadBalancer = planLoadBalancer(spec, nodes);
-    const dns = planDns(spec);
+    const healthChecks = planHealthChecks(spec);
+    const dns = spec.topology === "ha" && spec.failover === "automatic" ? planFailoverRecords(spec) : planDns(spec);
+    const monitoring = planMonitoring(spec, nodes, loadBalancer);
+    const backups = planBackups(spec);
     const documents = planDocuments(spec, nodes, secret);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 
@@ -84,8 +96,13 @@ export function planTopology(spec: StackSpec): TopologyPlan {
             applyCommand: APPLY_SCRIPT_PATH,
             documents: documents.map((d) => ({ node: d.node, parameter: documentParameter(prefix, d.node), document: d })),
         },
+        healthChecks,
+        ...(monitoring ? { monitoring } : {}),
+        ...(backups ? { backups } : {}),
+        failoverAnalysis: analyseFailover({ spec, nodes, zones, ...(loadBalancer ? { loadBalancer } : {}), healthChecks }),
+        runbooks: planRunbooks(spec, nodes, loadBalancer),
         endpoint: `${scheme}://${spec.dns.name}`,
         tags,
-        warnings: spec.warnings,
+        warnings: [...spec.warnings, ...failoverWarnings(spec, nodes)],
     };
 }

@@ -25,3 +25,20 @@ export function baseTags(project: string, stack: string, name: string, user: Rea
     // User tags first so the identifying tags cannot be overwritten by accident.
     return { ...user, Project: project, Stack: stack, Service: name, ManagedBy: "pulumi" };
 }
+
+/**
+ * Prefix of AWS names that must be unique in an account and region (alarms, the alarm topic). It
+ * holds the project, so two projects with the same stack and service name never share an alarm
+ * (PutMetricAlarm would silently take over an existing one).
+ */
+export function uniquePrefix(project: string, stack: string, name: string): string {
+    return slug(`${project}-${stack}-${name}`);
+}
+
+/** Tag key that marks the data volumes the stack's snapshot policy targets. */
+export const BACKUP_TAG = "DataVolumeBackup";
+
+/** The backup tag's value: only this stack's data volumes carry it. */
+export function backupTagValue(project: string, stack: string, name: string): string {
+    return `${project}/${stack}/${name}`;
+}

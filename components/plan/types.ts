@@ -32,6 +32,8 @@ export interface PlannedNode {
         readonly deviceName: string;
         readonly protect: boolean;
         readonly retainOnDelete: boolean;
+        /** The node's tags plus the backup tag that only this stack's data volumes carry. */
+        readonly tags: Readonly<Record<string, string>>;
     };
     /** SSM parameter holding this node's replication document. */
     readonly documentParameter: string;
@@ -106,6 +108,106 @@ export interface DnsRecordPlan {
     readonly effectiveTtl: number;
     /** TTL set on the record (undefined for aliases, which take none). */
     readonly ttl?: number;
+    /** Automatic failover: the record's role and the health check (by key) Route 53 consults. */
+    readonly failover?: {
+        readonly type: "PRIMARY" | "SECONDARY";
+        readonly setIdentifier: string;
+        readonly healthCheck: DnsHealthCheckPlan["key"];
+    };
+}
+
+/** What an alarm watches; the component resolves it to CloudWatch dimensions. */
+export type AlarmSubject =
+    { readonly kind: "targetGroup"; readonly targetGroup: string } | { readonly kind: "node"; readonly node: string };
+
+export interface AlarmPlan {
+    /** Stable key: the alarm's resource name derives from it. */
+    readonly key: string;
+    /** CloudWatch alarm name (unique in the account and region). */
+    readonly name: string;
+    readonly description: string;
+    readonly subject: AlarmSubject;
+    readonly namespace: "AWS/ApplicationELB" | "AWS/NetworkELB" | "AWS/EC2";
+    readonly metricName: string;
+    readonly statistic: "Maximum" | "Minimum";
+    readonly comparison: "GreaterThanThreshold" | "LessThanThreshold";
+    readonly threshold: number;
+    readonly period: number;
+    readonly evaluationPeriods: number;
+    readonly treatMissingData: "missing" | "breaching" | "notBreaching";
+    /** Add the EC2 recover action (a node's system status check). */
+    readonly recover: boolean;
+}
+
+export interface MonitoringPlan {
+    readonly topicName: string;
+    /** Keyed by endpoint, so removing one subscription never touches another. */
+    readonly subscriptions: readonly { readonly key: string; readonly protocol: "email" | "https"; readonly endpoint: string }[];
+    readonly alarms: readonly AlarmPlan[];
+}
+
+/**
+ * A Route 53 health check on a node, based on a CloudWatch alarm: Route 53's health checkers run on
+ * the internet and cannot reach the nodes' private addresses.
+ */
+export interface DnsHealthCheckPlan {
+    /** The node's DNS role, not its name: a promotion updates the check in place. */
+    readonly key: "primary" | "secondary";
+    readonly node: string;
+    readonly alarm: AlarmPlan;
+    /** Also send the alarm to the alarm topic (monitoring on). */
+    readonly notify: boolean;
+}
+
+export interface BackupPlan {
+    /** The tag only this stack's data volumes carry; the policy snapshots exactly those. */
+    readonly targetTags: Readonly<Record<string, string>>;
+    readonly description: string;
+    readonly scheduleName: string;
+    readonly everyHours: number;
+    readonly at: string;
+    readonly keep: number;
+}
+
+/** One failure and what the stack, as configured, does about it. */
+export interface FailureScenario {
+    /** `node:<key>`, `zone:<zone>` or `loadBalancerZone:<zone>`. */
+    readonly key: string;
+    readonly kind: "node" | "zone" | "loadBalancerZone";
+    readonly title: string;
+    readonly nodesLost: readonly string[];
+    readonly staysUp: boolean;
+    /** `none`: clients need not move (or there is nothing left to move to). */
+    readonly failover: "none" | "automatic" | "manual";
+    /** Seconds from the failure until something notices; undefined when nothing watches it. */
+    readonly detectSeconds?: number;
+    readonly detectedBy: string;
+    /** Seconds from detection (manual: from the operator's `pulumi up`) until clients reach a healthy node. */
+    readonly followSeconds?: number;
+    /** detect + follow, not counting an operator's time (see `operator`); undefined when unknown or impossible. */
+    readonly clientsMoveSeconds?: number;
+    /** An operator must act; their time is not in `clientsMoveSeconds`. */
+    readonly operator: boolean;
+    readonly clientsMoveBy: string;
+    readonly dataAtRisk: string;
+    readonly notes: readonly string[];
+}
+
+export interface FailoverAnalysis {
+    readonly topology: Topology;
+    /** HA: manual or automatic DNS failover; cluster: the load balancer's health checks. */
+    readonly mechanism: "manual" | "automatic" | "loadBalancer";
+    readonly assumptions: readonly string[];
+    readonly scenarios: readonly FailureScenario[];
+}
+
+/** Steps an operator follows, with this stack's own names and numbers. */
+export interface Runbook {
+    readonly key: string;
+    readonly title: string;
+    readonly steps: readonly string[];
+    /** HA promotion: where clients are sent afterwards and how long they take to follow. */
+    readonly after?: { readonly target: string; readonly clientsFollowSeconds: number; readonly why: string };
 }
 
 /** Placeholder for a node's private address in a replication document; resolved by `resolveAddresses`. */
@@ -166,6 +268,12 @@ export interface TopologyPlan {
     readonly loadBalancer?: LoadBalancerPlan;
     readonly dns: readonly DnsRecordPlan[];
     readonly replication: ReplicationPlan;
+    /** Route 53 health checks on nodes (HA): the primary's with monitoring on, and both failover targets. */
+    readonly healthChecks: readonly DnsHealthCheckPlan[];
+    readonly monitoring?: MonitoringPlan;
+    readonly backups?: BackupPlan;
+    readonly failoverAnalysis: FailoverAnalysis;
+    readonly runbooks: readonly Runbook[];
     /** URL clients use. */
     readonly endpoint: string;
     readonly tags: Readonly<Record<string, string>>;

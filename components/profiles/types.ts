@@ -73,4 +73,22 @@ export interface ServiceProfile {
     readonly limits: { readonly [T in Topology]: NodeCountLimits };
     /** Whether DNS may fail over to a replica by itself (HA), and if not, why. */
     readonly failover: { readonly automaticAllowed: true } | { readonly automaticAllowed: false; readonly reason: string };
+    /**
+     * What a failover can lose, for the failover analysis. Undefined: writes not yet copied by the
+     * asynchronous replication (the replication lag). `split-brain` is for services that elect a new
+     * leader by themselves and may end up with two after a network partition.
+     */
+    readonly failoverDataRisk?: FailoverDataRisk;
+    /**
+     * HA: the service's own promotion commands, in order, for the promotion runbook. `{primary}` and
+     * `{replica}` stand for the old primary's and the promoted replica's node keys. Undefined or empty:
+     * the service has none (the runbook says so).
+     */
+    readonly promotionSteps?: readonly string[];
+}
+
+export interface FailoverDataRisk {
+    readonly kind: "replication-lag" | "split-brain";
+    /** One sentence for the analysis and runbooks, e.g. which side's writes are lost. */
+    readonly description: string;
 }

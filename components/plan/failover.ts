@@ -1,0 +1,354 @@
+/**
+ * Failover analysis: for this stack's own settings, what happens when one node, one zone or the
+ * load balancer's presence in one zone is lost. Estimates, from documented AWS mechanisms:
+ *
+ * - a target-group health check takes a target out after interval x unhealthy threshold and puts a
+ *   new one in after interval x healthy threshold;
+ * - a node's Route 53 health check follows a CloudWatch alarm on one-minute EC2 status checks, so
+ *   it turns unhealthy after 60 s x `failoverSettings.healthCheckFailures`;
+ * - a DNS answer changes within Route 53's 60 s propagation, and resolvers keep the old answer for
+ *   up to the TTL (60 s, fixed, for an alias to a load balancer).
+ */
+import type { StackSpec } from "../config";
+import type { FailoverDataRisk } from "../profiles";
+import { failoverSecondary } from "./healthchecks";
+import { ALIAS_TTL } from "./loadbalancer";
+import { STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
+import type { DnsHealthCheckPlan, FailoverAnalysis, FailureScenario, LoadBalancerPlan, PlannedNode } from "./types";
+
+/** Route 53 propagates a change to all its name servers within about 60 s. */
+export const ROUTE53_PROPAGATION = 60;
+/**
+ * AWS does not publish how fast a load balancer stops advertising the address of a failed zone;
+ * this analysis assumes Route 53's own propagation time.
+ */
+export const ELB_ZONE_DETECT = ROUTE53_PROPAGATION;
+
+const NAT_NOTE =
+    "The created VPC's only NAT gateway is in this zone: the surviving nodes lose outbound access, SSM included, so State Manager cannot apply changed replication documents (a promotion's) until the zone returns. VPC endpoints for ssm, ssmmessages and ec2messages would remove this dependency.";
+
+const DEFAULT_DATA_RISK: FailoverDataRisk = {
+    kind: "replication-lag",
+    description: "writes not yet copied to the surviving nodes by the asynchronous replication (the replication lag)",
+};
+
+export interface FailoverInputs {
+    readonly spec: StackSpec;
+    readonly nodes: readonly PlannedNode[];
+    readonly zones: readonly string[];
+    readonly loadBalancer?: LoadBalancerPlan;
+    readonly healthChecks: readonly DnsHealthCheckPlan[];
+}
+
+interface Timing {
+    readonly detectSeconds?: number;
+    readonly detectedBy: string;
+}
+
+/** A loss described by the nodes it takes and whether it takes the load balancer's node in a zone. */
+interface Loss {
+    readonly key: string;
+    readonly kind: FailureScenario["kind"];
+    readonly title: string;
+    readonly lost: ReadonlySet<string>;
+    readonly lbZoneLost: boolean;
+}
+
+type Outcome = Omit<FailureScenario, "key" | "kind" | "title" | "nodesLost">;
+
+export function dataRiskOf(spec: StackSpec): FailoverDataRisk {
+    return spec.profile.failoverDataRisk ?? DEFAULT_DATA_RISK;
+}
+
+/** The zones the load balancer has a node in; undefined when its subnets' zones are not in config. */
+function loadBalancerZones(spec: StackSpec, zones: readonly string[]): readonly string[] | undefined {
+    if (!spec.loadBalancer) return [];
+    const net = spec.network;
+    if (net.kind === "create") return zones;
+    const byId = new Map(net.subnets.map((s) => [s.id, s.zone]));
+    const lbZones = net.loadBalancerSubnets.map((id) => byId.get(id));
+    return lbZones.every((z): z is string => z !== undefined) ? [...new Set(lbZones)] : undefined;
+}
+
+export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
+    const { spec, nodes, zones, loadBalancer: lb } = inputs;
+    const risk = dataRiskOf(spec);
+    const viaLb = spec.dns.target === "loadBalancer" && lb !== undefined;
+    const hc = lb?.targetGroups[0]?.healthCheck;
+    const lbDetect: Timing = hc
+        ? {
+              detectSeconds: hc.interval * hc.unhealthyThreshold,
+              detectedBy: `load-balancer health check (${hc.interval} s x ${hc.unhealthyThreshold})`,
+          }
+        : { detectedBy: "no load balancer" };
+    const statusDetect: Timing = spec.monitoring.enabled
+        ? {
+              detectSeconds: STATUS_CHECK_PERIOD * STATUS_CHECK_EVALUATIONS,
+              detectedBy: `status-check alarm (${STATUS_CHECK_EVALUATIONS} x ${STATUS_CHECK_PERIOD} s)`,
+          }
+        : { detectedBy: "nothing: monitoring is off" };
+    const healthDetect = (key: DnsHealthCheckPlan["key"]): Timing => {
+        const check = inputs.healthChecks.find((h) => h.key === key);
+        if (!check) return { detectedBy: "nothing watches the primary: monitoring is off" };
+        const { evaluationPeriods: n, period } = check.alarm;
+        return { detectSeconds: n * period, detectedBy: `Route 53 health check on ${check.node} (${n} x ${period} s status checks)` };
+    };
+    const sum = (t: Timing, follow: number | undefined) =>
+        t.detectSeconds === undefined || follow === undefined ? {} : { clientsMoveSeconds: t.detectSeconds + follow };
+    const lostAll: Outcome = {
+        staysUp: false,
+        failover: "none",
+        ...(viaLb || spec.topology === "cluster" ? lbDetect : statusDetect),
+        operator: true,
+        clientsMoveBy: "no node is left: rebuild the nodes and restore their data volumes from snapshots (README: Restore a data volume)",
+        dataAtRisk: spec.backups.enabled
+            ? `everything written since the last snapshot (one every ${spec.backups.everyHours} h, so up to ${spec.backups.everyHours} h of writes)`
+            : "all data: backups are off",
+        notes: [],
+    };
+
+    /** Clients that resolved the lost zone's load-balancer address wait for the LB to drop it and for the TTL. */
+    const withLbZone = (o: Outcome, loss: Loss): Outcome => {
+        if (!loss.lbZoneLost || !o.staysUp) return o;
+        const lbMove = ELB_ZONE_DETECT + ALIAS_TTL;
+        const detect = o.detectSeconds ?? ELB_ZONE_DETECT;
+        const move = Math.max(o.clientsMoveSeconds ?? 0, lbMove);
+        return {
+            ...o,
+            failover: o.failover === "none" ? "automatic" : o.failover,
+            ...(o.detectSeconds === undefined ? { detectedBy: "the load balancer (zone failure)" } : {}),
+            detectSeconds: detect,
+            followSeconds: move - detect,
+            clientsMoveSeconds: move,
+            notes: [
+                ...o.notes,
+                `Clients that resolved the load balancer's address in the lost zone reconnect once it leaves the load balancer's DNS (assumed ${ELB_ZONE_DETECT} s) and their ${ALIAS_TTL} s TTL expires: ${lbMove} s.`,
+            ],
+        };
+    };
+
+    const haOutcome = (loss: Loss): Outcome => {
+        const primary = spec.primary ?? "";
+        const survivors = nodes.filter((n) => !loss.lost.has(n.key));
+        if (survivors.length === 0) return lostAll;
+        if (!loss.lost.has(primary)) {
+            const secondary = failoverSecondary(spec);
+            const notes =
+                spec.failover === "automatic" && secondary !== undefined && loss.lost.has(secondary)
+                    ? [
+                          `Automatic failover has no target until ${secondary} is back (or \`failoverSettings.secondary\` names another replica).`,
+                      ]
+                    : [];
+            return withLbZone(
+                {
+                    staysUp: true,
+                    failover: "none",
+                    ...statusDetect,
+                    followSeconds: 0,
+                    clientsMoveSeconds: 0,
+                    operator: false,
+                    clientsMoveBy: "clients are not affected: they use the primary",
+                    dataAtRisk: "none: a replica catches up from the primary when it returns",
+                    notes,
+                },
+                loss,
+            );
+        }
+        const secondary = failoverSecondary(spec);
+        if (spec.failover === "automatic" && secondary !== undefined && !loss.lost.has(secondary)) {
+            const detect = healthDetect("primary");
+            const follow = ROUTE53_PROPAGATION + spec.dns.ttl;
+            return {
+                staysUp: true,
+                failover: "automatic",
+                ...detect,
+                followSeconds: follow,
+                ...sum(detect, follow),
+                operator: false,
+                clientsMoveBy: `Route 53 answers with ${secondary}'s address once the primary's health check fails (${ROUTE53_PROPAGATION} s propagation), resolvers follow after the ${spec.dns.ttl} s TTL`,
+                dataAtRisk: `${risk.description}, on ${primary}`,
+                notes: [
+                    `${secondary} is still a replica in config: the service must accept writes there by itself. Then run the promote-${secondary} runbook so config matches.`,
+                ],
+            };
+        }
+        // Manual promotion to the surviving secondary, else the first surviving replica.
+        const target = secondary !== undefined && !loss.lost.has(secondary) ? secondary : survivors[0].key;
+        const detect = viaLb ? lbDetect : healthDetect("primary");
+        const follow = viaLb && hc ? hc.interval * hc.healthyThreshold : ROUTE53_PROPAGATION + spec.dns.ttl;
+        const how = viaLb
+            ? `after \`pulumi up\` the load balancer sends traffic to ${target} once it passes ${hc?.healthyThreshold} health checks (${follow} s); DNS does not change`
+            : `after \`pulumi up\` the record points at ${target} (${ROUTE53_PROPAGATION} s propagation), resolvers follow after the ${spec.dns.ttl} s TTL`;
+        return withLbZone(
+            {
+                staysUp: false,
+                failover: "manual",
+                ...detect,
+                followSeconds: follow,
+                ...sum(detect, follow),
+                operator: true,
+                clientsMoveBy: `promote ${target} (runbook promote-${target}); ${how}`,
+                dataAtRisk: `${risk.description}, on ${primary}`,
+                notes:
+                    spec.failover === "automatic"
+                        ? [`Automatic failover cannot help: its secondary ${secondary} is lost too.`]
+                        : viaLb && !spec.monitoring.enabled
+                          ? ["Monitoring is off: the load balancer stops sending traffic, but nobody is told."]
+                          : [],
+            },
+            loss,
+        );
+    };
+
+    const clusterOutcome = (loss: Loss): Outcome => {
+        const survivors = nodes.filter((n) => !loss.lost.has(n.key));
+        if (survivors.length === 0) return lostAll;
+        const lostServing = nodes.filter((n) => loss.lost.has(n.key) && n.serving).map((n) => n.key);
+        const missingRoles = spec.profile.roles.required.filter((r) => !survivors.some((n) => n.roles.includes(r)));
+        const servingLeft = survivors.some((n) => n.serving);
+        const dataAtRisk = `${risk.description}, on ${[...loss.lost].join(", ")}`;
+        if (!servingLeft || missingRoles.length > 0) {
+            const why = !servingLeft ? "no serving node is left" : `no node with the required role(s) ${missingRoles.join(", ")} is left`;
+            return {
+                staysUp: false,
+                failover: "manual",
+                ...lbDetect,
+                operator: true,
+                clientsMoveBy: `${why}: add nodes (runbook replace-node)`,
+                dataAtRisk,
+                notes: [],
+            };
+        }
+        const detect = lostServing.length > 0 ? lbDetect : statusDetect;
+        return withLbZone(
+            {
+                staysUp: true,
+                failover: lostServing.length > 0 ? "automatic" : "none",
+                ...detect,
+                followSeconds: 0,
+                ...sum(detect, 0),
+                operator: false,
+                clientsMoveBy:
+                    lostServing.length > 0
+                        ? "the load balancer stops sending requests to the lost node(s) at detection; requests in flight on them fail"
+                        : "clients are not affected: no serving node is lost",
+                dataAtRisk,
+                notes: loss.lost.size > 0 ? ["Replace the lost node(s) to restore redundancy (runbook replace-node)."] : [],
+            },
+            loss,
+        );
+    };
+
+    /** No node is lost: only the load balancer's presence in a zone, or nothing of the stack at all. */
+    const noNodeLost = (loss: Loss): Outcome =>
+        loss.lbZoneLost
+            ? {
+                  staysUp: true,
+                  failover: "automatic",
+                  detectSeconds: ELB_ZONE_DETECT,
+                  detectedBy: `the load balancer's own zone health checks (assumed ${ELB_ZONE_DETECT} s)`,
+                  followSeconds: ALIAS_TTL,
+                  clientsMoveSeconds: ELB_ZONE_DETECT + ALIAS_TTL,
+                  operator: false,
+                  clientsMoveBy: `clients that resolved that zone's load-balancer address move to another zone's address once it leaves the load balancer's DNS and their ${ALIAS_TTL} s TTL expires; other clients are not affected`,
+                  dataAtRisk: "none: requests in flight through that zone fail and are retried",
+                  notes: [],
+              }
+            : {
+                  staysUp: true,
+                  failover: "none",
+                  detectedBy: "nothing to detect: no node of this stack runs there",
+                  followSeconds: 0,
+                  clientsMoveSeconds: 0,
+                  operator: false,
+                  clientsMoveBy: "clients are not affected",
+                  dataAtRisk: "none",
+                  notes: [],
+              };
+
+    const outcome = (loss: Loss): FailureScenario => ({
+        key: loss.key,
+        kind: loss.kind,
+        title: loss.title,
+        nodesLost: nodes.filter((n) => loss.lost.has(n.key)).map((n) => n.key),
+        ...(loss.lost.size === 0 ? noNodeLost(loss) : spec.topology === "ha" ? haOutcome(loss) : clusterOutcome(loss)),
+    });
+
+    const lbZones = loadBalancerZones(spec, zones);
+    // Clients go through the load balancer: a cluster always, HA when DNS aliases it.
+    const lbInPath = lb !== undefined && (viaLb || spec.topology === "cluster");
+    const scenarios: FailureScenario[] = [
+        ...nodes.map((n) =>
+            outcome({
+                key: `node:${n.key}`,
+                kind: "node",
+                title: `node ${n.key} (${n.role}, ${n.zone}) lost`,
+                lost: new Set([n.key]),
+                lbZoneLost: false,
+            }),
+        ),
+        ...zones.map((z) => {
+            const inZone = nodes.filter((n) => n.zone === z).map((n) => n.key);
+            const scenario = outcome({
+                key: `zone:${z}`,
+                kind: "zone",
+                title: `zone ${z} lost (${inZone.length > 0 ? inZone.join(", ") : "no node"})`,
+                lost: new Set(inZone),
+                lbZoneLost: lbInPath && (lbZones?.includes(z) ?? false),
+            });
+            // The VPC the stack creates has one NAT gateway, in its first zone (see network.ts).
+            const natLost = spec.network.kind === "create" && z === zones[0] && inZone.length < nodes.length;
+            return natLost ? { ...scenario, notes: [...scenario.notes, NAT_NOTE] } : scenario;
+        }),
+    ];
+    if (lbInPath) {
+        for (const z of lbZones ?? [undefined]) {
+            scenarios.push(
+                outcome({
+                    key: `loadBalancerZone:${z ?? "any"}`,
+                    kind: "loadBalancerZone",
+                    title:
+                        z === undefined
+                            ? "the load balancer's node in one of its zones lost (its subnets' zones are not in config)"
+                            : `the load balancer's node in ${z} lost (nodes keep running)`,
+                    lost: new Set(),
+                    lbZoneLost: true,
+                }),
+            );
+        }
+    }
+
+    const mechanism = spec.topology === "cluster" ? "loadBalancer" : spec.failover;
+    return { topology: spec.topology, mechanism, assumptions: assumptions(inputs, viaLb), scenarios };
+}
+
+function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
+    const { spec, loadBalancer: lb, healthChecks } = inputs;
+    const out: string[] = [];
+    const hc = lb?.targetGroups[0]?.healthCheck;
+    if (hc && (viaLb || spec.topology === "cluster")) {
+        out.push(
+            `Load balancer: a target is out after ${hc.interval} s x ${hc.unhealthyThreshold} failed checks and a new one is in after ${hc.interval} s x ${hc.healthyThreshold} passed checks.`,
+        );
+        out.push(
+            `A failed zone's load-balancer address leaves its DNS in an assumed ${ELB_ZONE_DETECT} s (AWS publishes no figure); clients then wait out the ${ALIAS_TTL} s alias TTL.`,
+        );
+    }
+    if (healthChecks.length > 0) {
+        const { evaluationPeriods: n, period } = healthChecks[0].alarm;
+        out.push(
+            `Route 53 health checks follow CloudWatch alarms on EC2 status checks (one per ${period} s): unhealthy after ${n} failed or missing checks (${n * period} s). They see the instance, not the service.`,
+        );
+    }
+    if (spec.topology === "ha" && !viaLb) {
+        out.push(
+            `A DNS change reaches every Route 53 name server within ${ROUTE53_PROPAGATION} s; resolvers keep the old answer for up to the ${spec.dns.ttl} s TTL.`,
+        );
+    }
+    if (spec.monitoring.enabled)
+        out.push(
+            `Status-check alarms fire after ${STATUS_CHECK_EVALUATIONS} x ${STATUS_CHECK_PERIOD} s; a notification adds up to a minute.`,
+        );
+    out.push("An operator's own time (noticing, deciding, running `pulumi up`) is not in `clientsMoveSeconds`.");
+    return out;
+}

@@ -1,0 +1,85 @@
+/**
+ * HA health checks and automatic DNS failover.
+ *
+ * The nodes live in private subnets and Route 53's health checkers run on the internet, so an
+ * endpoint check (HTTP/TCP to the node) can never reach them. Each check is therefore a
+ * CLOUDWATCH_METRIC health check that follows a CloudWatch alarm on the node's EC2 status checks,
+ * with missing data counted as a failure. It sees the instance, not the service: a hung service on a
+ * healthy instance is caught by the target-group alarms when there is a load balancer, not here.
+ */
+import type { StackSpec } from "../config";
+import { nodeHealthAlarm } from "./monitoring";
+import type { DnsHealthCheckPlan, DnsRecordPlan, PlannedNode } from "./types";
+
+/**
+ * The replica the SECONDARY record points at when `primary` is primary: the configured one, else the
+ * first other node in node order.
+ */
+export function failoverSecondary(spec: StackSpec, primary: string | undefined = spec.primary): string | undefined {
+    const pinned = spec.failoverSettings.secondary;
+    if (pinned !== undefined && pinned !== primary) return pinned;
+    return spec.nodes.find((n) => n.key !== primary)?.key;
+}
+
+/**
+ * HA only: with automatic failover, checks on the primary and on the secondary (Route 53 skips an
+ * unhealthy secondary too); otherwise, with monitoring on, a check on the primary alone. Keyed by
+ * role, so a promotion re-points the checks in place.
+ */
+export function planHealthChecks(spec: StackSpec): DnsHealthCheckPlan[] {
+    if (spec.topology !== "ha" || spec.primary === undefined) return [];
+    const notify = spec.monitoring.enabled;
+    const check = (key: DnsHealthCheckPlan["key"], node: string): DnsHealthCheckPlan => ({
+        key,
+        node,
+        alarm: nodeHealthAlarm(spec, key, node),
+        notify,
+    });
+    if (spec.failover === "automatic") {
+        const secondary = failoverSecondary(spec);
+        if (secondary === undefined) throw new Error("automatic failover needs a second node (config validation guarantees one)");
+        return [check("primary", spec.primary), check("secondary", secondary)];
+    }
+    return notify ? [check("primary", spec.primary)] : [];
+}
+
+/** Automatic failover whose secondary shares the primary's zone cannot survive that zone's loss. */
+export function failoverWarnings(spec: StackSpec, nodes: readonly PlannedNode[]): string[] {
+    if (spec.topology !== "ha" || spec.failover !== "automatic") return [];
+    const zoneOf = (key: string | undefined) => nodes.find((n) => n.key === key)?.zone;
+    const secondary = failoverSecondary(spec);
+    const zone = zoneOf(spec.primary);
+    return zone !== undefined && zone === zoneOf(secondary)
+        ? [
+              `automatic failover: the secondary ${secondary} is in the primary's zone ${zone}; losing that zone leaves only a manual promotion.`,
+          ]
+        : [];
+}
+
+/**
+ * The PRIMARY/SECONDARY record pair. The PRIMARY record keeps the plain record's key (`service`):
+ * switching an existing stack to automatic failover then updates that record (the provider deletes
+ * the plain record and creates the failover one in a single Route 53 change batch) instead of
+ * creating a second record beside it, which Route 53 would refuse. Set identifiers name roles, never
+ * nodes, so a promotion changes only the records' addresses and health checks.
+ */
+export function planFailoverRecords(spec: StackSpec): DnsRecordPlan[] {
+    const { dns, primary } = spec;
+    const secondary = failoverSecondary(spec);
+    if (primary === undefined || secondary === undefined) throw new Error("failover records need an HA primary and secondary");
+    const record = (key: string, node: string, type: "PRIMARY" | "SECONDARY"): DnsRecordPlan => ({
+        key,
+        zoneId: dns.zoneId,
+        name: dns.name,
+        type: "A",
+        target: { kind: "node", node },
+        effectiveTtl: dns.ttl,
+        ttl: dns.ttl,
+        failover: {
+            type,
+            setIdentifier: type === "PRIMARY" ? "primary" : "secondary",
+            healthCheck: type === "PRIMARY" ? "primary" : "secondary",
+        },
+    });
+    return [record("service", primary, "PRIMARY"), record("service-secondary", secondary, "SECONDARY")];
+}

@@ -1,0 +1,450 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { crossCheck, type StackSpec } from "../components/config";
+import { planTopology, type FailoverAnalysis, type FailureScenario } from "../components/plan";
+import { ConfigSchema } from "../components/schema";
+import { diffRuns } from "../tools/diff";
+import { failoverMarkdown, failoverMarkers, stackFailoverAnalysis } from "../tools/failover";
+import { byType, getResource, isCloudResource, type ProgramRun } from "../tools/harness";
+import { formatPlan } from "../tools/plan";
+import { clusterConfig, haConfig, plan, spec, type Raw } from "./fixtures";
+import { run, runFailing } from "./program";
+
+const RECORD = "aws:route53/record:Record";
+const HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+const NODE_TYPES = ["aws:ec2/instance:Instance", "aws:ebs/volume:Volume", "aws:ec2/volumeAttachment:VolumeAttachment"];
+const root = join(__dirname, "..");
+
+const automatic = (overrides: Raw = {}) => haConfig({ failover: "automatic", ...overrides });
+const scenario = (a: FailoverAnalysis, key: string): FailureScenario => {
+    const s = a.scenarios.find((x) => x.key === key);
+    if (!s) throw new Error(`no scenario ${key}; have ${a.scenarios.map((x) => x.key).join(", ")}`);
+    return s;
+};
+/** The figures a scenario's test compares, in one object. */
+const figures = (s: FailureScenario) => ({
+    staysUp: s.staysUp,
+    failover: s.failover,
+    detectSeconds: s.detectSeconds,
+    followSeconds: s.followSeconds,
+    clientsMoveSeconds: s.clientsMoveSeconds,
+    operator: s.operator,
+});
+const withProfile = (raw: Raw, profile: Partial<StackSpec["profile"]>) => {
+    const s = spec(raw);
+    return planTopology({ ...s, profile: { ...s.profile, ...profile } });
+};
+
+describe("automatic DNS failover", function () {
+    let auto: ProgramRun;
+    before(async () => {
+        auto = await run(automatic());
+    });
+
+    it("plans a PRIMARY record on the primary and a SECONDARY on the first replica, each with its health check", () => {
+        const p = plan(automatic({ nodeCount: 3 }));
+        assert.deepEqual(
+            p.dns.map((r) => [r.key, r.target, r.failover, r.ttl]),
+            [
+                ["service", { kind: "node", node: "node-1" }, { type: "PRIMARY", setIdentifier: "primary", healthCheck: "primary" }, 60],
+                [
+                    "service-secondary",
+                    { kind: "node", node: "node-2" },
+                    { type: "SECONDARY", setIdentifier: "secondary", healthCheck: "secondary" },
+                    60,
+                ],
+            ],
+        );
+        assert.deepEqual(
+            p.healthChecks.map((h) => [h.key, h.node, h.alarm.evaluationPeriods]),
+            [
+                ["primary", "node-1", 2],
+                ["secondary", "node-2", 2],
+            ],
+        );
+        const pinned = plan(automatic({ nodeCount: 3, failoverSettings: { secondary: "node-3" } }));
+        assert.equal(pinned.dns[1].target.kind === "node" && pinned.dns[1].target.node, "node-3");
+    });
+
+    it("creates the failover records with set identifiers, routing policies and the health checks' ids", () => {
+        const ip = (n: string) => getResource(auto, "aws:ec2/instance:Instance", `svc-${n}`).state!.privateIp;
+        const primary = getResource(auto, RECORD, "svc-dns-service");
+        const secondary = getResource(auto, RECORD, "svc-dns-service-secondary");
+        const hc = (k: string) => getResource(auto, HEALTH_CHECK, `svc-dns-${k}`);
+        for (const [rec, node, type, key] of [
+            [primary, "node-1", "PRIMARY", "primary"],
+            [secondary, "node-2", "SECONDARY", "secondary"],
+        ] as const) {
+            assert.equal(rec.inputs.name, "svc.test.example.com");
+            assert.equal(rec.inputs.type, "A");
+            assert.equal(rec.inputs.ttl, 60);
+            assert.deepEqual(rec.inputs.records, [ip(node)]);
+            assert.equal(rec.inputs.setIdentifier, key);
+            assert.deepEqual(rec.inputs.failoverRoutingPolicies, [{ type }]);
+            assert.equal(rec.inputs.healthCheckId, hc(key).id);
+            assert.equal(hc(key).inputs.type, "CLOUDWATCH_METRIC");
+            assert.equal(hc(key).inputs.cloudwatchAlarmName, `ha-service-test-svc-${key}-health`);
+            assert.deepEqual(getResource(auto, ALARM, `svc-dns-${key}-health`).inputs.dimensions, {
+                InstanceId: getResource(auto, "aws:ec2/instance:Instance", `svc-${node}`).id,
+            });
+        }
+        assert.ok(secondary.dependencies.includes(primary.urn), "the SECONDARY record waits for the PRIMARY one");
+        assert.equal(byType(auto, RECORD).length, 2);
+    });
+
+    it("keeps the health checks when monitoring is off, without notifying anyone", async () => {
+        const r = await run(automatic({ monitoring: { enabled: false } }));
+        assert.equal(byType(r, HEALTH_CHECK).length, 2);
+        for (const k of ["primary", "secondary"]) assert.deepEqual(getResource(r, ALARM, `svc-dns-${k}-health`).inputs.alarmActions, []);
+    });
+
+    it("promotes by updating records, health alarms and documents only: no instance or volume is touched", async () => {
+        const d = diffRuns(auto, await run(automatic({ primary: "node-2" })));
+        assert.deepEqual([...d.created, ...d.deleted], []);
+        assert.deepEqual(d.updated.map((u) => `${u.key} ${u.changed.join(",")}`).sort(), [
+            "aws:cloudwatch/metricAlarm:MetricAlarm::svc-dns-primary-health dimensions",
+            "aws:cloudwatch/metricAlarm:MetricAlarm::svc-dns-secondary-health dimensions",
+            "aws:route53/record:Record::svc-dns-service records",
+            "aws:route53/record:Record::svc-dns-service-secondary records",
+            "aws:ssm/association:Association::svc-repl-node-1 parameters",
+            "aws:ssm/association:Association::svc-repl-node-2 parameters",
+            "aws:ssm/parameter:Parameter::svc-repl-node-1 value",
+            "aws:ssm/parameter:Parameter::svc-repl-node-2 value",
+        ]);
+        for (const u of d.updated) assert.ok(!NODE_TYPES.includes(u.type), `promotion touched ${u.key}`);
+    });
+
+    it("switches an existing stack to automatic by updating the plain record in place and adding the rest", async () => {
+        const d = diffRuns(await run(haConfig()), auto);
+        assert.deepEqual(d.deleted, []);
+        assert.deepEqual(
+            [...d.created].sort(),
+            [`${ALARM}::svc-dns-secondary-health`, `${RECORD}::svc-dns-service-secondary`, `${HEALTH_CHECK}::svc-dns-secondary`].sort(),
+        );
+        assert.deepEqual(
+            d.updated.map((u) => `${u.key} ${u.changed.join(",")}`),
+            [`${RECORD}::svc-dns-service failoverRoutingPolicies,healthCheckId,setIdentifier`],
+        );
+    });
+
+    it("refuses automatic failover where it cannot work, naming the key and the fix", async () => {
+        const cases: [Raw, RegExp][] = [
+            [clusterConfig({ failover: "automatic" }), /ha-service:failover: applies to the ha topology only/],
+            [
+                automatic({ loadBalancer: { kind: "nlb" } }),
+                /ha-service:failover: automatic failover moves the DNS record between nodes, but the record aliases the load balancer .*set `dns.target: primary` or keep `manual`/,
+            ],
+            [
+                haConfig({ failoverSettings: { secondary: "node-2" } }),
+                /ha-service:failoverSettings\.secondary: applies only with `failover: automatic`/,
+            ],
+            [
+                automatic({ failoverSettings: { secondary: "node-9" } }),
+                /ha-service:failoverSettings\.secondary: must name one of the nodes: node-1, node-2 \(got "node-9"\)/,
+            ],
+            [
+                automatic({ failoverSettings: { secondary: "node-1" } }),
+                /ha-service:failoverSettings\.secondary: is the primary; name another replica/,
+            ],
+        ];
+        for (const [raw, message] of cases) {
+            const bad = await runFailing(raw);
+            assert.match(bad.error!.message, message);
+            assert.deepEqual(bad.resources.filter(isCloudResource), []);
+        }
+        const lbButNodeDns = plan(
+            automatic({
+                loadBalancer: { kind: "nlb" },
+                dns: { zoneId: "Z0123456789TESTZONE", name: "svc.test.example.com", target: "primary" },
+            }),
+        );
+        assert.equal(lbButNodeDns.dns[0].failover?.type, "PRIMARY");
+    });
+
+    it("is refused, with the profile's reason, for a profile whose promotion is manual", () => {
+        const s = spec(haConfig());
+        const manualOnly = {
+            ...s.profile,
+            name: "manual-only",
+            failover: { automaticAllowed: false as const, reason: "promotion needs a command on the replica" },
+        };
+        const { problems } = crossCheck(ConfigSchema.parse(automatic()), { ...s, failover: "automatic", profile: manualOnly });
+        assert.deepEqual(problems, [
+            {
+                path: "failover",
+                message:
+                    'profile "manual-only" refuses automatic failover: promotion needs a command on the replica; keep `manual` and promote by changing `primary`',
+                value: "automatic",
+            },
+        ]);
+    });
+});
+
+describe("failover analysis", () => {
+    it("prod: the load balancer takes a lost node out in 10 s x 2 = 20 s; a lost zone also waits out the LB's DNS", () => {
+        const a = stackFailoverAnalysis("prod", join(root, "stacks"));
+        assert.equal(a.mechanism, "loadBalancer");
+        assert.deepEqual(
+            a.scenarios.map((s) => s.key),
+            [
+                "node:app-a",
+                "node:app-b",
+                "node:app-c",
+                "zone:us-east-1a",
+                "zone:us-east-1b",
+                "zone:us-east-1c",
+                "loadBalancerZone:us-east-1a",
+                "loadBalancerZone:us-east-1b",
+                "loadBalancerZone:us-east-1c",
+            ],
+        );
+        for (const n of ["app-a", "app-b", "app-c"]) {
+            assert.deepEqual(figures(scenario(a, `node:${n}`)), {
+                staysUp: true,
+                failover: "automatic",
+                detectSeconds: 20,
+                followSeconds: 0,
+                clientsMoveSeconds: 20,
+                operator: false,
+            });
+        }
+        // Nodes out after 20 s; clients on the lost zone's LB address after 60 s (assumed) + 60 s alias TTL.
+        assert.deepEqual(figures(scenario(a, "zone:us-east-1a")), {
+            staysUp: true,
+            failover: "automatic",
+            detectSeconds: 20,
+            followSeconds: 100,
+            clientsMoveSeconds: 120,
+            operator: false,
+        });
+        assert.deepEqual(figures(scenario(a, "loadBalancerZone:us-east-1b")), {
+            staysUp: true,
+            failover: "automatic",
+            detectSeconds: 60,
+            followSeconds: 60,
+            clientsMoveSeconds: 120,
+            operator: false,
+        });
+        assert.match(scenario(a, "node:app-a").dataAtRisk, /asynchronous replication \(the replication lag\), on app-a/);
+    });
+
+    it("dev: losing the primary needs a promotion: 2 x 60 s to detect, then 60 s propagation + 60 s TTL", () => {
+        const a = stackFailoverAnalysis("dev", join(root, "stacks"));
+        assert.equal(a.mechanism, "manual");
+        const primary = scenario(a, "node:node-1");
+        assert.deepEqual(figures(primary), {
+            staysUp: false,
+            failover: "manual",
+            detectSeconds: 120,
+            followSeconds: 120,
+            clientsMoveSeconds: 240,
+            operator: true,
+        });
+        assert.match(primary.clientsMoveBy, /^promote node-2 \(runbook promote-node-2\)/);
+        assert.deepEqual(figures(scenario(a, "zone:us-east-1a")), figures(primary));
+        assert.deepEqual(figures(scenario(a, "node:node-2")), {
+            staysUp: true,
+            failover: "none",
+            detectSeconds: 120,
+            followSeconds: 0,
+            clientsMoveSeconds: 0,
+            operator: false,
+        });
+        assert.match(scenario(a, "zone:us-east-1a").notes.join(" "), /only NAT gateway is in this zone/);
+        assert.deepEqual(scenario(a, "zone:us-east-1b").notes, [], "the NAT gateway is in the first zone only");
+    });
+
+    it("adds the configured TTL, not a fixed 60 s, to an HA DNS change", () => {
+        const a = plan(haConfig({ dns: { zoneId: "Z0123456789TESTZONE", name: "svc.test.example.com", ttl: 30 } })).failoverAnalysis;
+        assert.equal(scenario(a, "node:node-1").followSeconds, 60 + 30);
+        assert.equal(scenario(a, "node:node-1").clientsMoveSeconds, 120 + 60 + 30);
+    });
+
+    it("automatic: the service stays up; Route 53 detects in failures x 60 s and clients follow after propagation and TTL", () => {
+        const a = plan(automatic({ failoverSettings: { healthCheckFailures: 3 } })).failoverAnalysis;
+        assert.equal(a.mechanism, "automatic");
+        const s = scenario(a, "node:node-1");
+        assert.deepEqual(figures(s), {
+            staysUp: true,
+            failover: "automatic",
+            detectSeconds: 180,
+            followSeconds: 120,
+            clientsMoveSeconds: 300,
+            operator: false,
+        });
+        assert.match(s.notes[0], /node-2 is still a replica in config: the service must accept writes there by itself/);
+    });
+
+    it("automatic cannot help when the zone takes the secondary too; a promotion to the surviving replica can", () => {
+        const raw = automatic({
+            nodeCount: undefined,
+            nodes: { "db-a": { zone: "us-east-1a" }, "db-b": { zone: "us-east-1a" }, "db-c": { zone: "us-east-1b" } },
+        });
+        const a = plan(raw).failoverAnalysis;
+        assert.deepEqual(plan({ ...raw, failoverSettings: { secondary: "db-b" } }).warnings, [
+            "automatic failover: the secondary db-b is in the primary's zone us-east-1a; losing that zone leaves only a manual promotion.",
+        ]);
+        assert.deepEqual(plan({ ...raw, failoverSettings: { secondary: "db-c" } }).warnings, []);
+        const s = scenario(a, "zone:us-east-1a");
+        assert.deepEqual(s.nodesLost, ["db-a", "db-b"]);
+        assert.equal(s.staysUp, false);
+        assert.equal(s.failover, "manual");
+        assert.match(s.clientsMoveBy, /^promote db-c/);
+        assert.match(s.notes.join(" "), /its secondary db-b is lost too/);
+    });
+
+    it("a two-node HA stack in a single-zone network does not survive that zone's loss", () => {
+        const single = haConfig({ network: { create: { cidr: "10.40.0.0/16", zones: ["us-east-1a"] } } });
+        const p = plan(single);
+        assert.ok(p.warnings.some((w) => /one zone \(us-east-1a\)/.test(w)));
+        const s = scenario(p.failoverAnalysis, "zone:us-east-1a");
+        assert.deepEqual(s.nodesLost, ["node-1", "node-2"]);
+        assert.equal(s.staysUp, false);
+        assert.equal(s.failover, "none");
+        assert.equal(s.clientsMoveSeconds, undefined);
+        assert.equal(s.dataAtRisk, "everything written since the last snapshot (one every 24 h, so up to 24 h of writes)");
+        const noBackups = plan({ ...single, backups: { enabled: false } });
+        assert.equal(scenario(noBackups.failoverAnalysis, "zone:us-east-1a").dataAtRisk, "all data: backups are off");
+    });
+
+    it("HA behind a load balancer: detection by its health check, and the new primary in after healthy threshold x interval", () => {
+        const a = plan(
+            haConfig({ loadBalancer: { kind: "nlb", healthCheck: { interval: 10, unhealthyThreshold: 3, healthyThreshold: 2 } } }),
+        ).failoverAnalysis;
+        const s = scenario(a, "node:node-1");
+        assert.deepEqual(figures(s), {
+            staysUp: false,
+            failover: "manual",
+            detectSeconds: 30,
+            followSeconds: 20,
+            clientsMoveSeconds: 50,
+            operator: true,
+        });
+        assert.match(s.clientsMoveBy, /DNS does not change/);
+        assert.ok(a.scenarios.some((x) => x.key === "loadBalancerZone:us-east-1a"));
+    });
+
+    it("a cluster with a slow health check detects in interval x threshold", () => {
+        const a = plan(
+            clusterConfig({
+                loadBalancer: {
+                    kind: "alb",
+                    certificateArn: spec(clusterConfig()).loadBalancer!.certificateArn,
+                    healthCheck: { interval: 30, unhealthyThreshold: 3 },
+                },
+            }),
+        ).failoverAnalysis;
+        assert.equal(scenario(a, "node:app-b").detectSeconds, 90);
+    });
+
+    it("a cluster that loses its last serving node is down until nodes are added", () => {
+        const a = plan(
+            clusterConfig({
+                nodes: { "app-a": { zone: "us-east-1a" }, "app-b": { zone: "us-east-1b" } },
+            }),
+        ).failoverAnalysis;
+        assert.equal(scenario(a, "node:app-a").staysUp, true);
+        assert.equal(scenario(a, "zone:us-east-1c").failover, "automatic", "only the LB's node is there");
+        const twoInOne = plan(
+            clusterConfig({ nodes: { "app-a": { zone: "us-east-1a" }, "app-b": { zone: "us-east-1a" } } }),
+        ).failoverAnalysis;
+        assert.equal(scenario(twoInOne, "zone:us-east-1a").staysUp, false);
+    });
+
+    it("uses the profile's data risk (split-brain) where it declares one, and says when nothing watches the primary", () => {
+        const p = withProfile(clusterConfig(), {
+            failoverDataRisk: {
+                kind: "split-brain",
+                description: "after a partition the most recently updated side wins; the other side's writes are lost",
+            },
+        });
+        assert.match(scenario(p.failoverAnalysis, "zone:us-east-1a").dataAtRisk, /^after a partition the most recently updated side wins/);
+        const unwatched = plan(haConfig({ monitoring: { enabled: false } })).failoverAnalysis;
+        const s = scenario(unwatched, "node:node-1");
+        assert.equal(s.detectSeconds, undefined);
+        assert.equal(s.clientsMoveSeconds, undefined);
+        assert.equal(s.followSeconds, 120);
+        assert.match(s.detectedBy, /monitoring is off/);
+    });
+
+    it("is a stack output, printed readably by the offline plan within its width", async () => {
+        const r = await run(haConfig());
+        assert.deepEqual(r.outputs.failoverAnalysis, plan(haConfig()).failoverAnalysis);
+        const text = formatPlan(r);
+        assert.ok(text.includes("\n  failoverAnalysis: 4 scenarios (below)\n"));
+        assert.ok(
+            text.includes(
+                "\nfailover analysis (ha, manual promotion (DNS or load-balancer targets follow `primary`)):\n  node node-1 (primary, us-east-1a) lost\n",
+            ),
+        );
+        assert.ok(text.includes("\nrunbooks:\n  promote-node-2: Promote node-2 (primary now: node-1)\n"));
+        const sections = text.slice(text.indexOf("\nfailover analysis ("));
+        assert.ok(sections.split("\n").every((l) => l.length <= 160));
+    });
+
+    it("is summarised in the README for the dev and prod stacks (regenerated by `npm run docs`)", () => {
+        const readme = readFileSync(join(root, "README.md"), "utf8");
+        for (const stack of ["dev", "prod"]) {
+            const { start, end } = failoverMarkers(stack);
+            const body = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end)).trim();
+            assert.equal(body, failoverMarkdown(stackFailoverAnalysis(stack, join(root, "stacks"))), `README failover summary of ${stack}`);
+        }
+        assert.ok(
+            readme.includes(
+                "| node node-1 (primary, us-east-1a) lost | down until an operator acts | manual | 120 s | 240 s + the operator's time |",
+            ),
+        );
+        assert.ok(readme.includes("| node app-a (member, us-east-1a) lost | stays up | automatic | 20 s | 20 s |"));
+    });
+});
+
+describe("runbooks", () => {
+    it("HA: one promotion runbook per replica with this stack's key, the profile's commands, the DNS target and the follow time", () => {
+        const p = withProfile(haConfig({ nodeCount: 3 }), { promotionSteps: ["on {replica}: svc-promote --from {primary}"] });
+        assert.deepEqual(
+            p.runbooks.map((r) => r.key),
+            ["promote-node-2", "promote-node-3"],
+        );
+        const r = p.runbooks[1];
+        assert.ok(r.steps.includes("Run: on node-3: svc-promote --from node-1"));
+        assert.ok(r.steps.includes("Change the config key `ha-service:primary`: `pulumi config set ha-service:primary node-3`."));
+        assert.deepEqual(r.after, {
+            target: "svc.test.example.com A record -> node-3's private address",
+            clientsFollowSeconds: 120,
+            why: "Route 53 propagates the change within 60 s; resolvers keep the old address for up to the 60 s TTL",
+        });
+        const generic = plan(haConfig()).runbooks[0];
+        assert.ok(generic.steps.some((s) => /The "generic" profile declares no promotion command/.test(s)));
+    });
+
+    it("HA behind a load balancer: clients follow once the new primary passes its health checks", () => {
+        const r = plan(haConfig({ loadBalancer: { kind: "nlb" } })).runbooks[0];
+        assert.equal(r.after?.clientsFollowSeconds, 20);
+        assert.match(r.after!.target, /keeps aliasing the load balancer, which forwards only to node-2/);
+    });
+
+    it("automatic: says what DNS points at after the promotion and asks to move a pinned secondary", () => {
+        const r = plan(automatic({ nodeCount: 3, failoverSettings: { secondary: "node-2" } })).runbooks[0];
+        assert.equal(r.after!.target, "svc.test.example.com: PRIMARY record -> node-2, SECONDARY record -> node-1");
+        assert.ok(r.steps.some((s) => s.includes("`ha-service:failoverSettings.secondary` names node-2")));
+    });
+
+    it("cluster: how to replace a failed node, as an output", async () => {
+        const r = await run(clusterConfig());
+        const runbooks = r.outputs.runbooks as { key: string; steps: string[] }[];
+        assert.deepEqual(
+            runbooks.map((x) => x.key),
+            ["replace-node"],
+        );
+        const text = runbooks[0].steps.join("\n");
+        assert.match(text, /pulumi stack --show-urns \| grep 'Instance::svc-NODE'/);
+        assert.match(text, /pulumi up --replace '<that URN>'/);
+        assert.match(text, /aws ec2 detach-volume/);
+        assert.ok(
+            byType(r, "aws:ec2/instance:Instance").some((i) => i.name === "svc-app-a"),
+            "the runbook's instance name pattern matches",
+        );
+    });
+});
