@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderNodeScript, shellQuote } from "../components/plan";
@@ -85,6 +85,15 @@ describe("node script (run by bash)", () => {
         rmSync(conf());
         assert.deepEqual(apply(config("a = 1\n", "apply")).ran, []);
         assert.equal(readFileSync(conf(), "utf8"), "a = 1\n");
+    });
+
+    it("creates a missing directory, and leaves an existing directory's mode alone", () => {
+        const file = (path: string) => ({ files: [{ path, mode: "0644", content: "x\n" }], commands: [] });
+        assert.equal(apply(file(join(dir, "new", "sub", "f"))).status, 0);
+        assert.equal(statSync(join(dir, "new", "sub")).mode & 0o777, 0o755);
+        chmodSync(join(dir, "new", "sub"), 0o700);
+        assert.equal(apply(file(join(dir, "new", "sub", "g"))).status, 0);
+        assert.equal(statSync(join(dir, "new", "sub")).mode & 0o777, 0o700);
     });
 
     it("keeps any text intact: quotes, dollars and backslashes in files and commands", () => {

@@ -67,7 +67,10 @@ put() {
   tmp=$(mktemp)
   cat > "\${tmp}"
   if step "file \${path} \${mode} $(sha256sum < "\${tmp}" | cut -d ' ' -f 1)" || [ ! -e "\${path}" ]; then
-    install -d -m 0755 "$(dirname "\${path}")"
+    # Only a missing directory is created: install -d would also reset an existing one's mode.
+    if [ ! -d "$(dirname "\${path}")" ]; then
+      install -d -m 0755 "$(dirname "\${path}")"
+    fi
     install -m "\${mode}" "\${tmp}" "\${path}.new"
     mv -f "\${path}.new" "\${path}"
   fi
