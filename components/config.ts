@@ -92,6 +92,10 @@ export interface StackSpec {
     readonly nodes: readonly NodeSpec[];
     /** HA only. */
     readonly primary?: string;
+    /** Cluster only: the node leading each single-leader role of the profile, by role. */
+    readonly leaders: Readonly<Record<string, string>>;
+    /** Names of nodes removed from the stack; never reused. */
+    readonly removedNodes: readonly string[];
     /** HA only: who moves clients to a replica when the primary fails. */
     readonly failover: "manual" | "automatic";
     readonly rootVolumeSize: number;
@@ -215,6 +219,17 @@ function nodeSpecs(cfg: ParsedConfig, profile: ServiceProfile): NodeSpec[] {
     return Array.from({ length: count }, (_, i) => fromSettings(`node-${i + 1}`, { allowReplacement: false }, i + 1));
 }
 
+/** Each single-leader role's node: the configured one, else the first node (in config order) with the role. */
+function resolveLeaders(cfg: ParsedConfig, profile: ServiceProfile, nodes: readonly NodeSpec[]): Record<string, string> {
+    if (cfg.topology !== "cluster") return {};
+    const leaders: Record<string, string> = {};
+    for (const role of profile.roles.leaders) {
+        const node = cfg.leaders?.[role] ?? nodes.find((n) => n.roles.includes(role))?.key;
+        if (node !== undefined) leaders[role] = node;
+    }
+    return leaders;
+}
+
 function resolveLoadBalancer(cfg: ParsedConfig, profile: ServiceProfile): LoadBalancerSpec | undefined {
     const lb = cfg.loadBalancer;
     if (!lb) return undefined;
@@ -268,7 +283,9 @@ export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">)
     const { profile, topology, nodes, network } = spec;
 
     if (!profile.topologies.includes(topology)) {
-        add("topology", `profile "${profile.name}" supports only: ${profile.topologies.join(", ")}`, topology);
+        const fix = profile.topologies.map((t) => `\`topology: ${t}\``).join(" or ");
+        const note = profile.topologyNote === undefined ? "" : ` (${profile.topologyNote})`;
+        add("topology", `profile "${profile.name}" supports only: ${profile.topologies.join(", ")}; set ${fix}${note}`, topology);
     }
 
     // Nodes: exactly one of the two forms.
@@ -350,6 +367,31 @@ export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">)
             add("loadBalancer", "is required for the cluster topology: its health checks take failed nodes out of rotation");
         if (cfg.dns.target === "primary")
             add("dns.target", "a cluster's DNS record always aliases the load balancer; remove the key", cfg.dns.target);
+        for (const [role, node] of Object.entries(cfg.leaders ?? {})) {
+            const path = `leaders.${role}`;
+            const target = nodes.find((x) => x.key === node);
+            if (!profile.roles.leaders.includes(role)) {
+                const valid =
+                    profile.roles.leaders.length > 0 ? `valid: ${profile.roles.leaders.join(", ")}` : "it has none; remove the key";
+                add(path, `is not a single-leader role of the "${profile.name}" profile (${valid})`, role);
+            } else if (!target) {
+                add(path, `must name one of the nodes: ${nodes.map((x) => x.key).join(", ")}`, node);
+            } else if (!target.roles.includes(role)) {
+                add(
+                    path,
+                    `node "${node}" does not carry the role "${role}": name a node whose \`roles\` include it, or add the role to ${node}`,
+                    node,
+                );
+            }
+        }
+        for (const role of profile.roles.leaders) {
+            const leader = spec.leaders[role];
+            if (cfg.nodes && cfg.leaders?.[role] === undefined && leader !== undefined) {
+                warnings.push(
+                    `leaders.${role} is not set, so ${leader} (the first node with the role) leads it; set it so that adding or reordering nodes cannot move it.`,
+                );
+            }
+        }
         nodes.forEach((x) => {
             x.roles.forEach((role, i) => {
                 if (!profile.roles.names.includes(role)) {
@@ -429,6 +471,22 @@ export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">)
         warnings.push("monitoring is off: the configured alarm subscriptions are not created.");
     if (!cfg.backups.enabled)
         warnings.push("backups are off: losing every copy of the data (all nodes, or one zone holding them) loses it for good.");
+    if (topology === "ha" && cfg.leaders !== undefined) {
+        add("leaders", "applies to the cluster topology only; an HA stack's leader is `primary`", cfg.leaders);
+    }
+    const removed = new Set(cfg.removedNodes);
+    for (const x of nodes) {
+        if (!removed.has(x.key)) continue;
+        if (cfg.nodes) {
+            add(`nodes.${x.key}`, `is listed in \`removedNodes\`: a removed node's name is never reused; give this node a new name`);
+        } else {
+            add(
+                "nodeCount",
+                `would bring back ${x.key}, which is listed in \`removedNodes\`: a removed node's name is never reused; switch to a \`nodes\` map with new names to grow`,
+                cfg.nodeCount,
+            );
+        }
+    }
     if (topology === "ha" && cfg.dns.target === "loadBalancer" && !cfg.loadBalancer) {
         add("dns.target", "is `loadBalancer` but no `loadBalancer` is configured; add one or use `primary`", cfg.dns.target);
     }
@@ -516,6 +574,8 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
         nodes,
         ...(cfg.topology === "ha" ? { primary: cfg.primary ?? nodes[0]?.key } : {}),
         failover: cfg.failover,
+        leaders: resolveLeaders(cfg, profile, nodes),
+        removedNodes: cfg.removedNodes,
         rootVolumeSize: cfg.rootVolumeSize,
         dataVolume: {
             ...(cfg.dataVolume.iops === undefined ? {} : { iops: cfg.dataVolume.iops }),

@@ -11,9 +11,9 @@ export interface ReplicationArgs {
 }
 
 /**
- * The join secret (random, SecureString, Pulumi secret), each node's replication document in SSM,
- * and an SSM association per node that re-applies its document whenever the document's hash
- * changes. Documents change on a promotion; instances do not.
+ * The join secret (random, SecureString, Pulumi secret), each node's replication document and
+ * rendered configuration script in SSM, and an SSM association per node that re-applies them
+ * whenever either hash changes. Both change on a promotion; instances do not.
  */
 export class Replication extends pulumi.ComponentResource {
     /** Resolved documents by node key (no secrets in them). */
@@ -48,6 +48,10 @@ export class Replication extends pulumi.ComponentResource {
                             type: "String",
                             description: "Hash of the node's replication document; a new hash re-runs the association.",
                         },
+                        configHash: {
+                            type: "String",
+                            description: "Hash of the node's rendered configuration script; a new hash re-runs the association.",
+                        },
                         secretVersion: {
                             type: "String",
                             description: "Version of the join secret; a rotated secret re-runs the association.",
@@ -78,6 +82,20 @@ export class Replication extends pulumi.ComponentResource {
                 },
                 parent,
             );
+            // The plan rendered the script with address placeholders; the profile's renderer treats
+            // addresses as opaque text, so resolving them here equals rendering the resolved document.
+            const script = new aws.ssm.Parameter(
+                `${name}-${d.node}-config`,
+                {
+                    name: d.configParameter,
+                    type: "String",
+                    tier: "Intelligent-Tiering",
+                    value: addresses.apply((a) => resolveAddresses(d.script, a)),
+                    description: `Rendered configuration script of ${d.node}`,
+                    tags: args.tags,
+                },
+                parent,
+            );
             const instanceId = args.instanceIds[d.node];
             if (instanceId === undefined) throw new Error(`replication document for unknown node "${d.node}"`);
             new aws.ssm.Association(
@@ -88,6 +106,7 @@ export class Replication extends pulumi.ComponentResource {
                     // Read through the parameter resources, so the association runs only once both exist.
                     parameters: {
                         documentHash: parameter.value.apply(documentHash),
+                        configHash: script.value.apply(documentHash),
                         secretVersion: secretParam.version.apply(String),
                     },
                 },

@@ -181,6 +181,20 @@ export const ConfigSchema = obj({
         .describe(
             "Number of nodes, named `node-1` ... `node-N` and spread round-robin over the zones; grows and shrinks at the end. Use this or `nodes`.",
         ),
+    removedNodes: z
+        .array(nodeName, { error: "must be a list of node names" })
+        .default([])
+        .describe(
+            "Names of nodes removed from the stack. They are never used again (GHES forbids reusing a cluster host name), and profiles that must tell the cluster about a removal read them (cloudify: `cfy cluster nodes remove`). Add a node's name when you delete it from `nodes` or shrink `nodeCount`; never take one out.",
+        ),
+    leaders: z
+        .record(str("a role name"), nodeName, {
+            error: (iss) => (iss.code === "invalid_type" ? "must be a map of role name to node name" : undefined),
+        })
+        .optional()
+        .describe(
+            "Cluster only: the node that leads each single-leader role of the profile (ghes: `mysql-server` and `redis-server`, written as mysql-master and redis-master in cluster.conf; cloudify: `manager`, the node that starts the cluster, that the others join and that removes nodes). Default: the first node, in config order, with the role.",
+        ),
     failover: oneOf(["manual", "automatic"])
         .default("manual")
         .describe(

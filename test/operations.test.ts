@@ -80,7 +80,8 @@ describe("operations by config change", function () {
                     "aws:ebs/volume:Volume",
                     "aws:ec2/volumeAttachment:VolumeAttachment",
                     "aws:lb/targetGroupAttachment:TargetGroupAttachment",
-                    "aws:ssm/parameter:Parameter",
+                    "aws:ssm/parameter:Parameter", // replication document
+                    "aws:ssm/parameter:Parameter", // rendered configuration script
                     "aws:ssm/association:Association",
                     "aws:cloudwatch/metricAlarm:MetricAlarm",
                     "aws:cloudwatch/metricAlarm:MetricAlarm",

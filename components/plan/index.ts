@@ -2,27 +2,30 @@
  * StackSpec -> TopologyPlan. Pure: no Pulumi imports, no I/O. Everything a reviewer wants to know
  * about a stack is decided here.
  */
-import { networkZones, type StackSpec } from "../config";
+import { ConfigError, networkZones, type StackSpec } from "../config";
 import { backupTargetTags, planBackups } from "./backups";
 import { analyseFailover } from "./failover";
 import { failoverWarnings, planFailoverRecords, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer } from "./loadbalancer";
 import { planMonitoring } from "./monitoring";
 import { subnetCidrs } from "./network";
-import { baseTags, documentParameter, parameterPrefix, secretParameter } from "./naming";
+import { baseTags, configParameter, documentParameter, parameterPrefix, secretParameter } from "./naming";
+import { renderNodeScript } from "./nodescript";
 import { placeNode } from "./placement";
-import { planDocuments } from "./replication";
+import { oversizedParameters, planDocuments } from "./replication";
 import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
 import type { PlannedNode, TopologyPlan } from "./types";
-import { APPLY_SCRIPT_PATH, renderUserData } from "./userdata";
+import { APPLY_SCRIPT_PATH, renderUserData, STATE_DIR } from "./userdata";
 
 export * from "./types";
 export { ALIAS_TTL } from "./loadbalancer";
 export { ELB_ZONE_DETECT, ROUTE53_PROPAGATION } from "./failover";
 export { BACKUP_TAG } from "./naming";
-export { addressRef, canonicalJson, documentHash, referencedNodes, resolveAddresses } from "./replication";
+export { addressRef, canonicalJson, documentHash, PARAMETER_MAX_LENGTH, referencedNodes, resolveAddresses } from "./replication";
 export { slug } from "./naming";
+export { renderNodeScript, shellQuote } from "./nodescript";
+export { APPLY_SCRIPT_PATH, applyScript, STATE_DIR } from "./userdata";
 export type { ZoneSubnets } from "./network";
 
 /** Instance properties whose change would replace a running node; ignored unless the node opts in. */
@@ -38,6 +41,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const nodes: PlannedNode[] = spec.nodes.map((n) => {
         const isPrimary = spec.topology === "ha" && n.key === spec.primary;
         const parameter = documentParameter(prefix, n.key);
+        const config = configParameter(prefix, n.key);
         return {
             key: n.key,
             zone: placeNode(n, zones),
@@ -60,7 +64,8 @@ export function planTopology(spec: StackSpec): TopologyPlan {
                 tags: { ...tags, Name: `${spec.name}-${spec.stack}-${n.key}-data`, Node: n.key, ...backupTargetTags(spec) },
             },
             documentParameter: parameter,
-            userData: renderUserData(parameter, secret),
+            configParameter: config,
+            userData: renderUserData({ document: parameter, config, secret }),
             // No role tag: a promotion must not touch the instances.
             tags: { ...tags, Name: `${spec.name}-${spec.stack}-${n.key}`, Node: n.key },
         };
@@ -71,7 +76,19 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const dns = spec.topology === "ha" && spec.failover === "automatic" ? planFailoverRecords(spec) : planDns(spec);
     const monitoring = planMonitoring(spec, nodes, loadBalancer);
     const backups = planBackups(spec);
-    const documents = planDocuments(spec, nodes, secret);
+    const documents = planDocuments(spec, nodes, secret).map((d) => {
+        const config = profile.render(d, { stateDir: STATE_DIR });
+        return {
+            node: d.node,
+            parameter: documentParameter(prefix, d.node),
+            document: d,
+            configParameter: configParameter(prefix, d.node),
+            config,
+            script: renderNodeScript(config, { node: d.node, stateDir: STATE_DIR }),
+        };
+    });
+    const tooLarge = oversizedParameters(documents);
+    if (tooLarge.length > 0) throw new ConfigError(spec.stack, tooLarge, spec.project);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 
     return {
@@ -94,7 +111,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         replication: {
             secretParameter: secret,
             applyCommand: APPLY_SCRIPT_PATH,
-            documents: documents.map((d) => ({ node: d.node, parameter: documentParameter(prefix, d.node), document: d })),
+            documents,
         },
         healthChecks,
         ...(monitoring ? { monitoring } : {}),

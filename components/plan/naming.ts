@@ -17,6 +17,10 @@ export function documentParameter(prefix: string, node: string): string {
     return `${prefix}/nodes/${node}/replication`;
 }
 
+export function configParameter(prefix: string, node: string): string {
+    return `${prefix}/nodes/${node}/config`;
+}
+
 export function secretParameter(prefix: string): string {
     return `${prefix}/join-secret`;
 }

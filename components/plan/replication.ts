@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import type { StackSpec } from "../config";
-import type { AddressRef, PlannedNode, ReplicationDocument, ReplicationPeer } from "./types";
+import type { ConfigProblem, StackSpec } from "../config";
+import type { AddressRef, PlannedNode, ReplicationDocument, ReplicationPeer, ReplicationPlan } from "./types";
 
 export function addressRef(node: string): AddressRef {
     return `{{address:${node}}}`;
@@ -20,6 +20,16 @@ export function resolveAddresses(text: string, addresses: Readonly<Record<string
         if (address === undefined) throw new Error(`no address for node "${node}"`);
         return address;
     });
+}
+
+/** Longest an IPv4 address can be ("255.255.255.255"). */
+const MAX_ADDRESS_LENGTH = 15;
+
+/** The most characters `text` can have once its address placeholders are resolved. */
+export function resolvedLengthBound(text: string): number {
+    let length = text.length;
+    for (const m of text.matchAll(ADDRESS_REF)) length += MAX_ADDRESS_LENGTH - m[0].length;
+    return length;
 }
 
 /** Stable JSON (sorted keys) so the same document always hashes the same. */
@@ -44,9 +54,10 @@ function peer(n: PlannedNode): ReplicationPeer {
  * node's roles and every peer. Documents hold parameter names, never the secret itself.
  */
 export function planDocuments(spec: StackSpec, nodes: readonly PlannedNode[], secretParameter: string): ReplicationDocument[] {
+    const replication = spec.profile.ports.replication[spec.topology];
     const ports = {
-        tcp: spec.profile.ports.replication.filter((p) => p.protocol === "tcp").map((p) => p.port),
-        udp: spec.profile.ports.replication.filter((p) => p.protocol === "udp").map((p) => p.port),
+        tcp: replication.filter((p) => p.protocol === "tcp").map((p) => p.port),
+        udp: replication.filter((p) => p.protocol === "udp").map((p) => p.port),
     };
     if (spec.topology === "ha") {
         const primary = spec.primary ?? nodes[0].key;
@@ -65,6 +76,9 @@ export function planDocuments(spec: StackSpec, nodes: readonly PlannedNode[], se
         }));
     }
     const peers = nodes.map(peer);
+    const leaders = Object.fromEntries(
+        Object.entries(spec.leaders).map(([role, node]) => [role, { name: node, address: addressRef(node) }]),
+    );
     return nodes.map((n) => ({
         schema: 1,
         service: spec.profile.name,
@@ -73,7 +87,37 @@ export function planDocuments(spec: StackSpec, nodes: readonly PlannedNode[], se
         roles: n.roles,
         self: addressRef(n.key),
         peers: peers.filter((p) => p.name !== n.key),
+        leaders,
+        removed: spec.removedNodes,
         ports,
         secretParameter,
     }));
+}
+
+/** The most an SSM parameter (advanced tier) holds. */
+export const PARAMETER_MAX_LENGTH = 8192;
+
+/**
+ * Documents or scripts that could outgrow their SSM parameter once addresses are filled in: one
+ * problem per kind, naming the largest, so AWS never rejects a parameter halfway through an update.
+ */
+export function oversizedParameters(documents: ReplicationPlan["documents"]): ConfigProblem[] {
+    const kinds: readonly [string, (d: ReplicationPlan["documents"][number]) => string][] = [
+        ["replication document", (d) => canonicalJson(d.document)],
+        ["rendered configuration", (d) => d.script],
+    ];
+    return kinds.flatMap(([what, text]) => {
+        const over = documents
+            .map((d) => ({ node: d.node, length: resolvedLengthBound(text(d)) }))
+            .filter((x) => x.length > PARAMETER_MAX_LENGTH)
+            .sort((a, b) => b.length - a.length);
+        if (over.length === 0) return [];
+        const others = over.length > 1 ? ` (and ${over.length - 1} more node${over.length > 2 ? "s" : ""})` : "";
+        return [
+            {
+                path: "nodes",
+                message: `the ${what} of ${over[0].node}${others} would be up to ${over[0].length} characters, more than the ${PARAMETER_MAX_LENGTH} an SSM parameter holds; use fewer nodes or shorter node names`,
+            },
+        ];
+    });
 }

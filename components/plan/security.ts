@@ -85,7 +85,7 @@ export function planSecurityGroups(spec: StackSpec, lb: LoadBalancerPlan | undef
             );
         }
     }
-    for (const p of profile.ports.replication) {
+    for (const p of profile.ports.replication[spec.topology]) {
         nodeRules.push(rule("ingress", `repl-${p.protocol}-${p.port}`, p, { group: "nodes" }, `Between nodes: ${p.description}`));
         nodeRules.push(rule("egress", `repl-out-${p.protocol}-${p.port}`, p, { group: "nodes" }, `Between nodes: ${p.description}`));
     }

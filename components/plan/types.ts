@@ -4,7 +4,7 @@
  */
 import type { HealthCheckSpec, NetworkSpec } from "../config";
 import type { ZoneSubnets } from "./network";
-import type { IpProtocol, LoadBalancerKind, Topology } from "../profiles";
+import type { IpProtocol, LoadBalancerKind, NodeConfig, Topology } from "../profiles";
 
 /** An existing network as configured, or the layout of the VPC the stack creates. */
 export type NetworkPlan =
@@ -37,6 +37,8 @@ export interface PlannedNode {
     };
     /** SSM parameter holding this node's replication document. */
     readonly documentParameter: string;
+    /** SSM parameter holding the script that writes this node's rendered files and runs its commands. */
+    readonly configParameter: string;
     readonly userData: string;
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -242,15 +244,41 @@ export type ReplicationDocument =
           readonly roles: readonly string[];
           readonly self: AddressRef;
           readonly peers: readonly ReplicationPeer[];
+          /** The node leading each single-leader role of the profile (`leaders`). */
+          readonly leaders: Readonly<Record<string, { readonly name: string; readonly address: AddressRef }>>;
+          /** Names of nodes removed from the stack (`removedNodes`), for profiles that must tell the cluster. */
+          readonly removed: readonly string[];
           readonly ports: { readonly tcp: readonly number[]; readonly udp: readonly number[] };
           readonly secretParameter: string;
       };
+
+/** A value with every address placeholder replaced by an address. */
+export type Resolved<T> = T extends AddressRef
+    ? string
+    : T extends readonly (infer U)[]
+      ? readonly Resolved<U>[]
+      : T extends object
+        ? { readonly [K in keyof T]: Resolved<T[K]> }
+        : T;
+
+/** A replication document as a node reads it: addresses are plain text (resolved, or still placeholders). */
+export type NodeDocument = Resolved<ReplicationDocument>;
 
 export interface ReplicationPlan {
     readonly secretParameter: string;
     /** SSM command document that re-applies a node's replication document. */
     readonly applyCommand: string;
-    readonly documents: readonly { readonly node: string; readonly parameter: string; readonly document: ReplicationDocument }[];
+    readonly documents: readonly {
+        readonly node: string;
+        readonly parameter: string;
+        readonly document: ReplicationDocument;
+        /** SSM parameter for `script`. */
+        readonly configParameter: string;
+        /** What the profile rendered for the node (addresses still placeholders). */
+        readonly config: NodeConfig;
+        /** The bash script that applies `config` on the node (addresses still placeholders). */
+        readonly script: string;
+    }[];
 }
 
 export interface TopologyPlan {

@@ -6,16 +6,30 @@
 export const APPLY_SCRIPT_PATH = "/usr/local/sbin/ha-service-apply";
 export const STATE_DIR = "/etc/ha-service";
 
-/** The script that fetches a node's replication document and the join secret and hands them on. */
-export function applyScript(documentParameter: string, secretParameter: string): string {
+/** SSM parameters a node reads; their names hold no role, address or secret. */
+export interface NodeParameters {
+    /** The node's replication document (JSON). */
+    readonly document: string;
+    /** The script that writes the node's rendered files and runs its commands (plan/nodescript.ts). */
+    readonly config: string;
+    /** The join secret (SecureString). */
+    readonly secret: string;
+}
+
+/**
+ * The script that fetches a node's replication document, its rendered config and the join secret,
+ * applies the config and hands the document to the service's hook.
+ */
+export function applyScript(params: NodeParameters): string {
     return `#!/bin/bash
-# Fetches this node's replication document and the join secret from SSM Parameter Store and runs
-# the service's hook with them. Run at boot by cloud-init and again by the SSM association whenever
-# the document changes.
+# Fetches this node's replication document, its rendered configuration and the join secret from SSM
+# Parameter Store, applies the configuration and runs the service's hook. Run at boot by cloud-init
+# and again by the SSM association whenever the document or the configuration changes.
 set -euo pipefail
 
-doc_param='${documentParameter}'
-secret_param='${secretParameter}'
+doc_param='${params.document}'
+config_param='${params.config}'
+secret_param='${params.secret}'
 state_dir='${STATE_DIR}'
 
 token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
@@ -41,6 +55,8 @@ install -d -m 0700 "\${state_dir}"
 umask 077
 fetch "\${doc_param}" "\${state_dir}/replication.json"
 fetch "\${secret_param}" "\${state_dir}/join-secret" --with-decryption
+fetch "\${config_param}" "\${state_dir}/node-config.sh"
+bash "\${state_dir}/node-config.sh"
 
 if [ -x "\${state_dir}/hooks/apply" ]; then
   "\${state_dir}/hooks/apply" "\${state_dir}/replication.json"
@@ -57,14 +73,14 @@ function indent(text: string, spaces: number): string {
 }
 
 /** cloud-init user data: install the apply script and run it once. */
-export function renderUserData(documentParameter: string, secretParameter: string): string {
+export function renderUserData(params: NodeParameters): string {
     return `#cloud-config
 write_files:
   - path: ${APPLY_SCRIPT_PATH}
     owner: root:root
     permissions: "0755"
     content: |
-${indent(applyScript(documentParameter, secretParameter).trimEnd(), 6)}
+${indent(applyScript(params).trimEnd(), 6)}
 runcmd:
   - [${APPLY_SCRIPT_PATH}]
 `;

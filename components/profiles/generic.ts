@@ -14,7 +14,10 @@ export const generic: ServiceProfile = {
             { port: 80, protocol: "tcp", description: "HTTP from clients" },
         ],
         admin: [{ port: 8443, protocol: "tcp", description: "management console" }],
-        replication: [{ port: 7000, protocol: "tcp", description: "replication stream" }],
+        replication: {
+            ha: [{ port: 7000, protocol: "tcp", description: "replication stream" }],
+            cluster: [{ port: 7000, protocol: "tcp", description: "replication stream" }],
+        },
     },
     healthCheck: { protocol: "HTTP", port: 80, path: "/health", matcher: "200" },
     loadBalancer: {
@@ -32,10 +35,12 @@ export const generic: ServiceProfile = {
         preserveClientIp: true,
         proxyProtocolV2: false,
     },
-    roles: { names: ["member"], serving: ["member"], required: [], defaults: ["member"] },
+    roles: { names: ["member"], serving: ["member"], required: [], defaults: ["member"], leaders: [] },
     limits: {
         ha: { min: 2, max: 10 },
         cluster: { min: 2, max: 200 },
     },
     failover: { automaticAllowed: true },
+    // The service's own hook (/etc/ha-service/hooks/apply) reads the document; nothing to render.
+    render: () => ({ files: [], commands: [] }),
 };

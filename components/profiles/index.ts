@@ -1,4 +1,6 @@
+import { cloudify } from "./cloudify";
 import { generic } from "./generic";
+import { ghes } from "./ghes";
 import { ServiceProfile } from "./types";
 
 export * from "./types";
@@ -6,6 +8,8 @@ export * from "./types";
 /** Every profile a stack may name in `profile`. */
 export const profiles: Readonly<Record<string, ServiceProfile>> = {
     generic,
+    ghes,
+    cloudify,
 };
 
 export const profileNames = Object.keys(profiles) as [string, ...string[]];

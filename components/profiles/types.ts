@@ -2,6 +2,7 @@
  * What a service needs from the infrastructure. Profiles are data plus small pure renderers; the
  * plan reads them and components never branch on a profile's name.
  */
+import type { NodeDocument } from "../plan/types";
 
 export type Topology = "ha" | "cluster";
 export type LoadBalancerKind = "alb" | "nlb";
@@ -38,17 +39,45 @@ export interface NodeCountLimits {
     readonly recommendedMax?: number;
 }
 
+/** A file a node writes, rendered from its replication document. */
+export interface RenderedFile {
+    /** Absolute path on the node. */
+    readonly path: string;
+    /** Octal permissions, such as "0644". */
+    readonly mode: string;
+    /** The whole file; ends with a newline. */
+    readonly content: string;
+}
+
+/**
+ * What a node runs to take its place in the topology: files first, then commands, in order. A
+ * node re-applies its config whenever it changes, but only from the first file or command that
+ * differs from its last successful run (see plan/nodescript.ts), so a join that did not change is
+ * never repeated. Each command is one line of bash.
+ */
+export interface NodeConfig {
+    readonly files: readonly RenderedFile[];
+    readonly commands: readonly string[];
+}
+
+export interface RenderContext {
+    /** Directory on the node for this package's state (root-only). */
+    readonly stateDir: string;
+}
+
 export interface ServiceProfile {
     readonly name: string;
     readonly description: string;
     readonly topologies: readonly Topology[];
+    /** Why the profile offers only `topologies`; shown with the fix when a stack asks for another. */
+    readonly topologyNote?: string;
     readonly ports: {
         /** Ports clients use; reachable from the load balancer (or the client CIDRs without one). */
         readonly user: readonly PortSpec[];
         /** Management ports; reachable only from `access.adminCidrs`. */
         readonly admin: readonly PortSpec[];
-        /** Node-to-node ports; reachable only from the nodes' own security group. */
-        readonly replication: readonly PortSpec[];
+        /** Node-to-node ports per topology; reachable only from the nodes' own security group. */
+        readonly replication: { readonly [T in Topology]: readonly PortSpec[] };
     };
     readonly healthCheck: HealthCheckDefaults;
     readonly loadBalancer: {
@@ -69,6 +98,11 @@ export interface ServiceProfile {
         readonly required: readonly string[];
         /** Roles a cluster node gets when its config names none. */
         readonly defaults: readonly string[];
+        /**
+         * Roles led by exactly one node of a cluster (for example the MySQL master). The stack
+         * picks it with `leaders.<role>`; default: the first node, in config order, with the role.
+         */
+        readonly leaders: readonly string[];
     };
     readonly limits: { readonly [T in Topology]: NodeCountLimits };
     /** Whether DNS may fail over to a replica by itself (HA), and if not, why. */
@@ -85,6 +119,12 @@ export interface ServiceProfile {
      * the service has none (the runbook says so).
      */
     readonly promotionSteps?: readonly string[];
+    /**
+     * Turns a node's replication document into the files and commands the node runs. Pure, and it
+     * must treat addresses as opaque text: the plan renders with address placeholders, which the
+     * replication component then fills in, and that has to equal rendering the resolved document.
+     */
+    readonly render: (doc: NodeDocument, ctx: RenderContext) => NodeConfig;
 }
 
 export interface FailoverDataRisk {

@@ -1,0 +1,84 @@
+/**
+ * Turns a node's rendered config (files and commands) into the bash script the node runs. Pure.
+ *
+ * The script is re-run whenever the node's documents change (the SSM association), so it must be
+ * safe to repeat: it treats the files and commands as one ordered list of steps, compares them
+ * with the list of the last run that finished, and carries out every step from the first one
+ * that differs. An unchanged join is therefore never repeated, while a changed step (a new
+ * primary address, a new cluster.conf) runs again together with everything after it. A run that
+ * fails records nothing, so the next run retries from the same step.
+ */
+import type { NodeConfig, RenderedFile } from "../profiles";
+
+/** Closes each file's here-document; a file containing this line cannot be embedded. */
+export const HEREDOC_END = "HA_SERVICE_EOF";
+
+/** Bash single-quoted literal of any text. */
+export function shellQuote(text: string): string {
+    return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function checkFile(f: RenderedFile): void {
+    if (!f.path.startsWith("/")) throw new Error(`rendered file "${f.path}" must have an absolute path`);
+    if (!/^0[0-7]{3}$/.test(f.mode)) throw new Error(`rendered file ${f.path}: mode "${f.mode}" must be octal such as 0644`);
+    if (!f.content.endsWith("\n")) throw new Error(`rendered file ${f.path} must end with a newline`);
+    if (f.content.split("\n").includes(HEREDOC_END)) throw new Error(`rendered file ${f.path} contains the line ${HEREDOC_END}`);
+}
+
+function checkCommand(c: string): void {
+    if (c.trim() === "" || c.includes("\n")) throw new Error(`rendered command ${JSON.stringify(c)} must be one non-empty line`);
+}
+
+/** The script that applies `config` on the node, keeping its step record in `stateDir`. */
+export function renderNodeScript(config: NodeConfig, ctx: { readonly node: string; readonly stateDir: string }): string {
+    config.files.forEach(checkFile);
+    config.commands.forEach(checkCommand);
+    const head = `#!/bin/bash
+# Rendered configuration of node ${ctx.node}: writes its files and runs its commands. Steps run from
+# the first one that differs from the last run that finished; a failed run records nothing.
+set -euo pipefail
+`;
+    if (config.files.length === 0 && config.commands.length === 0) {
+        return `${head}echo "node ${ctx.node}: nothing to apply"\n`;
+    }
+    const files = config.files.map((f) => `put ${shellQuote(f.path)} ${f.mode} <<'${HEREDOC_END}'\n${f.content}${HEREDOC_END}\n`);
+    const commands = config.commands.map((c) => `if step ${shellQuote(`run ${c}`)}; then\n  ${c}\nfi\n`);
+    return `${head}
+record=${shellQuote(`${ctx.stateDir}/applied-steps`)}
+previous=()
+if [ -f "\${record}" ]; then
+  mapfile -t previous < "\${record}"
+fi
+current=()
+changed=0
+
+# step ID: adds ID to this run's steps; true once ID or an earlier step differs from the last finished run.
+step() {
+  current+=("$1")
+  if [ "\${changed}" -eq 0 ] && [ "\${previous[\${#current[@]} - 1]:-}" != "$1" ]; then
+    changed=1
+  fi
+  [ "\${changed}" -eq 1 ]
+}
+
+# put PATH MODE: a step that writes standard input to PATH when the file changed or is missing.
+put() {
+  local path=$1 mode=$2 tmp
+  tmp=$(mktemp)
+  cat > "\${tmp}"
+  if step "file \${path} \${mode} $(sha256sum < "\${tmp}" | cut -d ' ' -f 1)" || [ ! -e "\${path}" ]; then
+    # Only a missing directory is created: install -d would also reset an existing one's mode.
+    if [ ! -d "$(dirname "\${path}")" ]; then
+      install -d -m 0755 "$(dirname "\${path}")"
+    fi
+    install -m "\${mode}" "\${tmp}" "\${path}.new"
+    mv -f "\${path}.new" "\${path}"
+  fi
+  rm -f "\${tmp}"
+}
+
+${[...files, ...commands].join("\n")}
+printf '%s\\n' "\${current[@]}" > "\${record}.new"
+mv -f "\${record}.new" "\${record}"
+`;
+}

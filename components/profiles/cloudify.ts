@@ -1,0 +1,84 @@
+import type { PortSpec, ServiceProfile } from "./types";
+
+/**
+ * Cloudify Manager cluster: one active manager and hot standbys that elect a new active manager by
+ * majority (Consul). Ports follow Cloudify's "Cloudify High Availability" guide (4.x): the cluster
+ * ports between managers, and the ports clients and agents use.
+ */
+
+const tcp = (port: number, description: string): PortSpec => ({ port, protocol: "tcp", description });
+
+export const cloudify: ServiceProfile = {
+    name: "cloudify",
+    description: "Cloudify Manager cluster: one active manager, hot standbys, majority election.",
+    topologies: ["cluster"],
+    topologyNote: "Cloudify managers form a cluster whose load balancer finds the active manager through its health check",
+    ports: {
+        user: [
+            tcp(443, "REST API and web UI (TLS)"),
+            tcp(5671, "RabbitMQ (AMQPS) for Cloudify agents"),
+            tcp(53333, "internal REST API for Cloudify agents"),
+        ],
+        admin: [tcp(22, "SSH for the cfy CLI")],
+        replication: {
+            ha: [],
+            cluster: [
+                tcp(8300, "Consul: distributed key/value store"),
+                tcp(8301, "Consul: heartbeats"),
+                { port: 8301, protocol: "udp", description: "Consul: heartbeats" },
+                tcp(8500, "Consul: outage recovery after half the managers failed"),
+                tcp(15432, "PostgreSQL replication"),
+                tcp(22000, "file system replication"),
+            ],
+        },
+    },
+    // 200 only on the active manager, so the load balancer sends every client and agent to it alone.
+    healthCheck: { protocol: "HTTPS", port: 443, path: "/api/v3.1/status", matcher: "200" },
+    loadBalancer: {
+        // Agents speak AMQP on 5671, which an ALB cannot carry; the managers terminate TLS themselves.
+        defaultKind: "nlb",
+        allowedKinds: ["nlb"],
+        listeners: {
+            alb: [],
+            nlb: [443, 5671, 53333].map((port) => ({ port, protocol: "TCP", targetPort: port, targetProtocol: "TCP" }) as const),
+        },
+        preserveClientIp: true,
+        proxyProtocolV2: false,
+    },
+    roles: { names: ["manager"], serving: ["manager"], required: ["manager"], defaults: ["manager"], leaders: ["manager"] },
+    limits: {
+        ha: { min: 2, max: 10 },
+        // One manager is not highly available; Cloudify recommends three (a majority survives one loss).
+        cluster: { min: 2, max: 200, recommendedMax: 3 },
+    },
+    failover: {
+        automaticAllowed: false,
+        reason: "Cloudify managers elect a new active manager by themselves, in the cluster topology",
+    },
+    failoverDataRisk: {
+        kind: "split-brain",
+        description:
+            "on a network partition both sides may act as the active manager; when they reconnect the most recently updated side wins and the other side's changes are lost (policies are not synchronised, in-flight workflows may not resume)",
+    },
+    render: (doc, ctx) => {
+        if (doc.topology !== "cluster") throw new Error("the cloudify profile renders the cluster topology only");
+        const leader = doc.leaders.manager;
+        if (leader === undefined) throw new Error(`cluster document of ${doc.node} names no leading manager`);
+        // A node that started or joined a cluster never does either again, even when it becomes the leader.
+        const member = `${ctx.stateDir}/cluster-member`;
+        const once = (command: string) => `if [ ! -e ${member} ]; then ${command}; touch ${member}; fi`;
+        if (doc.node === leader.name) {
+            return {
+                files: [],
+                commands: [
+                    once(`cfy cluster start --cluster-host-ip ${doc.self} --cluster-node-name ${doc.node}`),
+                    ...doc.removed.map((name) => `cfy cluster nodes remove ${name}`),
+                ],
+            };
+        }
+        return {
+            files: [],
+            commands: [once(`cfy cluster join --cluster-host-ip ${doc.self} --cluster-node-name ${doc.node} ${leader.address}`)],
+        };
+    },
+};
