@@ -25,6 +25,8 @@ export interface PlanHeader {
     profile?: string;
     primary?: string;
     warnings: string[];
+    /** Secure defaults the stack relaxed (the `relaxations` output), one line each. */
+    relaxations: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -416,11 +418,15 @@ function asLabel(v: unknown): string | undefined {
     return String(v);
 }
 
-/** Stack, topology, profile, primary and warnings, from the stack outputs (and config as fallback). */
+function textList(v: unknown): string[] {
+    return Array.isArray(v) ? v.map((w) => (typeof w === "string" ? w : JSON.stringify(w))) : [];
+}
+
+/** Stack, topology, profile, primary, warnings and relaxations, from the stack outputs (and config as fallback). */
 export function planHeader(run: ProgramRun): PlanHeader {
     const o = run.outputs;
     const cfg = (k: string) => run.config[`${run.project}:${k}`];
-    const warnings = Array.isArray(o.warnings) ? o.warnings.map((w) => (typeof w === "string" ? w : JSON.stringify(w))) : [];
+    const warnings = textList(o.warnings);
     return {
         stack: run.stack,
         project: run.project,
@@ -428,6 +434,7 @@ export function planHeader(run: ProgramRun): PlanHeader {
         profile: asLabel(o.profile) ?? asLabel(o.service) ?? cfg("profile") ?? cfg("service"),
         primary: asLabel(o.primary),
         warnings,
+        relaxations: textList(o.relaxations),
     };
 }
 
@@ -513,6 +520,9 @@ export function formatPlan(run: ProgramRun, opts: PlanOptions = {}): string {
     lines.push(topo.join("  "));
     for (const w of h.warnings) {
         lines.push(`warning: ${w}`);
+    }
+    for (const r of h.relaxations) {
+        lines.push(`relaxed: ${r}`);
     }
     if (run.error) {
         lines.push(`error: ${run.error.message}`);

@@ -87,5 +87,6 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         endpoint: `${scheme}://${spec.dns.name}`,
         tags,
         warnings: spec.warnings,
+        relaxations: spec.relaxations,
     };
 }
