@@ -7,6 +7,7 @@
  * The formatting is pure (`formatPlan`, `planJson`); the CLI at the bottom only wires it up.
  */
 import * as path from "node:path";
+import { runMain } from "./cli";
 import { isCloudResource, maskOutputs, ProgramRun, PulumiProgram, RecordedResource, runProgram, SECRET_MASK } from "./harness";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
 
@@ -761,14 +762,4 @@ export async function main(
     return 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-            process.exitCode = 1;
-        },
-    );
-}
+if (require.main === module) runMain(main);
