@@ -445,7 +445,7 @@ export const lbDeletionProtection = productionPolicy(
     { name: "lb-deletion-protection-in-production", ...about("Production load balancers have deletion protection.", ["CKV_AWS_150"]) },
     (resources, report) => {
         for (const lb of ofType(resources, T.loadBalancer)) {
-            if (lb.props.enableDeletionProtection !== true) report(`${lb.name}: enableDeletionProtection is not true.`, lb.urn);
+            if (lb.props.enableDeletionProtection !== true) report("enableDeletionProtection is not true.", lb.urn);
         }
     },
 );
@@ -457,7 +457,7 @@ export const lbAccessLogs = productionPolicy(
             const logs = peek(() => lb.props.accessLogs);
             const on =
                 logs === UNKNOWN || (isRecord(logs) && logs.enabled === true && typeof logs.bucket === "string" && logs.bucket !== "");
-            if (!on) report(`${lb.name}: accessLogs are not enabled with a bucket.`, lb.urn);
+            if (!on) report("accessLogs are not enabled with a bucket.", lb.urn);
         }
     },
 );
@@ -480,7 +480,7 @@ export const dataVolumesProtected = productionPolicy(
     },
     (resources, report) => {
         for (const v of dataVolumes(resources).flat()) {
-            if (!v.opts.protect) report(`${v.name}: the protect resource option is off.`, v.urn);
+            if (!v.opts.protect) report("the protect resource option is off; turn it back on (`dataVolume.protect`).", v.urn);
         }
     },
 );
@@ -532,10 +532,7 @@ export const clusterDnsAliasesLoadBalancer: StackValidationPolicy = {
         for (const rec of ofType(args.resources, T.record).filter((r) => r.parent?.type === T.dnsRecords)) {
             const aliases = peek(() => rec.props.aliases);
             if (!Array.isArray(aliases) || aliases.length === 0) {
-                report(
-                    `${rec.name}: the record points at addresses, not at the load balancer; a failed node would keep receiving traffic.`,
-                    rec.urn,
-                );
+                report(`the record points at addresses, not at the load balancer; a failed node would keep receiving traffic.`, rec.urn);
                 continue;
             }
             const known = lbNames.filter((n): n is string => typeof n === "string").map((n) => n.toLowerCase());
@@ -546,7 +543,7 @@ export const clusterDnsAliasesLoadBalancer: StackValidationPolicy = {
                     known.length === lbNames.length &&
                     !known.includes(name.toLowerCase().replace(/^dualstack\./, ""))
                 )
-                    report(`${rec.name}: the alias target ${name} is not this stack's load balancer.`, rec.urn);
+                    report(`the alias target ${name} is not this stack's load balancer.`, rec.urn);
             }
         }
     },

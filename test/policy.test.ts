@@ -343,7 +343,7 @@ describe("policy pack", () => {
         it("lb-deletion-protection-in-production: passes a protected LB, fails an unprotected one, skips other stacks", () => {
             assert.deepEqual(checkStack(pack.lbDeletionProtection, [lb({ enableDeletionProtection: true })], prod), []);
             assert.deepEqual(checkStack(pack.lbDeletionProtection, [lb({ enableDeletionProtection: false })], prod), [
-                "svc-lb: enableDeletionProtection is not true. @svc-lb",
+                "enableDeletionProtection is not true. @svc-lb",
             ]);
             assert.deepEqual(checkStack(pack.lbDeletionProtection, [lb({})], { production: false }), [NOT_APPLICABLE]);
             assert.equal(checkStack(pack.lbDeletionProtection, [lb({})], { production: false }, { allStacks: true }).length, 1);
@@ -357,7 +357,7 @@ describe("policy pack", () => {
         it("data-volumes-protected-in-production: passes protected volumes, fails unprotected ones", () => {
             assert.deepEqual(checkStack(pack.dataVolumesProtected, [group, volume("a", "us-east-1a")], prod), []);
             assert.deepEqual(checkStack(pack.dataVolumesProtected, [group, volume("a", "us-east-1a", false)], prod), [
-                "svc-a-data: the protect resource option is off. @svc-a-data",
+                "the protect resource option is off; turn it back on (`dataVolume.protect`). @svc-a-data",
             ]);
         });
 
