@@ -158,9 +158,10 @@ export function readNamespace(all: Readonly<Record<string, string>>, namespace =
     return out;
 }
 
+/** `nodes.app-a.zone`, `subnets[0]`; a key that is empty or holds `.`, brackets or spaces as `nodes[""]`. */
 function pathOf(path: readonly PropertyKey[]): string {
     return path
-        .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+        .map((p) => (typeof p === "number" ? `[${p}]` : /^$|[.[\]"\s]/.test(String(p)) ? `[${JSON.stringify(String(p))}]` : String(p)))
         .join(".")
         .replace(/\.\[/g, "[");
 }
