@@ -25,6 +25,7 @@ const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
 const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
 
 const POLICY_DIR = path.join(__dirname, "..", "policy");
+const STARTUP_LIMIT_MS = 120_000;
 
 interface Diagnostic {
     policy: string;
@@ -74,12 +75,23 @@ function startPack(): Promise<{ port: string; stop(): void }> {
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     return new Promise((resolve, reject) => {
         let stdout = "";
+        // Loading the pack takes seconds; a pack that neither serves nor exits must not hang CI.
+        const guard = setTimeout(() => {
+            child.kill();
+            reject(new Error(`the policy pack printed no port within ${STARTUP_LIMIT_MS / 1000} s:\n${stdout}${stderr}`));
+        }, STARTUP_LIMIT_MS);
         child.stdout.on("data", (d: Buffer) => {
             stdout += d.toString();
             const line = stdout.split("\n")[0];
-            if (stdout.includes("\n") && /^\d+$/.test(line.trim())) resolve({ port: line.trim(), stop: () => child.kill() });
+            if (stdout.includes("\n") && /^\d+$/.test(line.trim())) {
+                clearTimeout(guard);
+                resolve({ port: line.trim(), stop: () => child.kill() });
+            }
         });
-        child.on("exit", (code) => reject(new Error(`the policy pack exited (${code}) before serving:\n${stdout}${stderr}`)));
+        child.on("exit", (code) => {
+            clearTimeout(guard);
+            reject(new Error(`the policy pack exited (${code}) before serving:\n${stdout}${stderr}`));
+        });
     });
 }
 
