@@ -2,7 +2,7 @@
  * The Pulumi program: read the stack config, plan the topology, build it, export the outputs.
  * Exported as a function (no side effects on import) so tests and tools can run it repeatedly.
  */
-import { loadSpec } from "./components/config";
+import { formatRelaxation, loadSpec } from "./components/config";
 import { planTopology } from "./components/plan";
 import { Service } from "./components/service";
 
@@ -23,6 +23,9 @@ async function program(): Promise<Record<string, unknown>> {
         failoverAnalysis: plan.failoverAnalysis,
         runbooks: plan.runbooks,
         warnings: plan.warnings,
+        // Read by the policy pack: production-only rules, and which secure defaults the stack relaxed.
+        production: plan.production,
+        relaxations: plan.relaxations.map(formatRelaxation),
     };
 }
 

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { getProfile, ListenerDefaults, LoadBalancerKind, ServiceProfile, Topology } from "./profiles";
 import { slug } from "./plan/naming";
+import { placeNode } from "./plan/placement";
 import { CONFIG_NAMESPACE, ConfigSchema, NodeSettings, ParsedConfig } from "./schema";
 
 export interface NodeSpec {
@@ -117,7 +118,29 @@ export interface StackSpec {
     readonly tags: Readonly<Record<string, string>>;
     /** Things that are allowed but worth a reviewer's attention; printed by the offline plan. */
     readonly warnings: readonly string[];
+    /** Secure defaults this stack turned off with a `relax` switch; printed by the plan and exported. */
+    readonly relaxations: readonly Relaxation[];
 }
+
+export type RelaxSwitch = keyof ParsedConfig["relax"];
+
+/** A secure default a stack gave up on purpose, through one named `relax` switch. */
+export interface Relaxation {
+    readonly key: `relax.${RelaxSwitch}`;
+    /** What the stack has instead of the default. */
+    readonly detail: string;
+}
+
+/** `relax.singleZone: every node is in us-east-1a ...`: the form of the plan and the stack output. */
+export function formatRelaxation(r: Relaxation): string {
+    return `${r.key}: ${r.detail}`;
+}
+
+/**
+ * Longest target-group health-check interval without `relax.slowHealthChecks`: with two failed
+ * checks a dead node then leaves rotation within about a minute.
+ */
+export const MAX_HEALTH_CHECK_INTERVAL = 30;
 
 export interface ConfigProblem {
     /** Key path, as `pulumi config set --path` takes it (without the namespace). */
@@ -165,9 +188,10 @@ export function readNamespace(all: Readonly<Record<string, string>>, namespace =
     return out;
 }
 
+/** `nodes.app-a.zone`, `subnets[0]`; a key that is empty or holds `.`, brackets or spaces as `nodes[""]`. */
 function pathOf(path: readonly PropertyKey[]): string {
     return path
-        .map((p) => (typeof p === "number" ? `[${p}]` : String(p)))
+        .map((p) => (typeof p === "number" ? `[${p}]` : /^$|[.[\]"\s]/.test(String(p)) ? `[${JSON.stringify(String(p))}]` : String(p)))
         .join(".")
         .replace(/\.\[/g, "[");
 }
@@ -275,11 +299,20 @@ export function networkZones(network: NetworkSpec): string[] {
 }
 
 /** Checks that need more than one key at a time. Pure; returns every problem found. */
-export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">): { problems: ConfigProblem[]; warnings: string[] } {
+export function crossCheck(
+    cfg: ParsedConfig,
+    spec: Omit<StackSpec, "warnings" | "relaxations">,
+): { problems: ConfigProblem[]; warnings: string[]; relaxations: Relaxation[] } {
     const problems: ConfigProblem[] = [];
     const warnings: string[] = [];
+    const relaxations: Relaxation[] = [];
     const add = (path: string, message: string, ...value: unknown[]) =>
         problems.push(value.length ? { path, message, value: value[0] } : { path, message });
+    /** A secure default this config breaks: allowed only when its `relax` switch is on, and then recorded. */
+    const guard = (sw: RelaxSwitch, detail: string, path: string, message: string, ...value: unknown[]) => {
+        if (cfg.relax[sw]) relaxations.push({ key: `relax.${sw}`, detail });
+        else add(path, `${message}; to accept this on purpose set \`relax.${sw}: true\``, ...value);
+    };
     const { profile, topology, nodes, network } = spec;
 
     if (!profile.topologies.includes(topology)) {
@@ -338,18 +371,25 @@ export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">)
         }
     });
 
-    const pinned = nodes.map((x) => x.zone).filter((z): z is string => z !== undefined);
-    if (zones.length > 1 && pinned.length === nodes.length && nodes.length > 1 && new Set(pinned).size === 1) {
-        if (topology === "ha") {
-            add(
-                "nodes",
-                `every node is in ${pinned[0]}: put at least one replica in another zone (${zones.filter((z) => z !== pinned[0]).join(", ")}) so losing one zone does not lose the service`,
-            );
-        } else {
-            warnings.push(`every node is in ${pinned[0]}: losing that zone loses the cluster.`);
-        }
+    // Only judged when every node has a valid place; the problems above cover the rest.
+    const placeable = nodes.every((x) => (x.zone === undefined ? x.ordinal !== undefined || zones.length === 1 : zones.includes(x.zone)));
+    const placed = placeable && zones.length > 0 ? new Set(nodes.map((x) => placeNode(x, zones))) : new Set<string>();
+    if (nodes.length > 1 && placed.size === 1) {
+        const [zone] = placed;
+        const others = zones.filter((z) => z !== zone);
+        const fix =
+            others.length === 0
+                ? "list at least two zones"
+                : topology === "ha"
+                  ? `put at least one replica in another zone (${others.join(", ")})`
+                  : `spread the nodes over ${zones.join(", ")}`;
+        guard(
+            "singleZone",
+            `every node is in ${zone}; losing that zone loses the service`,
+            others.length > 0 ? "nodes" : n.create ? "network.create.zones" : "network.subnets",
+            `every node is in ${zone}, so losing that zone loses the service: ${fix}`,
+        );
     }
-    if (zones.length === 1) warnings.push(`the network has one zone (${zones[0]}): losing it loses the service.`);
 
     // Topology-specific keys.
     if (topology === "ha") {
@@ -534,8 +574,51 @@ export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">)
                 "is required for an internet-facing load balancer on an existing network: list its public subnets",
             );
         }
-        if (!lb.accessLogs && spec.production)
-            warnings.push("production stack without load-balancer access logs (set loadBalancer.accessLogs).");
+        const hc = lb.healthCheck;
+        if (hc.interval > MAX_HEALTH_CHECK_INTERVAL) {
+            guard(
+                "slowHealthChecks",
+                `health checks every ${hc.interval} s: a failed node stays in rotation for about ${hc.interval * hc.unhealthyThreshold} s`,
+                "loadBalancer.healthCheck.interval",
+                `must be at most ${MAX_HEALTH_CHECK_INTERVAL} s, so a failed node leaves rotation within about a minute`,
+                hc.interval,
+            );
+        }
+        if (spec.production && !lb.accessLogs) {
+            guard(
+                "loadBalancerWithoutAccessLogs",
+                "the production load balancer writes no access logs",
+                "loadBalancer.accessLogs",
+                "is required in a production stack: set `{ bucket, prefix }` so every request can be audited",
+            );
+        }
+        if (spec.production && !lb.deletionProtection) {
+            guard(
+                "loadBalancerWithoutDeletionProtection",
+                "the production load balancer can be deleted",
+                "loadBalancer.deletionProtection",
+                "must stay on in a production stack (remove the key)",
+                false,
+            );
+        }
+    }
+    if (spec.production && !spec.dataVolume.protect) {
+        guard(
+            "unprotectedDataVolumes",
+            "production data volumes can be deleted through Pulumi",
+            "dataVolume.protect",
+            "must stay on in a production stack (remove the key)",
+            false,
+        );
+    }
+    if (spec.production && !spec.dataVolume.retainOnDelete) {
+        guard(
+            "unprotectedDataVolumes",
+            "a production node's data volume is deleted with the node",
+            "dataVolume.retainOnDelete",
+            "must stay on in a production stack (remove the key)",
+            false,
+        );
     }
 
     spec.access.adminCidrs.forEach((c, i) => {
@@ -548,7 +631,13 @@ export function crossCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings">)
             add(`tags.${k}`, "tag keys are at most 128 characters and must not start with aws:");
         if (v.length > 256) add(`tags.${k}`, "tag values are at most 256 characters", v);
     }
-    return { problems, warnings };
+
+    // A switch that relaxes nothing here would silently allow the next change that needs it.
+    for (const [sw, on] of Object.entries(cfg.relax)) {
+        if (on && !relaxations.some((r) => r.key === `relax.${sw}`))
+            warnings.push(`relax.${sw} is set but relaxes nothing in this stack; remove it.`);
+    }
+    return { problems, warnings, relaxations };
 }
 
 export interface SpecContext {
@@ -598,10 +687,10 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
         backups: cfg.backups,
         failoverSettings: cfg.failoverSettings,
         tags: cfg.tags,
-    } satisfies Omit<StackSpec, "warnings">;
-    const { problems, warnings } = crossCheck(cfg, base);
+    } satisfies Omit<StackSpec, "warnings" | "relaxations">;
+    const { problems, warnings, relaxations } = crossCheck(cfg, base);
     if (problems.length > 0) throw new ConfigError(ctx.stack, problems, ctx.project);
-    return { ...base, warnings };
+    return { ...base, warnings, relaxations };
 }
 
 /**

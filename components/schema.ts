@@ -168,6 +168,43 @@ export const ConfigSchema = obj({
     production: bool()
         .default(false)
         .describe("Production stack: turns on load-balancer deletion protection and data-volume protection by default."),
+    relax: obj({
+        singleZone: bool()
+            .default(false)
+            .describe(
+                "Allow every node in one availability zone (a region or account with one usable zone, a throwaway test stack). Losing that zone loses the service.",
+            ),
+        slowHealthChecks: bool()
+            .default(false)
+            .describe(
+                "Allow `loadBalancer.healthCheck.interval` above 30 s (a health endpoint too expensive to probe often). A failed node then stays in rotation for minutes.",
+            ),
+        loadBalancerWithoutAccessLogs: bool()
+            .default(false)
+            .describe(
+                "Production stack: allow a load balancer without `loadBalancer.accessLogs` (no log bucket yet, or requests are logged elsewhere).",
+            ),
+        loadBalancerWithoutDeletionProtection: bool()
+            .default(false)
+            .describe(
+                "Production stack: allow `loadBalancer.deletionProtection: false` (decommissioning the stack, or replacing the load balancer on purpose).",
+            ),
+        unprotectedDataVolumes: bool()
+            .default(false)
+            .describe(
+                "Production stack: allow `dataVolume.protect: false` or `dataVolume.retainOnDelete: false` (decommissioning the stack, or migrating the data elsewhere first).",
+            ),
+    })
+        .default({
+            singleZone: false,
+            slowHealthChecks: false,
+            loadBalancerWithoutAccessLogs: false,
+            loadBalancerWithoutDeletionProtection: false,
+            unprotectedDataVolumes: false,
+        })
+        .describe(
+            "Named switches that relax one secure default each. Every switch that takes effect is listed in the plan, the `relaxations` output and by the policy pack; none is on by default.",
+        ),
     nodes: z
         .record(nodeName, NodeSettingsSchema, {
             error: (iss) => (iss.code === "invalid_type" ? "must be a map of node name to node settings" : undefined),

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { byType, getResource, isCloudResource, type ProgramRun } from "../tools/harness";
-import { clusterConfig, haConfig } from "./fixtures";
+import { CERT, clusterConfig, haConfig } from "./fixtures";
 import { run, runFailing } from "./program";
 
 const INSTANCE = "aws:ec2/instance:Instance";
@@ -51,7 +51,9 @@ describe("components (mock runtime)", function () {
     });
 
     it("protects data volumes in production stacks", async () => {
-        const prod = await run(clusterConfig({ production: true }));
+        const prod = await run(
+            clusterConfig({ production: true, loadBalancer: { kind: "alb", certificateArn: CERT, accessLogs: { bucket: "logs" } } }),
+        );
         assert.ok(byType(prod, VOLUME).every((v) => v.protect === true));
         assert.equal(byType(prod, "aws:lb/loadBalancer:LoadBalancer")[0].inputs.enableDeletionProtection, true);
     });

@@ -7,6 +7,7 @@
  * The formatting is pure (`formatPlan`, `planJson`); the CLI at the bottom only wires it up.
  */
 import * as path from "node:path";
+import { runMain } from "./cli";
 import { isCloudResource, maskOutputs, ProgramRun, PulumiProgram, RecordedResource, runProgram, SECRET_MASK } from "./harness";
 import { failoverLines, isFailoverAnalysis, isRunbookList, runbookLines } from "./failover";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
@@ -26,6 +27,8 @@ export interface PlanHeader {
     profile?: string;
     primary?: string;
     warnings: string[];
+    /** Secure defaults the stack relaxed (the `relaxations` output), one line each. */
+    relaxations: string[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -464,11 +467,15 @@ function asLabel(v: unknown): string | undefined {
     return String(v);
 }
 
-/** Stack, topology, profile, primary and warnings, from the stack outputs (and config as fallback). */
+function textList(v: unknown): string[] {
+    return Array.isArray(v) ? v.map((w) => (typeof w === "string" ? w : JSON.stringify(w))) : [];
+}
+
+/** Stack, topology, profile, primary, warnings and relaxations, from the stack outputs (and config as fallback). */
 export function planHeader(run: ProgramRun): PlanHeader {
     const o = run.outputs;
     const cfg = (k: string) => run.config[`${run.project}:${k}`];
-    const warnings = Array.isArray(o.warnings) ? o.warnings.map((w) => (typeof w === "string" ? w : JSON.stringify(w))) : [];
+    const warnings = textList(o.warnings);
     return {
         stack: run.stack,
         project: run.project,
@@ -476,6 +483,7 @@ export function planHeader(run: ProgramRun): PlanHeader {
         profile: asLabel(o.profile) ?? asLabel(o.service) ?? cfg("profile") ?? cfg("service"),
         primary: asLabel(o.primary),
         warnings,
+        relaxations: textList(o.relaxations),
     };
 }
 
@@ -561,6 +569,9 @@ export function formatPlan(run: ProgramRun, opts: PlanOptions = {}): string {
     lines.push(topo.join("  "));
     for (const w of h.warnings) {
         lines.push(`warning: ${w}`);
+    }
+    for (const r of h.relaxations) {
+        lines.push(`relaxed: ${r}`);
     }
     if (run.error) {
         lines.push(`error: ${run.error.message}`);
@@ -809,14 +820,4 @@ export async function main(
     return 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-            process.exitCode = 1;
-        },
-    );
-}
+if (require.main === module) runMain(main);

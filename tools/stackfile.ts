@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 
 export const DEFAULT_STACK_DIR = "stacks";
 export const DEFAULT_PROJECT = "ha-service";
@@ -66,6 +66,35 @@ export function flattenConfig(config: Record<string, unknown>, source: string, p
     return out;
 }
 
+/**
+ * Key paths a YAML map lists more than once (`config.ha-service:nodes.app-a`), with the lines of both
+ * entries. YAML keeps the last value, so a duplicated node name would quietly lose the first node.
+ */
+export function duplicateKeys(doc: Document, lines: LineCounter): { path: string; lines: number[] }[] {
+    const found: { path: string; lines: number[] }[] = [];
+    const lineOf = (node: unknown) => {
+        const range = (node as { range?: [number, number, number] } | null)?.range;
+        return range ? lines.linePos(range[0]).line : 0;
+    };
+    const walk = (node: unknown, path: string) => {
+        if (isMap(node)) {
+            const first = new Map<string, number>();
+            for (const pair of node.items) {
+                const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+                const keyPath = path === "" ? key : `${path}.${key}`;
+                const seen = first.get(key);
+                if (seen === undefined) first.set(key, lineOf(pair.key));
+                else found.push({ path: keyPath, lines: [seen, lineOf(pair.key)] });
+                walk(pair.value, keyPath);
+            }
+        } else if (isSeq(node)) {
+            node.items.forEach((item, i) => walk(item, `${path}[${i}]`));
+        }
+    };
+    walk(doc.contents, "");
+    return found;
+}
+
 /** Reads and converts one stack config file given by path. */
 export function readConfigFile(file: string, project: string = DEFAULT_PROJECT): Record<string, string> {
     let text: string;
@@ -74,9 +103,22 @@ export function readConfigFile(file: string, project: string = DEFAULT_PROJECT):
     } catch (e) {
         throw new Error(`cannot read stack config ${file}: ${(e as Error).message}`);
     }
-    const doc = parseDocument(text, { prettyErrors: true });
+    const lines = new LineCounter();
+    // Duplicate keys are found below, with their key paths, rather than by the parser's generic error.
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: false, lineCounter: lines });
     if (doc.errors.length > 0) {
         throw new Error(`${file} is not valid YAML: ${doc.errors.map((e) => e.message).join("; ")}`);
+    }
+    const twice = duplicateKeys(doc, lines);
+    if (twice.length > 0) {
+        throw new Error(
+            twice
+                .map(
+                    (d) =>
+                        `${file}: ${d.path.replace(/^config\./, "")} is listed twice (lines ${d.lines.join(" and ")}); YAML keeps only the last one and would silently drop the other's settings: remove or rename one of them`,
+                )
+                .join("\n"),
+        );
     }
     const data: unknown = doc.toJS();
     if (data === null || typeof data !== "object" || Array.isArray(data)) {

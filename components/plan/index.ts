@@ -121,5 +121,6 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         endpoint: `${scheme}://${spec.dns.name}`,
         tags,
         warnings: [...spec.warnings, ...failoverWarnings(spec, nodes)],
+        relaxations: spec.relaxations,
     };
 }

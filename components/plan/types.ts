@@ -2,7 +2,7 @@
  * The topology plan: every decision about a stack as plain data. Components turn it into resources
  * without deciding anything; the offline plan prints it; tests assert it without mocks.
  */
-import type { HealthCheckSpec, NetworkSpec } from "../config";
+import type { HealthCheckSpec, NetworkSpec, Relaxation } from "../config";
 import type { ZoneSubnets } from "./network";
 import type { IpProtocol, LoadBalancerKind, NodeConfig, Topology } from "../profiles";
 
@@ -306,4 +306,6 @@ export interface TopologyPlan {
     readonly endpoint: string;
     readonly tags: Readonly<Record<string, string>>;
     readonly warnings: readonly string[];
+    /** Secure defaults the stack turned off with a `relax` switch (empty for a stack with none). */
+    readonly relaxations: readonly Relaxation[];
 }

@@ -1,0 +1,77 @@
+/**
+ * Upgrade safety: the URNs of every example stack match the committed snapshots in test/urns/, so
+ * a refactor that would make `pulumi up` replace resources fails here unless it adds `aliases`.
+ */
+import assert from "node:assert/strict";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { type ProgramRun, runProgram } from "../tools/harness";
+import { listStacks } from "../tools/stackfile";
+import { diffUrns, engineUrns, explainDiff, mockForm, readSnapshot, snapshotPath, stackRun } from "../tools/urns";
+
+describe("URN snapshots of the example stacks", () => {
+    for (const stack of listStacks("stacks")) {
+        it(`${stack}: every URN is unchanged, or kept through an alias (test/urns/${stack}.txt)`, async () => {
+            const snapshot = readSnapshot(snapshotPath(stack));
+            assert.ok(snapshot, `stack ${stack}: no URN snapshot in test/urns/; create it with \`npm run urns:update\``);
+            const message = explainDiff(stack, diffUrns(snapshot, await stackRun(stack)));
+            if (message) assert.fail(message);
+        });
+    }
+});
+
+/** Outer > Inner > bucket, with the bucket's name and aliases given. */
+function nested(bucket: string, aliases: pulumi.Alias[] = []) {
+    return async () => {
+        const outer = new pulumi.ComponentResource("test:index:Outer", "outer");
+        const inner = new pulumi.ComponentResource("test:index:Inner", "inner", {}, { parent: outer });
+        new aws.s3.Bucket(bucket, {}, { parent: inner, aliases });
+        return {};
+    };
+}
+
+describe("URN snapshot check", () => {
+    let original: ProgramRun;
+    let snapshot: string[];
+
+    before(async () => {
+        original = await runProgram(nested("old"), { stack: "test" });
+        snapshot = engineUrns(original);
+    });
+
+    it("writes URNs as the engine does, with every ancestor's type below the stack", () => {
+        assert.ok(
+            snapshot.includes("urn:pulumi:test::ha-service::test:index:Outer$test:index:Inner$aws:s3/bucket:Bucket::old"),
+            snapshot.join("\n"),
+        );
+        assert.ok(snapshot.includes("urn:pulumi:test::ha-service::pulumi:pulumi:Stack::ha-service-test"));
+        assert.equal(mockForm("urn:pulumi:s::p::a:b:C$d:e:F$g:h:I::n"), "urn:pulumi:s::p::d:e:F$g:h:I::n");
+    });
+
+    it("finds nothing to report when nothing changed", () => {
+        assert.equal(explainDiff("test", diffUrns(snapshot, original)), undefined);
+    });
+
+    it("fails a rename without an alias, naming the old URN, the likely new name and the fix", async () => {
+        const renamed = await runProgram(nested("new"), { stack: "test" });
+        const d = diffUrns(snapshot, renamed);
+        assert.deepEqual(d.replaced, ["urn:pulumi:test::ha-service::test:index:Outer$test:index:Inner$aws:s3/bucket:Bucket::old"]);
+        const message = explainDiff("test", d)!;
+        assert.match(message, /1 resource\(s\) would be DELETED and re-created/);
+        assert.match(message, /now perhaps: new/);
+        assert.match(message, /aliases: \[\{ name: "<old name>" \}\]/);
+        assert.match(message, /upgrade note to CHANGELOG\.md/);
+        assert.match(message, /npm run urns:update/);
+    });
+
+    it("accepts a rename that keeps the old identity through an alias, and asks to record the new URN", async () => {
+        const aliased = await runProgram(nested("new", [{ name: "old" }]), { stack: "test" });
+        const d = diffUrns(snapshot, aliased);
+        assert.deepEqual(d.replaced, []);
+        assert.equal(d.aliased.length, 1);
+        assert.match(
+            explainDiff("test", d)!,
+            /no existing resource would be replaced[\s\S]*~ .*::old \(kept through an alias\)[\s\S]*\+ .*::new/,
+        );
+    });
+});
