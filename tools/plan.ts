@@ -3,11 +3,13 @@
  * what `pulumi up` would create, with the settings a reviewer checks for each resource.
  *
  *   npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]
+ *   npm run plan -- <stack> --diff <git-ref> [--json]   (what changes against the stack at the ref)
  *
  * The formatting is pure (`formatPlan`, `planJson`); the CLI at the bottom only wires it up.
  */
 import * as path from "node:path";
 import { isCloudResource, maskOutputs, ProgramRun, PulumiProgram, RecordedResource, runProgram, SECRET_MASK } from "./harness";
+import { formatPlanDiff, materializeRef, planAtRef, planDiff } from "./plandiff";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
 
 /** Settings of one resource shown in the plan, in display order. */
@@ -634,6 +636,8 @@ export interface CliArgs {
     preview: boolean;
     stackDir: string;
     configFile?: string;
+    /** Git ref to compare the stack's plan with (`--diff`). */
+    diff?: string;
     help: boolean;
 }
 
@@ -660,6 +664,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
             args.configFile = value();
         } else if (a.startsWith("--config-file=")) {
             args.configFile = a.slice("--config-file=".length);
+        } else if (a === "--diff") {
+            args.diff = value();
+        } else if (a.startsWith("--diff=")) {
+            args.diff = a.slice("--diff=".length);
         } else if (a === "-h" || a === "--help") {
             args.help = true;
         } else if (a.startsWith("-")) {
@@ -673,7 +681,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return args;
 }
 
-const USAGE = "usage: npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]";
+const USAGE =
+    "usage: npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]\n" +
+    "       npm run plan -- <stack> --diff <git-ref> [--json] [--stack-dir DIR]";
 
 /** Loads the real program lazily (after setMocks), accepting `export =` or a default export. */
 export function loadProgram(modulePath: string = path.join(__dirname, "..", "index")): PulumiProgram {
@@ -708,6 +718,10 @@ export async function main(
     if (args.help) {
         io.stdout(`${USAGE}\n`);
         return 0;
+    }
+    if (args.diff !== undefined && (args.configFile !== undefined || args.stack === undefined)) {
+        io.stderr(`--diff compares a stack file at two commits: give a stack name, not --config-file\n${USAGE}\n`);
+        return 2;
     }
     let config: Record<string, string>;
     let stack: string;
@@ -747,7 +761,28 @@ export async function main(
     for (const r of run.unhandledRejections) {
         io.stderr(`warning: unhandled rejection during the run: ${r instanceof Error ? r.message : String(r)}\n`);
     }
+    if (args.diff !== undefined) {
+        return diffAgainstRef(args.diff, stack, args, run, io);
+    }
     io.stdout(args.json ? `${JSON.stringify(planJson(run), null, 2)}\n` : formatPlan(run));
+    return 0;
+}
+
+async function diffAgainstRef(ref: string, stack: string, args: CliArgs, after: ProgramRun, io: CliIo): Promise<number> {
+    const projectDir = path.join(__dirname, "..");
+    let d;
+    try {
+        const tree = materializeRef(ref, projectDir);
+        try {
+            d = planDiff(await planAtRef(tree, stack, { projectDir, stackDir: args.stackDir }), after, ref, tree.commit);
+        } finally {
+            tree.cleanup();
+        }
+    } catch (e) {
+        io.stderr(`error: ${(e as Error).message}\n`);
+        return 1;
+    }
+    io.stdout(args.json ? `${JSON.stringify(d, null, 2)}\n` : formatPlanDiff(d));
     return 0;
 }
 
