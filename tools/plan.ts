@@ -9,7 +9,7 @@
  */
 import * as path from "node:path";
 import { isCloudResource, maskOutputs, ProgramRun, PulumiProgram, RecordedResource, runProgram, SECRET_MASK } from "./harness";
-import { formatPlanDiff, materializeRef, planAtRef, planDiff } from "./plandiff";
+import { formatPlanDiff, materializeRef, planAtRef, planDiff, type RefTree } from "./plandiff";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
 
 /** Settings of one resource shown in the plan, in display order. */
@@ -743,45 +743,55 @@ export async function main(
     }
 
     const program: PulumiProgram = io.program ?? (() => loadProgram()());
-    // Keep stdout clean for --json: the SDK prints pulumi.log.info to console.log under mocks.
-    const savedLog = console.log;
-    if (args.json) {
-        console.log = (...a: unknown[]) => console.error(...a);
-    }
-    let run: ProgramRun;
+    let tree: RefTree | undefined;
     try {
-        run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
-    } finally {
-        console.log = savedLog;
-    }
-    if (run.error) {
-        io.stderr(`error: stack ${stack}: ${run.error.message}\n`);
-        return 1;
-    }
-    for (const r of run.unhandledRejections) {
-        io.stderr(`warning: unhandled rejection during the run: ${r instanceof Error ? r.message : String(r)}\n`);
-    }
-    if (args.diff !== undefined) {
-        return diffAgainstRef(args.diff, stack, args, run, io);
-    }
-    io.stdout(args.json ? `${JSON.stringify(planJson(run), null, 2)}\n` : formatPlan(run));
-    return 0;
-}
-
-async function diffAgainstRef(ref: string, stack: string, args: CliArgs, after: ProgramRun, io: CliIo): Promise<number> {
-    const projectDir = path.join(__dirname, "..");
-    let d;
-    try {
-        const tree = materializeRef(ref, projectDir);
-        try {
-            d = planDiff(await planAtRef(tree, stack, { projectDir, stackDir: args.stackDir }), after, ref, tree.commit);
-        } finally {
-            tree.cleanup();
-        }
+        // Resolve the ref before running anything: a typo should fail fast.
+        tree = args.diff === undefined ? undefined : materializeRef(args.diff, PROJECT_DIR);
     } catch (e) {
         io.stderr(`error: ${(e as Error).message}\n`);
         return 1;
     }
+    try {
+        // Keep stdout clean for --json: the SDK prints pulumi.log.info to console.log under mocks.
+        const savedLog = console.log;
+        if (args.json) {
+            console.log = (...a: unknown[]) => console.error(...a);
+        }
+        let run: ProgramRun;
+        try {
+            run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
+        } finally {
+            console.log = savedLog;
+        }
+        if (run.error) {
+            io.stderr(`error: stack ${stack}: ${run.error.message}\n`);
+            return 1;
+        }
+        for (const r of run.unhandledRejections) {
+            io.stderr(`warning: unhandled rejection during the run: ${r instanceof Error ? r.message : String(r)}\n`);
+        }
+        if (tree !== undefined && args.diff !== undefined) {
+            return await diffAgainstRef(tree, args.diff, stack, args, run, io);
+        }
+        io.stdout(args.json ? `${JSON.stringify(planJson(run), null, 2)}\n` : formatPlan(run));
+        return 0;
+    } finally {
+        tree?.cleanup();
+    }
+}
+
+const PROJECT_DIR = path.join(__dirname, "..");
+
+/** The plan diff of `stack` between the materialised ref and the working tree's run. */
+async function diffAgainstRef(tree: RefTree, ref: string, stack: string, args: CliArgs, after: ProgramRun, io: CliIo): Promise<number> {
+    let before: ProgramRun | undefined;
+    try {
+        before = await planAtRef(tree, stack, { projectDir: PROJECT_DIR, stackDir: args.stackDir });
+    } catch (e) {
+        io.stderr(`error: ${(e as Error).message}\n`);
+        return 1;
+    }
+    const d = planDiff(before, after, ref, tree.commit);
     io.stdout(args.json ? `${JSON.stringify(d, null, 2)}\n` : formatPlanDiff(d));
     return 0;
 }

@@ -15,11 +15,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { isDeepStrictEqual } from "node:util";
 import { diffRuns, type ResourceChange, withDependents } from "./diff";
 import { type ProgramRun, type RecordedResource, resourceKey, runProgram, SECRET_MASK } from "./harness";
 import { displayType, loadProgram, planHeader } from "./plan";
-import { applyIgnoreChanges, getPath, hasReplaceRules } from "./replacements";
+import { applyIgnoreChanges, formatPath, getPath, hasReplaceRules, type Keys, leafChanges } from "./replacements";
 import { DEFAULT_PROJECT, readStackFile, stackFilePath } from "./stackfile";
 
 export interface PropertyChange {
@@ -116,36 +115,12 @@ export function planDiff(before: ProgramRun | undefined, after: ProgramRun, ref:
     };
 }
 
-type Keys = (string | number)[];
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
-
-/** Paths of the leaves that differ (a list whose length changed counts as one leaf). */
-function leafChanges(a: unknown, b: unknown, at: Keys): Keys[] {
-    if (isDeepStrictEqual(a, b)) return [];
-    if (isPlainObject(a) && isPlainObject(b)) {
-        return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) => leafChanges(a[k], b[k], [...at, k]));
-    }
-    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-        return a.flatMap((x, i) => leafChanges(x, b[i], [...at, i]));
-    }
-    return [at];
-}
-
 /** The masked value at a path; inside a value that is secret as a whole, "[secret]". */
 function maskedAt(masked: Record<string, unknown>, keys: Keys): unknown {
     for (let i = 1; i < keys.length; i++) {
         if (getPath(masked, keys.slice(0, i)) === SECRET_MASK) return SECRET_MASK;
     }
     return getPath(masked, keys);
-}
-
-function formatPath(keys: Keys): string {
-    return keys
-        .map((k, i) =>
-            typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${i === 0 ? "" : "."}${k}` : `[${JSON.stringify(k)}]`,
-        )
-        .join("");
 }
 
 // ---------------------------------------------------------------------------------------------

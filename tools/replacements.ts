@@ -121,6 +121,31 @@ export function parsePath(path: string): (string | number)[] {
     return out;
 }
 
+export type Keys = (string | number)[];
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Paths of the leaves that differ (a list whose length changed counts as one leaf). */
+export function leafChanges(a: unknown, b: unknown, at: Keys): Keys[] {
+    if (isDeepStrictEqual(a, b)) return [];
+    if (isPlainObject(a) && isPlainObject(b)) {
+        return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().flatMap((k) => leafChanges(a[k], b[k], [...at, k]));
+    }
+    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+        return a.flatMap((x, i) => leafChanges(x, b[i], [...at, i]));
+    }
+    return [at];
+}
+
+/** `a.b[0]["c.d"]` from keys. */
+export function formatPath(keys: Keys): string {
+    return keys
+        .map((k, i) =>
+            typeof k === "number" ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${i === 0 ? "" : "."}${k}` : `[${JSON.stringify(k)}]`,
+        )
+        .join("");
+}
+
 export function getPath(obj: unknown, path: string | (string | number)[]): unknown {
     let cur: unknown = obj;
     for (const k of typeof path === "string" ? parsePath(path) : path) {
