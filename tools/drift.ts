@@ -16,6 +16,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent, OpType, PropertyDiff } from "@pulumi/pulumi/automation";
+import { runMain } from "./cli";
 import { SECRET_MASK, SECRET_SIG, SPECIAL_SIG_KEY } from "./harness";
 import { getPath, parsePath } from "./replacements";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks } from "./stackfile";
@@ -442,13 +443,5 @@ export async function main(
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => {
-            process.exitCode = code;
-        },
-        (e: unknown) => {
-            process.stderr.write(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-            process.exitCode = EXIT_ERROR;
-        },
-    );
+    runMain(() => main(process.argv.slice(2)));
 }

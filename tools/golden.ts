@@ -7,6 +7,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { runMain } from "./cli";
 import { runProgram } from "./harness";
 import { loadProgram, type PlanJson, planJson } from "./plan";
 import { formatPath, getPath, leafChanges } from "./replacements";
@@ -102,17 +103,16 @@ export async function updateGolden(
     return { written, unchanged, removed };
 }
 
+/** `npm run plan:update`. */
+export async function main(): Promise<number> {
+    const { written, unchanged, removed } = await updateGolden();
+    const rel = (s: string) => path.relative(process.cwd(), goldenFile(s));
+    for (const s of written) process.stdout.write(`wrote ${rel(s)}\n`);
+    for (const s of unchanged) process.stdout.write(`unchanged ${rel(s)}\n`);
+    for (const s of removed) process.stdout.write(`removed ${rel(s)} (no stacks/Pulumi.${s}.yaml)\n`);
+    return 0;
+}
+
 if (require.main === module) {
-    updateGolden().then(
-        ({ written, unchanged, removed }) => {
-            const rel = (s: string) => path.relative(process.cwd(), goldenFile(s));
-            for (const s of written) process.stdout.write(`wrote ${rel(s)}\n`);
-            for (const s of unchanged) process.stdout.write(`unchanged ${rel(s)}\n`);
-            for (const s of removed) process.stdout.write(`removed ${rel(s)} (no stacks/Pulumi.${s}.yaml)\n`);
-        },
-        (e: unknown) => {
-            process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
-            process.exitCode = 1;
-        },
-    );
+    runMain(main);
 }
