@@ -169,6 +169,8 @@ describe("drift: report, Markdown, JSON, exit codes", () => {
         assert.ok(lines.includes("| prod | DRIFT | 3 | 3 |"), md);
         assert.ok(lines.includes("### Stack `prod`: DRIFT"));
         assert.ok(lines.includes("#### cloud vs state (refresh preview)"));
+        assert.ok(lines.includes("| resource | type | operation | property | in the state | in the cloud |"));
+        assert.ok(lines.includes("| resource | type | operation | property | in the state | from code + config |"));
         assert.ok(lines.includes("#### state vs code and config (preview)"));
         assert.ok(
             lines.includes(
@@ -363,6 +365,89 @@ describe("drift CLI", () => {
         fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\n", { mode: 0o755 });
         assert.equal(onPath("pulumi", { PATH: `/nonexistent${path.delimiter}${bin}` }), path.join(bin, "pulumi"));
         assert.equal(onPath("pulumi", { PATH: "/nonexistent" }), undefined);
+    });
+});
+
+/**
+ * The Automation API part (`automationRunner`) with a stand-in `pulumi` on PATH that answers
+ * `version` and `stack select` and, for `refresh` and `preview`, writes a recorded event log where the
+ * Automation API asked for it (`--event-log`). This checks the wiring (commands, arguments, event
+ * parsing, a failing command) without a real CLI; the live test below checks the real one.
+ */
+describe("drift through the Automation API (stand-in CLI replaying recorded events)", function () {
+    const PROJECT = path.join(__dirname, "..");
+    let dir: string;
+    let savedPath: string | undefined;
+    const STUB = [
+        "#!/bin/bash",
+        'echo "$*" >> "$STUB_LOG"',
+        'case "$1" in',
+        // An older version than 3.205 makes the Automation API tail an event-log file instead of a gRPC stream.
+        "  version) echo v3.200.0 ;;",
+        "  stack) ;;",
+        "  refresh|preview)",
+        '    prev=""; for a in "$@"; do [ "$prev" = "--event-log" ] && log="$a"; prev="$a"; done',
+        '    fixture="STUB_${1^^}"; cat "${!fixture}" > "$log"; sleep 0.5',
+        '    if [ "$STUB_FAIL" = "$1" ]; then echo "error: No valid credential sources found" >&2; exit 255; fi ;;',
+        '  *) echo "unexpected: $*" >&2; exit 1 ;;',
+        "esac",
+        "",
+    ].join("\n");
+
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "drift-stub-"));
+        fs.mkdirSync(path.join(dir, "bin"));
+        fs.writeFileSync(path.join(dir, "bin", "pulumi"), STUB, { mode: 0o755 });
+        savedPath = process.env.PATH;
+        process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${savedPath ?? ""}`;
+    });
+    after(() => {
+        process.env.PATH = savedPath;
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    const runner = (fail = "") =>
+        automationRunner({
+            projectDir: PROJECT,
+            envVars: {
+                STUB_LOG: path.join(dir, "calls.log"),
+                STUB_REFRESH: path.join(FIXTURES, "drifted.refresh.jsonl"),
+                STUB_PREVIEW: path.join(FIXTURES, "drifted.preview.jsonl"),
+                STUB_FAIL: fail,
+            },
+        });
+
+    it("runs refresh --preview-only and preview on the selected stack and reports the replayed drift", async function () {
+        this.timeout(60_000);
+        fs.rmSync(path.join(dir, "calls.log"), { force: true });
+        const s = await checkStack("prod", runner());
+        assert.deepEqual(s.errors, []);
+        assert.deepEqual(
+            s.phases.map((p) => [p.phase, p.drifted.map((d) => `${d.op} ${d.urn.split("::").pop()}`)]),
+            [
+                ["refresh", ["update svc-app-a", "delete svc-sg-nodes-repl-tcp-7000", "update svc-repl-secret"]],
+                ["preview", ["update svc-dns-service", "create svc-app-d", "replace svc-app-c-data"]],
+            ],
+        );
+        const calls = fs.readFileSync(path.join(dir, "calls.log"), "utf8").trim().split("\n");
+        const refresh = calls.find((c) => c.startsWith("refresh "));
+        const preview = calls.find((c) => c.startsWith("preview "));
+        assert.ok(
+            calls.some((c) => /^stack select .*prod/.test(c)),
+            calls.join("\n"),
+        );
+        assert.match(refresh!, /--preview-only/);
+        assert.match(refresh!, /--stack prod/);
+        assert.doesNotMatch(preview!, /--expect-no-changes/);
+        assert.match(preview!, /--stack prod/);
+        assert.ok(!calls.some((c) => /^(up|destroy|refresh (?!.*--preview-only))/.test(c)), "nothing that changes state");
+    });
+
+    it("turns a failing command into an error with a hint", async function () {
+        this.timeout(60_000);
+        const s = await checkStack("prod", runner("refresh"));
+        assert.equal(s.status, "error");
+        assert.match(s.errors[0], /^refresh: [\s\S]*No valid credential sources found[\s\S]*\nhint: no usable AWS credentials/);
     });
 });
 

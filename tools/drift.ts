@@ -199,6 +199,11 @@ const PHASE_TITLE: Record<Phase, string> = {
     refresh: "cloud vs state (refresh preview)",
     preview: "state vs code and config (preview)",
 };
+/** What the old and new values are in each phase. */
+const PHASE_COLUMNS: Record<Phase, [string, string]> = {
+    refresh: ["in the state", "in the cloud"],
+    preview: ["in the state", "from code + config"],
+};
 
 function cell(v: unknown, max = 120): string {
     const s = v === undefined ? "(unset)" : typeof v === "string" ? v : (JSON.stringify(v) ?? String(v));
@@ -229,7 +234,8 @@ export function formatMarkdown(report: DriftReport): string {
         for (const p of s.phases) {
             if (p.drifted.length === 0) continue;
             out.push("", `#### ${PHASE_TITLE[p.phase]}`, "");
-            out.push("| resource | type | operation | property | old | new |", "| --- | --- | --- | --- | --- | --- |");
+            const [was, now] = PHASE_COLUMNS[p.phase];
+            out.push(`| resource | type | operation | property | ${was} | ${now} |`, "| --- | --- | --- | --- | --- | --- |");
             for (const r of p.drifted) {
                 const name = r.urn.split("::").pop() ?? r.urn;
                 const lead = `| \`${name}\` | \`${r.type}\` | ${r.op}`;
@@ -338,10 +344,16 @@ export function automationRunner(opts: { projectDir: string; org?: string; envVa
     // Loaded lazily so that the pure parts (and their tests) never need the CLI.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const auto = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
-    const select = async (stack: string) => {
-        const ws = await auto.LocalWorkspace.create({ workDir: opts.projectDir, envVars: opts.envVars });
-        const name = opts.org ? auto.fullyQualifiedStackName(opts.org, DEFAULT_PROJECT, stack) : stack;
-        return auto.Stack.select(name, ws);
+    const selected = new Map<string, Promise<import("@pulumi/pulumi/automation").Stack>>();
+    const select = (stack: string) => {
+        if (!selected.has(stack)) {
+            const name = opts.org ? auto.fullyQualifiedStackName(opts.org, DEFAULT_PROJECT, stack) : stack;
+            selected.set(
+                stack,
+                auto.LocalWorkspace.create({ workDir: opts.projectDir, envVars: opts.envVars }).then((ws) => auto.Stack.select(name, ws)),
+            );
+        }
+        return selected.get(stack)!;
     };
     return {
         async previewRefresh(stack, onEvent) {
