@@ -24,8 +24,10 @@ import {
     exitCode,
     formatJson,
     formatMarkdown,
+    hasBackend,
     main,
     maskSecrets,
+    MISSING_BACKEND,
     MISSING_CLI,
     onPath,
     parseDriftArgs,
@@ -357,6 +359,32 @@ describe("drift CLI", () => {
         assert.equal(res.code, 1);
         assert.equal(res.err, `error: ${MISSING_CLI}\n`);
         assert.equal(res.out, "");
+    });
+
+    it("exits 1 and says what to set when no Pulumi backend is configured", async () => {
+        const bin = path.join(dir, "bin");
+        fs.mkdirSync(bin, { recursive: true });
+        fs.writeFileSync(path.join(bin, "pulumi"), "#!/bin/sh\n", { mode: 0o755 });
+        const res = await cli(["dev"], undefined, { PATH: bin, PULUMI_HOME: path.join(dir, "no-pulumi-home") });
+        assert.equal(res.code, 1);
+        assert.equal(res.err, `error: ${MISSING_BACKEND}\n`);
+    });
+
+    it("finds a backend in the environment, the project file or a pulumi login", () => {
+        const project = path.join(dir, "project");
+        const home = path.join(dir, "home");
+        fs.mkdirSync(project, { recursive: true });
+        fs.mkdirSync(path.join(home, ".pulumi"), { recursive: true });
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: x\nruntime: nodejs\n");
+        assert.equal(hasBackend({}, project, home), false);
+        assert.equal(hasBackend({ PULUMI_ACCESS_TOKEN: "pul-x" }, project, home), true);
+        assert.equal(hasBackend({ PULUMI_BACKEND_URL: "s3://bucket" }, project, home), true);
+        fs.writeFileSync(path.join(home, ".pulumi", "credentials.json"), JSON.stringify({ current: "https://api.pulumi.com" }));
+        assert.equal(hasBackend({}, project, home), true);
+        fs.writeFileSync(path.join(home, ".pulumi", "credentials.json"), JSON.stringify({ current: "" }));
+        assert.equal(hasBackend({}, project, home), false);
+        fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: x\nruntime: nodejs\nbackend:\n  url: s3://bucket\n");
+        assert.equal(hasBackend({}, project, home), true);
     });
 
     it("finds executables on PATH", () => {

@@ -14,6 +14,7 @@
  * bottom is the only part that talks to the CLI.
  */
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OpType, PropertyDiff } from "@pulumi/pulumi/automation";
 import { runMain } from "./cli";
@@ -277,6 +278,28 @@ export const MISSING_CLI =
     "the Pulumi CLI (`pulumi`) is not on PATH. Install it: https://www.pulumi.com/docs/iac/download-install/ " +
     "(in GitHub Actions: the pulumi/actions action), then run the drift check again.";
 
+export const MISSING_BACKEND =
+    "no Pulumi backend to read the stacks' state from: set PULUMI_ACCESS_TOKEN (Pulumi Cloud), or PULUMI_BACKEND_URL " +
+    "(for example s3://bucket, with PULUMI_CONFIG_PASSPHRASE for passphrase-encrypted stacks), or run `pulumi login`.";
+
+/**
+ * Whether the CLI will find a backend: a token or backend URL in the environment, a backend in
+ * Pulumi.yaml, or a `pulumi login` recorded in the credentials file. Checked before running so that
+ * the message says what to set instead of failing inside the CLI.
+ */
+export function hasBackend(env: NodeJS.ProcessEnv, projectDir: string, home: string = os.homedir()): boolean {
+    if (env.PULUMI_ACCESS_TOKEN || env.PULUMI_BACKEND_URL) return true;
+    const project = path.join(projectDir, "Pulumi.yaml");
+    if (fs.existsSync(project) && /^backend:/m.test(fs.readFileSync(project, "utf8"))) return true;
+    const credentials = path.join(env.PULUMI_HOME ?? path.join(home, ".pulumi"), "credentials.json");
+    try {
+        const current = (JSON.parse(fs.readFileSync(credentials, "utf8")) as { current?: unknown }).current;
+        return typeof current === "string" && current !== "";
+    } catch {
+        return false;
+    }
+}
+
 /** A hint for errors whose cause is setup, not the stack: what to install, set or log in to. */
 export function explainError(message: string): string | undefined {
     const m = message.toLowerCase();
@@ -439,11 +462,16 @@ export async function main(
         io.stderr(`error: ${what}; stacks in ${args.stackDir}: ${available.join(", ") || "(none)"}\n${USAGE}\n`);
         return EXIT_ERROR;
     }
+    const projectDir = path.join(__dirname, "..");
     if (io.runner === undefined && onPath("pulumi", env) === undefined) {
         io.stderr(`error: ${MISSING_CLI}\n`);
         return EXIT_ERROR;
     }
-    const runner = io.runner ?? automationRunner({ projectDir: path.join(__dirname, ".."), org: args.org });
+    if (io.runner === undefined && !hasBackend(env, projectDir)) {
+        io.stderr(`error: ${MISSING_BACKEND}\n`);
+        return EXIT_ERROR;
+    }
+    const runner = io.runner ?? automationRunner({ projectDir, org: args.org });
     const reports: StackReport[] = [];
     for (const stack of stacks) reports.push(await checkStack(stack, runner));
     const report = driftReport(reports);
