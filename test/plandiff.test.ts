@@ -198,11 +198,17 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
 
     before(() => {
         repo = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-repo-"));
-        for (const f of ["index.ts", "Pulumi.yaml", "package.json", "tsconfig.json", "components", "tools", "stacks"]) {
-            fs.cpSync(path.join(PROJECT, f), path.join(repo, f), { recursive: true });
+        // Every file of the project as it is in the working tree (tracked, or new and not ignored).
+        const files = spawnSync("git", ["-C", PROJECT, "ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
+            encoding: "utf8",
+        });
+        assert.equal(files.status, 0, files.stderr);
+        for (const f of files.stdout.split("\0").filter((x) => x !== "" && fs.existsSync(path.join(PROJECT, x)))) {
+            fs.mkdirSync(path.dirname(path.join(repo, f)), { recursive: true });
+            fs.copyFileSync(path.join(PROJECT, f), path.join(repo, f));
         }
         fs.symlinkSync(path.join(PROJECT, "node_modules"), path.join(repo, "node_modules"), "dir");
-        fs.writeFileSync(path.join(repo, ".gitignore"), "node_modules\n");
+        fs.appendFileSync(path.join(repo, ".gitignore"), "\nnode_modules\n");
         sh("git", ["init", "-q"]);
         sh("git", ["add", "-A"]);
         sh("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "base"]);

@@ -83,6 +83,30 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly (string | Repla
     "aws:ssm/document:Document": ["name"],
     "aws:ssm/association:Association": ["name", "instanceId"],
     "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
+    "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix"],
+    "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
+    "aws:sns/topicSubscription:TopicSubscription": ["topic", "protocol", "endpoint"],
+    "aws:iam/policy:Policy": ["name", "namePrefix", "path", "description"],
+    "aws:kms/alias:Alias": ["name", "namePrefix"],
+    "aws:lb/listenerRule:ListenerRule": ["listenerArn"],
+    // The legacy rule resource can only change its description in place.
+    "aws:ec2/securityGroupRule:SecurityGroupRule": [
+        "type",
+        "securityGroupId",
+        "protocol",
+        "fromPort",
+        "toPort",
+        "cidrBlocks",
+        "ipv6CidrBlocks",
+        "prefixListIds",
+        "sourceSecurityGroupId",
+        "self",
+    ],
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": [],
+    "aws:backup/vault:Vault": ["name", "kmsKeyArn"],
+    "aws:backup/plan:Plan": ["name"],
+    // A backup selection has no update: any change re-creates it.
+    "aws:backup/selection:Selection": ["name", "planId", "iamRoleArn", "resources", "notResources", "selectionTags", "conditions"],
     // Every argument of random_password is RequiresReplace: a new length or alphabet means a new secret.
     "random:index/randomPassword:RandomPassword": [
         "length",
