@@ -161,7 +161,7 @@ describe("plan diff of two runs", () => {
                 "",
                 "+- replace  aws:ec2:Instance    svc-app-a  (forced by ami)",
                 "      ami: ami-1 -> ami-2",
-                "-  delete   aws:ebs:Volume      svc-app-b-data  [protect: pulumi up refuses to delete it] [retainOnDelete: the old one stays in AWS]",
+                "-  delete   aws:ebs:Volume      svc-app-b-data  [protect: pulumi up refuses to delete it] [retainOnDelete: it stays in AWS, only the stack forgets it]",
                 "+  create   aws:ssm:Parameter   svc-repl-app-d",
                 "~  update   aws:route53:Record  svc-dns-service",
                 "      ttl: 60 -> 30",

@@ -21,8 +21,6 @@ export interface DiffableResource {
     readonly replaceOnChanges?: readonly string[];
     /** Per input property, the URNs whose outputs feed it (only needed on the newer side). */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
-    readonly protect?: boolean;
-    readonly retainOnDelete?: boolean;
 }
 
 export interface DiffableRun {

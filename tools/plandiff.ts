@@ -136,7 +136,11 @@ function flags(i: DiffItem, op: "delete" | "replace"): string {
     const out: string[] = [];
     if (i.protect)
         out.push(op === "delete" ? "[protect: pulumi up refuses to delete it]" : "[protect: the replacement fails until unprotected]");
-    if (i.retainOnDelete) out.push("[retainOnDelete: the old one stays in AWS]");
+    if (i.retainOnDelete) {
+        out.push(
+            op === "delete" ? "[retainOnDelete: it stays in AWS, only the stack forgets it]" : "[retainOnDelete: the old one stays in AWS]",
+        );
+    }
     return out.length > 0 ? `  ${out.join(" ")}` : "";
 }
 
