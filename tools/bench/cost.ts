@@ -211,7 +211,7 @@ export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "ru
             "Allocated: heap allocated during one run (the heap's growth plus what each collection in it freed, from " +
             "`v8.GCProfiler`); it does not depend on when V8 collects. Peak RSS: the highest resident memory of the child process " +
             "(`process.resourceUsage().maxRSS`), so the peak memory of one evaluation of that scenario, loaded modules included " +
-            "(about 250 MB of them, which is why its ratio stays near 1).",
+            "(most of the figure for small scenarios, which is why its ratio stays near 1).",
         "",
     );
     out.push(
