@@ -1,0 +1,181 @@
+/**
+ * `npm run bench`: program cost, deployment critical path, blast radius of operations, failover
+ * figures and tool wall times, written to BENCHMARKS.md and printed. The parts live in tools/bench/.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import { measureBlast, renderBlast } from "./bench/blast";
+import { measureCost, renderCost } from "./bench/cost";
+import { measureDeployment, renderDeployment } from "./bench/deploy";
+import { renderFailover } from "./bench/failover";
+import { fixed, table } from "./bench/markdown";
+import { COST_SCENARIOS, exampleStacks, scenarioConfig } from "./bench/scenarios";
+import { renderTooling, timeCommand, toolCommands } from "./bench/tooling";
+import { loadProgram } from "./plan";
+
+export const SECTIONS = ["cost", "deploy", "blast", "failover", "tools"] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface BenchArgs {
+    out: string;
+    /** Pairs of runs per cost scenario, at least. */
+    runs: number;
+    minSeconds: number;
+    warmup: number;
+    typecheckRuns: number;
+    testRuns: number;
+    /** Runs of the tool commands beyond their first are skipped once the benchmark would pass this. */
+    budgetSeconds: number;
+    only: Section[];
+    help: boolean;
+}
+
+const USAGE =
+    "usage: npm run bench -- [--out FILE] [--runs N] [--min-seconds S] [--warmup N] [--typecheck-runs N] [--test-runs N] [--budget-seconds S] " +
+    `[--only ${SECTIONS.join(",")}]`;
+
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+    const args: BenchArgs = {
+        out: "BENCHMARKS.md",
+        runs: 3,
+        minSeconds: 3,
+        warmup: 1,
+        typecheckRuns: 3,
+        testRuns: 2,
+        budgetSeconds: 270,
+        only: [...SECTIONS],
+        help: false,
+    };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = (): string => {
+            const v = argv[++i];
+            if (v === undefined) throw new Error(`${a} needs a value`);
+            return v;
+        };
+        const count = (min: number): number => {
+            const v = value();
+            const n = Number(v);
+            if (!Number.isFinite(n) || n < min) throw new Error(`${a} needs a number >= ${min}, got ${v}`);
+            return n;
+        };
+        if (a === "--out") args.out = value();
+        else if (a === "--runs") args.runs = Math.round(count(1));
+        else if (a === "--min-seconds") args.minSeconds = count(0);
+        else if (a === "--warmup") args.warmup = Math.round(count(0));
+        else if (a === "--typecheck-runs") args.typecheckRuns = Math.round(count(0));
+        else if (a === "--test-runs") args.testRuns = Math.round(count(0));
+        else if (a === "--budget-seconds") args.budgetSeconds = count(0);
+        else if (a === "--only") {
+            const list = value().split(",");
+            const unknown = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+            if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(", ")}; sections: ${SECTIONS.join(", ")}`);
+            args.only = list as Section[];
+        } else if (a === "-h" || a === "--help") args.help = true;
+        else throw new Error(`unknown argument ${a}`);
+    }
+    return args;
+}
+
+function git(...args: string[]): string {
+    try {
+        return execFileSync("git", args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {
+        return "";
+    }
+}
+
+function machine(started: Date, wallSeconds: number, load: readonly number[]): string {
+    const cpus = os.cpus();
+    const commit = git("rev-parse", "--short=12", "HEAD") || "unknown";
+    // The benchmark's own output does not make the tree dirty.
+    const dirty = git("status", "--porcelain", "--", ".", ":(exclude)BENCHMARKS.md") !== "";
+    return table(
+        ["machine", "value"],
+        [
+            ["CPU", cpus[0]?.model ?? "unknown"],
+            ["cores", String(os.availableParallelism())],
+            ["memory", `${fixed(os.totalmem() / 1024 ** 3, 1)} GiB`],
+            ["OS", `${os.type()} ${os.release()}`],
+            ["Node", process.version],
+            ["date", started.toISOString()],
+            ["git commit", `${commit}${dirty ? " (with uncommitted changes)" : ""}`],
+            ["load average at start (1, 5, 15 min)", load.map((l) => fixed(l, 2)).join(", ")],
+            ["benchmark wall time", `${fixed(wallSeconds)} s`],
+        ],
+    );
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+    let args: BenchArgs;
+    try {
+        args = parseBenchArgs(argv);
+    } catch (e) {
+        process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
+        return 2;
+    }
+    if (args.help) {
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+    }
+    const started = new Date();
+    const load = os.loadavg();
+    const t0 = performance.now();
+    const log = (line: string) => process.stderr.write(`[${fixed((performance.now() - t0) / 1000)} s] ${line}\n`);
+    const on = (s: Section) => args.only.includes(s);
+    const program = loadProgram();
+    const stacks = exampleStacks();
+    const sections: string[] = [];
+
+    if (on("cost")) {
+        const rows = await measureCost({ runs: args.runs, minMs: args.minSeconds * 1000, warmup: args.warmup, log });
+        sections.push("## 1. Program cost", "", renderCost(rows, { runs: args.runs, minMs: args.minSeconds * 1000, warmup: args.warmup }));
+    }
+    if (on("deploy")) {
+        log("deployment critical path");
+        const largest = COST_SCENARIOS.filter((s) => s.topology === "cluster").sort((a, b) => b.nodes - a.nodes)[0];
+        const cases = [
+            ...stacks.map((s) => ({ ...s, label: s.stack })),
+            ...(largest ? [{ ...scenarioConfig(largest), label: `${scenarioConfig(largest).stack}, ${largest.label}` }] : []),
+        ];
+        sections.push("## 2. Deployment critical path", "", renderDeployment(await measureDeployment(program, cases)));
+    }
+    if (on("blast")) {
+        log("blast radius");
+        sections.push("## 3. Blast radius of operations", "", renderBlast(await measureBlast(program)));
+    }
+    if (on("failover")) {
+        log("failover");
+        sections.push("## 4. Failover", "", renderFailover(stacks));
+    }
+    if (on("tools")) {
+        const timings = toolCommands(args.typecheckRuns, args.testRuns)
+            .filter((c) => c.runs > 0)
+            .map((c) => timeCommand(c, log, t0 / 1000 + args.budgetSeconds));
+        sections.push("## 5. Type-check and test wall times", "", renderTooling(timings));
+    }
+
+    const wall = (performance.now() - t0) / 1000;
+    const text = [
+        "# Benchmarks",
+        "",
+        "Generated by `npm run bench` (tools/bench.ts); do not edit by hand. Times depend on the machine and on what else runs on " +
+            "it (see the load average); ratios are taken within one benchmark run.",
+        "",
+        machine(started, wall, load),
+        "",
+        ...sections,
+    ].join("\n");
+    fs.writeFileSync(args.out, `${text.trimEnd()}\n`);
+    process.stdout.write(`${text.trimEnd()}\n`);
+    log(`wrote ${args.out}`);
+    return 0;
+}
+
+if (require.main === module) {
+    // A failure escapes as an unhandled rejection: Node prints its stack and exits with status 1.
+    void main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    });
+}

@@ -1,0 +1,122 @@
+/**
+ * Child process of the program-cost benchmark: evaluates one scenario (the real program, or the
+ * flat baseline) under the mock runtime each time the parent asks, and answers with time and heap
+ * over IPC. One process per scenario and kind, so one's heap never inflates another's figures; the
+ * parent alternates between the two processes of a scenario so both see the same machine load.
+ * Started by tools/bench/cost.ts with `--expose-gc --import tsx`.
+ */
+import { GCProfiler, getHeapStatistics } from "node:v8";
+import { runProgram, type PulumiProgram } from "../harness";
+import { loadProgram } from "../plan";
+import { baselineProgram, COST_SCENARIOS, costScenario, scenarioConfig } from "./scenarios";
+
+export interface CostJob {
+    readonly scenario: string;
+    readonly kind: "ours" | "baseline";
+    /** Baseline only: how many resources to register. */
+    readonly count?: number;
+}
+
+export interface CostSample {
+    readonly ms: number;
+    /** Heap allocated during the run: its growth plus what each GC in it freed. */
+    readonly allocatedMB: number;
+    /** Every registration, including the stack and components. */
+    readonly registrations: number;
+    /** Custom resources (what a cloud account would hold). */
+    readonly resources: number;
+}
+
+/** `warm`: one run of a small variant (JIT and lazy module loading), not measured. */
+export type CostRequest = { readonly cmd: "warm" } | { readonly cmd: "run" } | { readonly cmd: "exit" };
+
+export type CostReply =
+    | { readonly kind: "ready" }
+    | { readonly kind: "sample"; readonly sample: CostSample }
+    | { readonly kind: "warm" }
+    | { readonly kind: "done"; readonly maxRssMB: number }
+    | { readonly kind: "error"; readonly error: string };
+
+const MB = 1024 * 1024;
+const heapUsed = () => getHeapStatistics().used_heap_size;
+
+function forceGc(): void {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error("cost-worker needs --expose-gc");
+    gc();
+}
+
+export async function measure(program: PulumiProgram, stack: string, config: Record<string, string>): Promise<CostSample> {
+    forceGc();
+    const before = heapUsed();
+    // Between collections the heap only grows, so what the run allocated is the heap's growth plus
+    // what each collection freed; the GC profiler reports the heap size around every collection.
+    const profiler = new GCProfiler();
+    profiler.start();
+    const t0 = performance.now();
+    const run = await runProgram(program, { stack, config });
+    const ms = performance.now() - t0;
+    const end = heapUsed();
+    const gcs = profiler.stop();
+    const freed = gcs.statistics.reduce(
+        (sum, g) => sum + g.beforeGC.heapStatistics.usedHeapSize - g.afterGC.heapStatistics.usedHeapSize,
+        0,
+    );
+    if (run.error) throw run.error;
+    if (run.unhandledRejections.length > 0) throw new Error(`unhandled rejection: ${String(run.unhandledRejections[0])}`);
+    return {
+        ms,
+        allocatedMB: (end - before + freed) / MB,
+        registrations: run.resources.length,
+        resources: run.resources.filter((r) => r.custom).length,
+    };
+}
+
+/** Resources the baseline registers to warm up: enough to compile every path, few enough to be quick. */
+const BASELINE_WARMUP = 50;
+
+interface Prepared {
+    readonly warm: () => Promise<unknown>;
+    readonly once: () => Promise<CostSample>;
+}
+
+function prepare(job: CostJob): Prepared {
+    const scenario = costScenario(job.scenario);
+    const { stack, config } = scenarioConfig(scenario);
+    if (job.kind === "ours") {
+        const program = loadProgram();
+        // Warming up on the smallest scenario of the topology runs the same code in a fraction of the time.
+        const smallest = COST_SCENARIOS.filter((s) => s.topology === scenario.topology).sort((a, b) => a.nodes - b.nodes)[0];
+        const small = scenarioConfig(smallest);
+        return { warm: () => measure(program, small.stack, { ...small.config }), once: () => measure(program, stack, { ...config }) };
+    }
+    if (job.count === undefined) throw new Error("baseline job without a resource count");
+    const region = { "aws:region": config["aws:region"] ?? "us-east-1" };
+    const program = baselineProgram(job.count);
+    const small = baselineProgram(Math.min(job.count, BASELINE_WARMUP));
+    return { warm: () => measure(small, stack, region), once: () => measure(program, stack, region) };
+}
+
+if (require.main === module) {
+    const send = (m: CostReply) => process.send!(m);
+    const fail = (e: unknown) => {
+        send({ kind: "error", error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+        process.disconnect();
+    };
+    try {
+        const { warm, once } = prepare(JSON.parse(process.argv[2] ?? "{}") as CostJob);
+        process.on("message", (m: CostRequest) => {
+            if (m.cmd === "exit") {
+                process.send!({ kind: "done", maxRssMB: process.resourceUsage().maxRSS / 1024 } satisfies CostReply, () =>
+                    process.disconnect(),
+                );
+                return;
+            }
+            if (m.cmd === "warm") warm().then(() => send({ kind: "warm" }), fail);
+            else once().then((sample) => send({ kind: "sample", sample }), fail);
+        });
+        send({ kind: "ready" });
+    } catch (e) {
+        fail(e);
+    }
+}

@@ -1,0 +1,284 @@
+/**
+ * Program cost: time and memory to evaluate the program under the mock runtime per scenario, beside
+ * a flat baseline with the same number of resources. Ours and the baseline of a scenario each run in
+ * a child process of their own (tools/bench/cost-worker.ts), driven in turns, so they never share a
+ * heap nor compete for the CPU, while both see the same machine load.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import * as path from "node:path";
+import type { CostJob, CostReply, CostRequest, CostSample } from "./cost-worker";
+import { fixed, table } from "./markdown";
+import { COST_SCENARIOS, type CostScenario } from "./scenarios";
+import { increments, linearFit, median } from "./stats";
+
+/** The overhead goal: the package may cost at most this multiple of the flat baseline. */
+export const OVERHEAD_GOAL = 1.5;
+
+/** Upper bound on measured runs of one scenario, whatever `minMs` asks for. */
+export const MAX_RUNS = 25;
+
+export interface CostSummary {
+    /** Medians over the measured runs. */
+    readonly ms: number;
+    readonly allocatedMB: number;
+    /** Of the whole child process, module loading included. */
+    readonly maxRssMB: number;
+    readonly registrations: number;
+    readonly resources: number;
+}
+
+export interface CostRow {
+    readonly scenario: CostScenario;
+    readonly runs: number;
+    readonly ours: CostSummary;
+    readonly baseline: CostSummary;
+    /** Median of ours / baseline over pairs of runs taken back to back (machine load varies over time). */
+    readonly timeRatio: number;
+    /** Ratio of the median allocations (they do not depend on machine load, so need no pairing). */
+    readonly allocRatio: number;
+    /** Ratio of the processes' peak memory. */
+    readonly rssRatio: number;
+}
+
+export function summarize(samples: readonly CostSample[], maxRssMB: number): CostSummary {
+    if (samples.length === 0) throw new Error("no measured runs");
+    return {
+        ms: median(samples.map((s) => s.ms)),
+        allocatedMB: median(samples.map((s) => s.allocatedMB)),
+        maxRssMB,
+        registrations: samples[0].registrations,
+        resources: samples[0].resources,
+    };
+}
+
+/** A cost-worker child process that evaluates its scenario on request. */
+class Worker {
+    private readonly child: ChildProcess;
+    private stderr = "";
+    private exited?: string;
+    private waiting?: { resolve: (m: CostReply) => void; reject: (e: Error) => void };
+
+    private constructor(private readonly job: CostJob) {
+        this.child = fork(path.join(__dirname, "cost-worker.ts"), [JSON.stringify(job)], {
+            execPath: process.execPath,
+            execArgv: ["--expose-gc", "--import", "tsx"],
+            // The program may log; keep the parent's output to the tables.
+            stdio: ["ignore", "pipe", "pipe", "ipc"],
+        });
+        this.child.stderr?.on("data", (d: Buffer) => (this.stderr += d.toString()));
+        this.child.stdout?.resume();
+        this.child.on("message", (m: CostReply) => this.settle(m.kind === "error" ? new Error(m.error) : m));
+        this.child.on("error", (e) => this.settle(e));
+        this.child.on("exit", (code) => {
+            this.exited = `exited with code ${code}: ${this.stderr.trim() || "no output"}`;
+            this.settle(new Error(this.exited));
+        });
+    }
+
+    private settle(m: CostReply | Error): void {
+        const w = this.waiting;
+        this.waiting = undefined;
+        if (!w) return;
+        if (m instanceof Error) w.reject(new Error(`cost worker ${this.job.scenario}/${this.job.kind}: ${m.message}`));
+        else w.resolve(m);
+    }
+
+    private next(request?: CostRequest): Promise<CostReply> {
+        return new Promise((resolve, reject) => {
+            if (this.exited !== undefined) return reject(new Error(`cost worker ${this.job.scenario}/${this.job.kind}: ${this.exited}`));
+            this.waiting = { resolve, reject };
+            if (request) this.child.send(request);
+        });
+    }
+
+    static async start(job: CostJob): Promise<Worker> {
+        const w = new Worker(job);
+        await w.next();
+        return w;
+    }
+
+    async warm(): Promise<void> {
+        const m = await this.next({ cmd: "warm" });
+        if (m.kind !== "warm") throw new Error(`cost worker ${this.job.scenario}/${this.job.kind}: expected warm, got ${m.kind}`);
+    }
+
+    async run(): Promise<CostSample> {
+        const m = await this.next({ cmd: "run" });
+        if (m.kind !== "sample") throw new Error(`cost worker ${this.job.scenario}/${this.job.kind}: expected a sample, got ${m.kind}`);
+        return m.sample;
+    }
+
+    /** Ends the process; returns its max RSS in MB. */
+    async finish(): Promise<number> {
+        const m = await this.next({ cmd: "exit" });
+        if (m.kind !== "done") throw new Error(`cost worker ${this.job.scenario}/${this.job.kind}: expected done, got ${m.kind}`);
+        return m.maxRssMB;
+    }
+}
+
+export interface CostOptions {
+    /** Pairs of runs measured at least. */
+    readonly runs: number;
+    /** Keep measuring until our runs took this long in total (short scenarios are noisy), up to MAX_RUNS. */
+    readonly minMs: number;
+    /** Runs of the smallest scenario of the topology each process does first, not measured (module loading, JIT). */
+    readonly warmup: number;
+    readonly log: (line: string) => void;
+    readonly scenarios?: readonly CostScenario[];
+}
+
+export async function measureCost(opts: CostOptions): Promise<CostRow[]> {
+    const rows: CostRow[] = [];
+    for (const scenario of opts.scenarios ?? COST_SCENARIOS) {
+        opts.log(`cost: ${scenario.label}`);
+        const ours = await Worker.start({ scenario: scenario.id, kind: "ours" });
+        for (let i = 0; i < opts.warmup; i++) await ours.warm();
+        // The baseline needs our resource count, so the first pair starts with our run.
+        const a: CostSample[] = [await ours.run()];
+        const baseline = await Worker.start({ scenario: scenario.id, kind: "baseline", count: a[0].resources });
+        for (let i = 0; i < opts.warmup; i++) await baseline.warm();
+        const b: CostSample[] = [await baseline.run()];
+        let measured = a[0].ms;
+        while (a.length < MAX_RUNS && (a.length < opts.runs || measured < opts.minMs)) {
+            // Alternate who goes first, so neither always runs on a CPU the other just warmed or heated.
+            if (a.length % 2 === 1) {
+                b.push(await baseline.run());
+                a.push(await ours.run());
+            } else {
+                a.push(await ours.run());
+                b.push(await baseline.run());
+            }
+            measured += a[a.length - 1].ms;
+        }
+        const o = summarize(a, await ours.finish());
+        const base = summarize(b, await baseline.finish());
+        rows.push({
+            scenario,
+            runs: a.length,
+            ours: o,
+            baseline: base,
+            timeRatio: median(a.map((s, i) => s.ms / b[i].ms)),
+            allocRatio: o.allocatedMB / base.allocatedMB,
+            rssRatio: o.maxRssMB / base.maxRssMB,
+        });
+    }
+    return rows;
+}
+
+export interface Growth {
+    readonly nodes: readonly number[];
+    readonly msPerNode: readonly number[];
+    readonly heapMBPerNode: readonly number[];
+    readonly resourcesPerNode: readonly number[];
+    readonly msFit: ReturnType<typeof linearFit>;
+    readonly heapFit: ReturnType<typeof linearFit>;
+    readonly resourcesFit: ReturnType<typeof linearFit>;
+}
+
+/** How the cluster scenarios grow with the node count. */
+export function growth(rows: readonly CostRow[]): Growth | undefined {
+    const cluster = rows.filter((r) => r.scenario.topology === "cluster").sort((a, b) => a.scenario.nodes - b.scenario.nodes);
+    if (cluster.length < 2) return undefined;
+    const nodes = cluster.map((r) => r.scenario.nodes);
+    const ms = cluster.map((r) => r.ours.ms);
+    const heap = cluster.map((r) => r.ours.allocatedMB);
+    const res = cluster.map((r) => r.ours.resources);
+    return {
+        nodes,
+        msPerNode: increments(nodes, ms),
+        heapMBPerNode: increments(nodes, heap),
+        resourcesPerNode: increments(nodes, res),
+        msFit: linearFit(nodes, ms),
+        heapFit: linearFit(nodes, heap),
+        resourcesFit: linearFit(nodes, res),
+    };
+}
+
+const ratio = (x: number) => `${fixed(x, 2)}x`;
+const meets = (r: CostRow) => Math.max(r.timeRatio, r.allocRatio, r.rssRatio) <= OVERHEAD_GOAL;
+
+export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "minMs" | "warmup">): string {
+    const out: string[] = [];
+    out.push(
+        `Each scenario is an example stack (${[...new Set(rows.map((r) => r.scenario.topology))].join(", ")}) with \`nodeCount\` set, ` +
+            "evaluated by `runProgram` (tools/harness.ts) under the mock runtime. The baseline registers as many custom resources " +
+            "(`aws.ssm.Parameter`, flat: no config, plan or components) through the same harness. Ours and the baseline run in two " +
+            "child processes of their own, driven in turns: " +
+            `${opts.warmup} warm-up run${opts.warmup === 1 ? "" : "s"} each (on the smallest scenario of the topology), then pairs of ` +
+            `runs back to back, at least ${opts.runs} pairs ` +
+            `and at least ${fixed(opts.minMs / 1000, 1)} s of our runs (at most ${MAX_RUNS}). Figures are medians; the time ratio is the ` +
+            "median of the ratios of the pairs, so a change in machine load during the benchmark affects both sides alike. " +
+            "Allocated: heap allocated during one run (the heap's growth plus what each collection in it freed, from " +
+            "`v8.GCProfiler`); it does not depend on when V8 collects. Peak RSS: the highest resident memory of the child process " +
+            "(`process.resourceUsage().maxRSS`), so the peak memory of one evaluation of that scenario, loaded modules included " +
+            "(most of the figure for small scenarios, which is why its ratio stays near 1).",
+        "",
+    );
+    out.push(
+        table(
+            [
+                "scenario",
+                "registrations",
+                "resources",
+                "pairs",
+                "time ms",
+                "baseline ms",
+                "time ratio",
+                "allocated MB",
+                "baseline MB",
+                "ratio",
+                "peak RSS MB",
+                "baseline MB",
+                "ratio",
+                `<= ${OVERHEAD_GOAL}x`,
+            ],
+            rows.map((r) => [
+                r.scenario.label,
+                r.ours.registrations,
+                r.ours.resources,
+                r.runs,
+                fixed(r.ours.ms),
+                fixed(r.baseline.ms),
+                ratio(r.timeRatio),
+                fixed(r.ours.allocatedMB, 1),
+                fixed(r.baseline.allocatedMB, 1),
+                ratio(r.allocRatio),
+                fixed(r.ours.maxRssMB),
+                fixed(r.baseline.maxRssMB),
+                ratio(r.rssRatio),
+                meets(r) ? "met" : "NOT met",
+            ]),
+        ),
+        "",
+    );
+    const met = rows.filter(meets).length;
+    out.push(
+        `Overhead goal (time, allocation and peak RSS each <= ${OVERHEAD_GOAL}x the baseline): ` +
+            `${met === rows.length ? "met" : "NOT met"}, in ${met} of ${rows.length} scenarios; highest ratios: ` +
+            `time ${ratio(Math.max(...rows.map((r) => r.timeRatio)))}, allocation ${ratio(Math.max(...rows.map((r) => r.allocRatio)))}, ` +
+            `peak RSS ${ratio(Math.max(...rows.map((r) => r.rssRatio)))}.`,
+        "",
+    );
+    const g = growth(rows);
+    if (g) {
+        out.push("Growth with nodes (cluster scenarios): cost of each extra node between consecutive sizes, and a least-squares line.", "");
+        const steps = g.nodes.slice(1).map((n, i) => `${g.nodes[i]} -> ${n}`);
+        out.push(
+            table(
+                ["per extra node", ...steps, "linear fit slope", "R^2"],
+                [
+                    ["time ms", ...g.msPerNode.map((x) => fixed(x, 1)), fixed(g.msFit.slope, 1), fixed(g.msFit.r2, 3)],
+                    ["allocated MB", ...g.heapMBPerNode.map((x) => fixed(x, 2)), fixed(g.heapFit.slope, 2), fixed(g.heapFit.r2, 3)],
+                    [
+                        "resources",
+                        ...g.resourcesPerNode.map((x) => fixed(x, 1)),
+                        fixed(g.resourcesFit.slope, 1),
+                        fixed(g.resourcesFit.r2, 3),
+                    ],
+                ],
+            ),
+            "",
+        );
+    }
+    return out.join("\n");
+}

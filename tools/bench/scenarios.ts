@@ -1,0 +1,90 @@
+/**
+ * What the benchmarks run: configs derived from the example stacks (so the figures follow the
+ * stacks users copy), and the flat baseline program the package's cost is compared with.
+ */
+import * as aws from "@pulumi/aws";
+import { parseSpec, readNamespace } from "../../components/config";
+import { planTopology, type TopologyPlan } from "../../components/plan";
+import type { PulumiProgram } from "../harness";
+import { configValueToString, DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readStackFile } from "../stackfile";
+
+export type FlatConfig = Readonly<Record<string, string>>;
+
+const qualified = (key: string) => `${DEFAULT_PROJECT}:${key}`;
+
+/** A copy of `config` with project keys set (values as Pulumi passes them) and others removed. */
+export function withKeys(config: FlatConfig, set: Readonly<Record<string, unknown>>, remove: readonly string[] = []): FlatConfig {
+    const out: Record<string, string> = { ...config };
+    for (const k of remove) delete out[qualified(k)];
+    for (const [k, v] of Object.entries(set)) out[qualified(k)] = configValueToString(v);
+    return out;
+}
+
+/** The value of a project key, parsed the way the program reads it. */
+export function configValue(config: FlatConfig, key: string): unknown {
+    return readNamespace(config, DEFAULT_PROJECT)[key];
+}
+
+/** The pure plan of a flat config (throws the program's ConfigError when it is invalid). */
+export function planOf(config: FlatConfig, stack: string): TopologyPlan {
+    return planTopology(parseSpec(readNamespace(config, DEFAULT_PROJECT), { project: DEFAULT_PROJECT, stack }));
+}
+
+export interface StackConfig {
+    readonly stack: string;
+    readonly config: FlatConfig;
+}
+
+/** Every example stack in stacks/, in name order. */
+export function exampleStacks(dir: string = DEFAULT_STACK_DIR): StackConfig[] {
+    return listStacks(dir).map((stack) => ({ stack, config: readStackFile(stack, dir) }));
+}
+
+/** The first example stack of a topology; the benchmarks vary it rather than invent a config. */
+export function exampleStackOf(topology: "ha" | "cluster", dir: string = DEFAULT_STACK_DIR): StackConfig {
+    const found = exampleStacks(dir).find((s) => configValue(s.config, "topology") === topology);
+    if (!found) throw new Error(`no example stack with topology ${topology} in ${dir}`);
+    return found;
+}
+
+export interface CostScenario {
+    readonly id: string;
+    readonly label: string;
+    readonly topology: "ha" | "cluster";
+    readonly nodes: number;
+}
+
+/** Clusters of 3 to 100 nodes and HA with 1 and 3 replicas. */
+export const COST_SCENARIOS: readonly CostScenario[] = [
+    ...[3, 10, 30, 100].map((n) => ({ id: `cluster-${n}`, label: `cluster, ${n} nodes`, topology: "cluster" as const, nodes: n })),
+    ...[1, 3].map((r) => ({ id: `ha-${r}`, label: `HA, ${r} replica${r === 1 ? "" : "s"}`, topology: "ha" as const, nodes: r + 1 })),
+];
+
+/** The example stack of the scenario's topology with `nodeCount` nodes instead of its own. */
+export function scenarioConfig(s: CostScenario, dir: string = DEFAULT_STACK_DIR): StackConfig {
+    const base = exampleStackOf(s.topology, dir);
+    return { stack: base.stack, config: withKeys(base.config, { nodeCount: s.nodes }, ["nodes", "primary"]) };
+}
+
+export function costScenario(id: string): CostScenario {
+    const s = COST_SCENARIOS.find((x) => x.id === id);
+    if (!s) throw new Error(`unknown scenario ${id}; known: ${COST_SCENARIOS.map((x) => x.id).join(", ")}`);
+    return s;
+}
+
+/**
+ * The baseline: the same number of resources registered through the same SDK and harness, flat,
+ * with no config, plan or components. SSM parameters need no inputs from other resources.
+ */
+export function baselineProgram(count: number): PulumiProgram {
+    return () => {
+        for (let i = 0; i < count; i++) {
+            new aws.ssm.Parameter(`baseline-${i}`, {
+                name: `/bench/baseline/${i}`,
+                type: "String",
+                value: `value ${i}`,
+                tags: { Project: "bench", Index: String(i) },
+            });
+        }
+    };
+}
