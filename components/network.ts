@@ -43,31 +43,30 @@ export class Network extends pulumi.ComponentResource {
             { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: { ...tags, Name: `${name}-public` } },
             parent,
         );
-        const cidrs = net.subnets;
-        const publicSubnets: Record<string, aws.ec2.Subnet> = {};
-        const nodeSubnets: Record<string, pulumi.Output<string>> = {};
-        for (const { zone, publicCidr } of cidrs) {
-            const subnet = new aws.ec2.Subnet(
-                `${name}-public-${zone}`,
+        /** A subnet of one tier in one zone, associated with that tier's route table. */
+        const subnet = (tier: "public" | "private", zone: string, cidrBlock: string, routeTableId: pulumi.Input<string>) => {
+            const s = new aws.ec2.Subnet(
+                `${name}-${tier}-${zone}`,
                 {
                     vpcId: vpc.id,
-                    cidrBlock: publicCidr,
+                    cidrBlock,
                     availabilityZone: zone,
                     mapPublicIpOnLaunch: false,
-                    tags: { ...tags, Name: `${name}-public-${zone}`, Tier: "public" },
+                    tags: { ...tags, Name: `${name}-${tier}-${zone}`, Tier: tier },
                 },
                 parent,
             );
-            new aws.ec2.RouteTableAssociation(`${name}-public-${zone}`, { subnetId: subnet.id, routeTableId: publicRt.id }, parent);
-            publicSubnets[zone] = subnet;
-        }
+            new aws.ec2.RouteTableAssociation(`${name}-${tier}-${zone}`, { subnetId: s.id, routeTableId }, parent);
+            return s.id;
+        };
+        const publicSubnets = Object.fromEntries(net.subnets.map((z) => [z.zone, subnet("public", z.zone, z.publicCidr, publicRt.id)]));
         // One NAT gateway (in the first zone) keeps the small VPC cheap; the nodes need it only for
         // outbound HTTPS to SSM and update mirrors, not to serve users.
         const firstZone = net.zones[0];
         const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { ...tags, Name: `${name}-nat` } }, parent);
         const nat = new aws.ec2.NatGateway(
             `${name}-nat`,
-            { allocationId: eip.id, subnetId: publicSubnets[firstZone].id, tags: { ...tags, Name: `${name}-nat` } },
+            { allocationId: eip.id, subnetId: publicSubnets[firstZone], tags: { ...tags, Name: `${name}-nat` } },
             { ...parent, dependsOn: [igw] },
         );
         const privateRt = new aws.ec2.RouteTable(
@@ -75,25 +74,11 @@ export class Network extends pulumi.ComponentResource {
             { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: { ...tags, Name: `${name}-private` } },
             parent,
         );
-        for (const { zone, privateCidr } of cidrs) {
-            const subnet = new aws.ec2.Subnet(
-                `${name}-private-${zone}`,
-                {
-                    vpcId: vpc.id,
-                    cidrBlock: privateCidr,
-                    availabilityZone: zone,
-                    mapPublicIpOnLaunch: false,
-                    tags: { ...tags, Name: `${name}-private-${zone}`, Tier: "private" },
-                },
-                parent,
-            );
-            new aws.ec2.RouteTableAssociation(`${name}-private-${zone}`, { subnetId: subnet.id, routeTableId: privateRt.id }, parent);
-            nodeSubnets[zone] = subnet.id;
-        }
+        const nodeSubnets = Object.fromEntries(net.subnets.map((z) => [z.zone, subnet("private", z.zone, z.privateCidr, privateRt.id)]));
         this.vpcId = vpc.id;
         this.nodeSubnets = nodeSubnets;
         this.loadBalancerSubnetIds = args.publicLoadBalancer
-            ? pulumi.all(net.zones.map((z) => publicSubnets[z].id))
+            ? pulumi.all(net.zones.map((z) => publicSubnets[z]))
             : pulumi.all(net.zones.map((z) => nodeSubnets[z]));
         this.registerOutputs({ vpcId: this.vpcId });
     }
