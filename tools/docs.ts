@@ -78,25 +78,27 @@ export function renderConfigTable(): string {
 }
 
 /**
- * Pulumi.yaml `config:` declarations. Pulumi's project config types are string, integer, boolean
- * and array only, so keys whose value is a map are listed in a comment instead of declared.
+ * Pulumi.yaml `config:` declarations. Pulumi treats a declared key without a `default` as required in
+ * every stack, and its project config types are string, integer, boolean and array only. So: required
+ * scalar keys are declared bare, scalar keys with a default are declared with the schema's default,
+ * and optional keys without one (and map-valued keys) are listed in a comment instead.
  */
 export function renderPulumiYamlConfig(): string {
     const top = configRows().filter((r) => !r.key.includes(".") && !r.key.includes("["));
-    const lines: string[] = [];
-    const maps = top.filter((r) => !["string", "integer", "boolean"].some((t) => r.type.startsWith(t)) && !r.type.includes("`"));
-    lines.push(
+    const scalar = (r: ConfigRow) => ["string", "integer", "boolean"].some((t) => r.type.startsWith(t)) || r.type.includes("`");
+    const declared = top.filter((r) => scalar(r) && (r.required || r.default !== undefined));
+    const lines: string[] = [
         `# Config keys (set as ${CONFIG_NAMESPACE}:<key>), generated from components/schema.ts by \`npm run docs\`; README.md lists every nested key.`,
-    );
-    lines.push(`# Map-valued keys cannot be declared (Pulumi project config types are string, integer, boolean, array):`);
-    for (const r of maps) lines.push(`#   ${CONFIG_NAMESPACE}:${r.key}: ${r.description}`);
-    lines.push("config:");
-    for (const r of top) {
-        if (maps.includes(r)) continue;
+        `# Not declared below (map- or list-valued, or optional without a default; Pulumi would require a declared key without a default):`,
+        ...top.filter((r) => !declared.includes(r)).map((r) => `#   ${CONFIG_NAMESPACE}:${r.key}: ${r.description}`),
+        "config:",
+    ];
+    for (const r of declared) {
         const type = r.type.startsWith("integer") ? "integer" : r.type === "boolean" ? "boolean" : "string";
         lines.push(`  ${r.key}:`);
         lines.push(`    type: ${type}`);
         lines.push(`    description: ${JSON.stringify(r.description)}`);
+        if (r.default !== undefined) lines.push(`    default: ${r.default}`);
     }
     return lines.join("\n");
 }
