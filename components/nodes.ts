@@ -124,7 +124,9 @@ export class NodeGroup extends pulumi.ComponentResource {
                     deviceName: n.dataVolume.deviceName,
                     stopInstanceBeforeDetaching: true,
                 },
-                parent,
+                // A volume attaches to one instance at a time: when a node is replaced (allowReplacement),
+                // the old attachment must go before the new one is made, or AWS answers VolumeInUse.
+                { ...parent, deleteBeforeReplace: true },
             );
             nodes[n.key] = { instance, dataVolume, attachment };
         }

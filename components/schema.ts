@@ -157,6 +157,11 @@ export const ConfigSchema = obj({
         .regex(/^[a-z][a-z0-9-]{0,14}$/, {
             error: "must be 1 to 15 lower-case letters, digits or '-', starting with a letter (it prefixes AWS names with length limits)",
         })
+        // AWS refuses security groups named sg-*, load balancers named internal-* and SSM documents
+        // named aws*/amazon*/amzn*; every such name here starts with the service name.
+        .refine((n) => !/^(sg-|internal-|aws|amazon|amzn)/.test(n), {
+            error: "must not start with sg-, internal-, aws, amazon or amzn (AWS reserves those prefixes for security groups, load balancers and SSM documents)",
+        })
         .default("svc")
         .describe("Short service name; prefixes every resource name."),
     topology: oneOf(["ha", "cluster"]).describe(

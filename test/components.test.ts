@@ -46,6 +46,7 @@ describe("components (mock runtime)", function () {
             ],
         );
         const att = getResource(ha, "aws:ec2/volumeAttachment:VolumeAttachment", "svc-node-1-data");
+        assert.equal(att.deleteBeforeReplace, true, "a replaced node's volume is detached before it is attached again");
         assert.equal(att.inputs.instanceId, getResource(ha, INSTANCE, "svc-node-1").id);
         assert.equal(att.inputs.volumeId, getResource(ha, VOLUME, "svc-node-1-data").id);
     });

@@ -288,6 +288,13 @@ describe("config validation", () => {
             ["automatic failover on a cluster", clusterConfig({ failover: "automatic" }), "failover", /ha topology only/],
             ["a wrong type", haConfig({ nodeCount: "two" }), "nodeCount", /whole number of nodes/],
             ["an empty service name", haConfig({ name: "" }), "name", /1 to 15 lower-case/],
+            [
+                "a service name AWS reserves for load balancers",
+                haConfig({ name: "internal-svc" }),
+                "name",
+                /must not start with sg-, internal-/,
+            ],
+            ["a service name AWS reserves for security groups", haConfig({ name: "sg-svc" }), "name", /reserves those prefixes/],
             ["a service name too long for AWS name limits", haConfig({ name: "a-very-long-service-name" }), "name", /1 to 15/],
         ];
         for (const [what, raw, path, fragment] of cases) {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { ConfigError } from "../components/config";
 import { canonicalJson, documentHash, resolveAddresses, referencedNodes, type SecurityRule } from "../components/plan";
 import { subnetCidrs } from "../components/plan/network";
 import { placeNode } from "../components/plan/placement";
@@ -300,5 +301,23 @@ describe("plan helpers", () => {
             { zone: "b", privateCidr: "10.40.32.0/20", publicCidr: "10.40.48.0/20" },
         ]);
         assert.deepEqual(subnetCidrs("10.1.2.0/24", ["a"]), [{ zone: "a", privateCidr: "10.1.2.0/28", publicCidr: "10.1.2.16/28" }]);
+    });
+});
+
+describe("plan: AWS name limits", () => {
+    it("refuses a service name that would make a target-group name longer than AWS allows", () => {
+        assert.throws(
+            () => plan(clusterConfig({ name: "platform-github", loadBalancer: { kind: "nlb" } })),
+            (e: Error) => {
+                assert.ok(e instanceof ConfigError);
+                assert.deepEqual(
+                    e.problems.map((p) => p.path),
+                    ["name"],
+                );
+                assert.match(e.message, /target group platform-github-lb-tcp-443 .*use at most 13 characters/);
+                return true;
+            },
+        );
+        assert.equal(plan(clusterConfig({ name: "platform-gh", loadBalancer: { kind: "nlb" } })).name, "platform-gh");
     });
 });

@@ -6,7 +6,7 @@ import { ConfigError, networkZones, type StackSpec } from "../config";
 import { backupTargetTags, planBackups } from "./backups";
 import { analyseFailover } from "./failover";
 import { failoverWarnings, planFailoverRecords, planHealthChecks } from "./healthchecks";
-import { planDns, planLoadBalancer } from "./loadbalancer";
+import { planDns, planLoadBalancer, targetGroupNameProblems } from "./loadbalancer";
 import { planMonitoring } from "./monitoring";
 import { subnetCidrs } from "./network";
 import { baseTags, configParameter, documentParameter, parameterPrefix, secretParameter } from "./naming";
@@ -87,7 +87,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
             script: renderNodeScript(config, { node: d.node, stateDir: STATE_DIR }),
         };
     });
-    const tooLarge = oversizedParameters(documents);
+    const tooLarge = [...oversizedParameters(documents), ...targetGroupNameProblems(spec, loadBalancer)];
     if (tooLarge.length > 0) throw new ConfigError(spec.stack, tooLarge, spec.project);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 

@@ -1,4 +1,4 @@
-import type { StackSpec } from "../config";
+import type { ConfigProblem, StackSpec } from "../config";
 import type { DnsRecordPlan, ListenerPlan, LoadBalancerPlan, PlannedNode, TargetGroupPlan } from "./types";
 
 /** AWS gives alias records to a load balancer a fixed TTL of 60 s. */
@@ -79,6 +79,28 @@ export function planDns(spec: StackSpec): DnsRecordPlan[] {
             target: { kind: "node", node: primary },
             effectiveTtl: dns.ttl,
             ttl: dns.ttl,
+        },
+    ];
+}
+
+/** AWS's limit on target-group names; Pulumi's autonaming adds "-" and 7 random characters. */
+const TARGET_GROUP_NAME_MAX = 32;
+const AUTONAME_SUFFIX = 8;
+
+/**
+ * Target groups are autonamed from `<name>-lb-<key>` (components/loadbalancer.ts), and AWS caps
+ * their names at 32 characters: a long service name with a long target key would pass every offline
+ * check and fail on `pulumi up`.
+ */
+export function targetGroupNameProblems(spec: StackSpec, lb: LoadBalancerPlan | undefined): ConfigProblem[] {
+    const longest = (lb?.targetGroups ?? []).map((tg) => `${spec.name}-lb-${tg.key}`).sort((a, b) => b.length - a.length)[0];
+    if (longest === undefined || longest.length + AUTONAME_SUFFIX <= TARGET_GROUP_NAME_MAX) return [];
+    const room = spec.name.length - (longest.length + AUTONAME_SUFFIX - TARGET_GROUP_NAME_MAX);
+    return [
+        {
+            path: "name",
+            message: `is too long for the target group ${longest} (AWS allows ${TARGET_GROUP_NAME_MAX} characters with Pulumi's 8-character suffix); use at most ${room} characters`,
+            value: spec.name,
         },
     ];
 }
