@@ -1,19 +1,30 @@
 /**
- * The pure parts of the benchmarks (tools/bench/): statistics, the critical path on hand-made
- * graphs, replacement classification and blast-radius verdicts, tables and arguments. Nothing here
- * is timed; `npm run bench` measures.
+ * The parts of the benchmarks (tools/bench/) that decide something: statistics, the critical path on
+ * hand-made graphs, replacement classification and blast-radius verdicts (one through the real
+ * program), failover floors, scenario sizes, tables and arguments. Nothing here is timed; `npm run
+ * bench` measures.
  */
 import assert from "node:assert/strict";
-import * as path from "node:path";
-import { classify, nextKey, ownedBy, replacesLocally, verdict } from "../tools/bench/blast";
-import { creationGraph, deploymentFloor, type GraphNode, longestPath, orderingOnlyDependencies } from "../tools/bench/critical-path";
-import { failoverFloor, flatten, loadFailoverAnalysis } from "../tools/bench/failover";
+import { type FailureScenario } from "../components/plan";
+import { allowedForNode, classify, nextKey, operations, ownedBy, parametersListing, verdict, type Classified } from "../tools/bench/blast";
+import {
+    creationGraph,
+    deploymentFloor,
+    type GraphNode,
+    longestPath,
+    orderingOnlyDependencies,
+    orderingReason,
+} from "../tools/bench/critical-path";
+import { deployCases } from "../tools/bench/deploy";
+import { failoverRows, loadBalancerZones, movesOf, scenarioFloor, scenarioLabel } from "../tools/bench/failover";
 import { fixed, table } from "../tools/bench/markdown";
+import { acceptedScenario, COST_SCENARIOS, exampleStackOf, exampleStacks, planOf } from "../tools/bench/scenarios";
 import { increments, linearFit, median } from "../tools/bench/stats";
 import { parseBenchArgs, SECTIONS } from "../tools/bench";
-import { diffRuns, type RunDiff } from "../tools/diff";
 import type { ProgramRun, RecordedResource } from "../tools/harness";
-import { haConfig, plan } from "./fixtures";
+import { clusterConfig, haConfig, plan } from "./fixtures";
+import { run } from "./program";
+import { stackConfig } from "./stacks";
 
 const urn = (type: string, name: string) => `urn:pulumi:test::p::${type}::${name}`;
 
@@ -64,9 +75,11 @@ const T = {
     assoc: "aws:ssm/association:Association",
     sg: "aws:ec2/securityGroup:SecurityGroup",
     group: "hatopo:compute:NodeGroup",
+    attachment: "aws:ec2/volumeAttachment:VolumeAttachment",
+    alarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
 };
 
-describe("benchmarks (pure parts)", () => {
+describe("benchmarks", () => {
     describe("statistics", () => {
         it("median takes the middle value, or the mean of the two middle values", () => {
             assert.equal(median([5, 1, 3]), 3);
@@ -159,6 +172,24 @@ describe("benchmarks (pure parts)", () => {
             );
             const g = creationGraph([lb, sg, listener], undefined, found[0]);
             assert.deepEqual(g.find((n) => n.name === "l")!.deps, [lb.urn]);
+            assert.equal(orderingReason(found[0]), undefined, "a wait nobody explained has no reason");
+        });
+
+        it("knows why the components order a NAT gateway, a DLM policy and a SECONDARY failover record", () => {
+            const igw = rec("aws:ec2/internetGateway:InternetGateway", "igw");
+            const nat = rec("aws:ec2/natGateway:NatGateway", "nat", { dependencies: [igw.urn] });
+            const primary = rec(T.record, "primary");
+            const secondary = rec(T.record, "secondary", { dependencies: [primary.urn] });
+            const found = orderingOnlyDependencies([igw, nat, primary, secondary]);
+            assert.deepEqual(
+                found.map((o) => o.types),
+                [
+                    ["aws:ec2/natGateway:NatGateway", "aws:ec2/internetGateway:InternetGateway"],
+                    [T.record, T.record],
+                ],
+            );
+            assert.match(orderingReason(found[0]) ?? "", /internet gateway/);
+            assert.match(orderingReason(found[1]) ?? "", /PRIMARY record/);
         });
 
         it("the floor is LB -> listener -> record with a load balancer, instance -> record without", () => {
@@ -174,41 +205,34 @@ describe("benchmarks (pure parts)", () => {
     });
 
     describe("blast radius", () => {
-        it("the local table replaces an instance on an AMI change, not on an instance-type change", () => {
-            const inst = rec(T.instance, "svc-a", { inputs: { userDataReplaceOnChange: false } });
-            assert.ok(replacesLocally(inst, ["tags", "ami"]));
-            assert.ok(!replacesLocally(inst, ["instanceType", "userData"]));
-            assert.ok(replacesLocally(rec(T.instance, "b", { inputs: { userDataReplaceOnChange: true } }), ["userData"]));
-            assert.ok(replacesLocally(rec(T.volume, "v"), ["availabilityZone"]));
-            assert.ok(!replacesLocally(rec(T.volume, "v"), ["size"]));
-            assert.ok(replacesLocally(rec(T.param, "p", { replaceOnChanges: ["value"] }), ["value"]));
+        it("classifies with the plan diff: replace-on-change minus ignoreChanges, and what a replacement drags along", () => {
+            const inst = (ami: string, extra: Partial<RecordedResource> = {}) => rec(T.instance, "svc-a", { inputs: { ami }, ...extra });
+            const attach = rec(T.attachment, "svc-a-data", {
+                inputs: { instanceId: "i-1", deviceName: "/dev/sdf" },
+                propertyDependencies: { instanceId: [urn(T.instance, "svc-a")] },
+            });
+            const before = runOf([inst("ami-1"), attach, rec(T.param, "p", { inputs: { value: "1" } })]);
+            const after = runOf([inst("ami-2"), attach, rec(T.param, "p", { inputs: { value: "2" } }), rec(T.param, "q")]);
+            const c = classify(before, after);
+            assert.deepEqual(c.replaced, [`${T.instance}::svc-a`, `${T.attachment}::svc-a-data`]);
+            assert.deepEqual(c.updated, [`${T.param}::p`]);
+            assert.deepEqual(c.created, [`${T.param}::q`]);
+            assert.deepEqual(c.changes[`${T.instance}::svc-a`], ["ami"]);
+            // An AMI the instance ignores changes nothing, so nothing is dragged along either.
+            const ignoring = classify(
+                runOf([inst("ami-1", { ignoreChanges: ["ami"] }), attach]),
+                runOf([inst("ami-2", { ignoreChanges: ["ami"] }), attach]),
+            );
+            assert.deepEqual([ignoring.replaced, ignoring.updated], [[], []]);
         });
 
-        it("classifies with the local table unless tools/diff.ts reports replacements itself", () => {
-            const run = runOf([rec(T.instance, "svc-a"), rec(T.param, "p")]);
-            const change = (type: string, name: string, changed: string[]) => ({
-                key: `${type}::${name}`,
-                type,
-                name,
-                changed,
-                ignored: [],
-            });
-            const d: RunDiff = {
-                created: [],
-                deleted: [],
-                updated: [change(T.instance, "svc-a", ["ami"]), change(T.param, "p", ["value"])],
-                unchanged: [],
-            };
-            assert.deepEqual(classify(run, run, d), {
-                created: [],
-                updated: [`${T.param}::p`],
-                replaced: [`${T.instance}::svc-a`],
-                deleted: [],
-                replaceSource: "local table",
-            });
-            const fromDiff = Object.assign({}, d, { replaced: [{ key: `${T.param}::p` }] });
-            const c = classify(run, run, fromDiff);
-            assert.deepEqual([c.replaced, c.updated, c.replaceSource], [[`${T.param}::p`], [`${T.instance}::svc-a`], "tools/diff.ts"]);
+        it("passes on the plan diff's warning for a type without replace-on-change rules", () => {
+            const c = classify(
+                runOf([rec("aws:made/up:Thing", "x", { inputs: { a: 1 } })]),
+                runOf([rec("aws:made/up:Thing", "x", { inputs: { a: 2 } })]),
+            );
+            assert.deepEqual(c.updated, ["aws:made/up:Thing::x"]);
+            assert.match(c.warnings.join("\n"), /no replace-on-change table for aws:made\/up:Thing/);
         });
 
         it("a resource belongs to a node when the node key is a whole dash-separated part of its name", () => {
@@ -218,33 +242,87 @@ describe("benchmarks (pure parts)", () => {
             assert.ok(!ownedBy("svc-app-dd", "app-d"));
         });
 
-        it("a node operation may touch only that node, the documents naming it and their associations", () => {
-            const before = runOf([rec(T.param, "svc-repl-a", { inputs: { value: '{"peers":["a"]}' } }), rec(T.instance, "svc-a")]);
-            const after = runOf([
-                rec(T.param, "svc-repl-a", { inputs: { value: '{"peers":["a","d"]}' } }),
-                rec(T.instance, "svc-a", { inputs: { tags: { n: "2" } } }),
-                rec(T.instance, "svc-d"),
-            ]);
-            const d = diffRuns(before, after);
-            const v = verdict({ kind: "only-node", node: "d", added: true }, classify(before, after, d), before, after, d);
-            assert.deepEqual(v, { met: false, problems: [`updates ${T.instance}::svc-a`] });
-            const clean = runOf(
-                after.resources.filter((r) => r.name !== "svc-a").concat(before.resources.filter((r) => r.name === "svc-a")),
+        it("the documents listing a node are the other nodes' documents and scripts, from the plan", () => {
+            const p = plan(clusterConfig());
+            const listing = parametersListing(p, "app-b");
+            const doc = (node: string) => p.replication.documents.find((d) => d.node === node)!;
+            assert.deepEqual(
+                [...listing].sort(),
+                [doc("app-a").parameter, doc("app-a").configParameter, doc("app-c").parameter, doc("app-c").configParameter].sort(),
             );
-            const d2 = diffRuns(before, clean);
-            assert.deepEqual(verdict({ kind: "only-node", node: "d", added: true }, classify(before, clean, d2), before, clean, d2), {
-                met: true,
-                problems: [],
+            assert.ok(!parametersListing(p, "app").size, "a prefix of node names lists nothing");
+        });
+
+        it("outside the node, allows only the documented consequences of adding or removing it", () => {
+            const listing = new Set(["/p/doc-a"]);
+            const param = `${T.param}::svc-repl-app-a`;
+            assert.equal(allowedForNode("updates", param, ["value"], { name: "/p/doc-a" }, listing), "documents that list the node");
+            assert.equal(allowedForNode("updates", param, ["value"], { name: "/p/doc-z" }, listing), undefined);
+            assert.equal(allowedForNode("updates", param, ["value", "tier"], { name: "/p/doc-a" }, listing), undefined);
+            assert.equal(allowedForNode("deletes", param, [], { name: "/p/doc-a" }, listing), undefined);
+            const assoc = `${T.assoc}::svc-repl-app-a`;
+            assert.match(allowedForNode("updates", assoc, ["parameters"], {}, listing) ?? "", /associations/);
+            assert.equal(allowedForNode("updates", assoc, ["parameters", "targets"], {}, listing), undefined);
+            const alarm = `${T.alarm}::svc-mon-http-80-healthy-below`;
+            const healthy = { metricName: "HealthyHostCount" };
+            assert.match(allowedForNode("updates", alarm, ["alarmDescription", "threshold"], healthy, listing) ?? "", /threshold/);
+            assert.equal(allowedForNode("updates", alarm, ["dimensions"], healthy, listing), undefined);
+            assert.equal(allowedForNode("updates", alarm, ["threshold"], { metricName: "UnHealthyHostCount" }, listing), undefined);
+            assert.equal(allowedForNode("replaces", alarm, ["threshold"], healthy, listing), undefined);
+        });
+
+        it("a node operation fails on anything else outside the node, and lists what it allowed", () => {
+            const c: Classified = {
+                created: [`${T.instance}::svc-d`],
+                updated: [`${T.instance}::svc-a`, `${T.param}::svc-repl-a`],
+                replaced: [],
+                deleted: [],
+                changes: { [`${T.instance}::svc-a`]: ["tags"], [`${T.param}::svc-repl-a`]: ["value"] },
+                warnings: [],
+            };
+            const withNode = runOf([rec(T.param, "svc-repl-a", { inputs: { name: "/p/a", value: "x" } })]);
+            const v = verdict({ kind: "only-node", node: "d", added: true }, c, withNode, new Set(["/p/a"]));
+            assert.deepEqual(v, {
+                met: false,
+                problems: [`updates ${T.instance}::svc-a`],
+                allowed: ["documents that list the node: svc-repl-a (Parameter)"],
             });
         });
 
         it("promotion-like goals fail on any delete or replacement", () => {
-            const c = { created: ["x"], updated: [], replaced: ["r"], deleted: ["d"], replaceSource: "local table" as const };
-            const empty = runOf([]);
-            assert.deepEqual(verdict({ kind: "no-replace-or-delete" }, c, empty, empty, diffRuns(empty, empty)).problems, [
-                "replaces r",
-                "deletes d",
-            ]);
+            const c: Classified = { created: ["x"], updated: [], replaced: ["r"], deleted: ["d"], changes: {}, warnings: [] };
+            assert.deepEqual(verdict({ kind: "no-replace-or-delete" }, c).problems, ["replaces r", "deletes d"]);
+        });
+
+        it("adding a node to a cluster with monitoring touches the healthy-target alarm, and the goal allows it by name", async () => {
+            const before = await run(clusterConfig());
+            const raw = clusterConfig({ nodes: { ...(clusterConfig().nodes as object), "app-d": { zone: "us-east-1a" } } });
+            const after = await run(raw);
+            const c = classify(before, after);
+            const v = verdict({ kind: "only-node", node: "app-d", added: true }, c, after, parametersListing(plan(raw), "app-d"));
+            assert.deepEqual(v.problems, []);
+            assert.ok(v.met);
+            assert.ok(
+                v.allowed.some((a) => /^healthy-target alarm threshold.*healthy-below \(MetricAlarm\)/.test(a)),
+                v.allowed.join("\n"),
+            );
+            assert.deepEqual(c.replaced, []);
+        });
+
+        it("builds the operations from the generic example stacks, and promotes behind the example stack's load balancer", () => {
+            const ops = operations();
+            assert.deepEqual(
+                ops.map((o) => [o.stack, o.goal.kind]),
+                [
+                    ["dev", "no-replace-or-delete"],
+                    ["ghes-ha", "no-replace-or-delete"],
+                    ["prod", "only-node"],
+                    ["prod", "only-node"],
+                    ["prod", "no-replace-or-delete"],
+                    ["dev", "no-replace-or-delete"],
+                ],
+            );
+            assert.match(ops[1].name, /behind NLB \(ghe-1 -> ghe-2\)/);
         });
 
         it("nextKey continues the naming pattern and avoids taken keys", () => {
@@ -256,25 +334,103 @@ describe("benchmarks (pure parts)", () => {
     });
 
     describe("failover", () => {
-        it("reports the analysis as not available when its module is missing", () => {
-            const missing = path.join(__dirname, "no-such-failover-module");
-            assert.deepEqual(loadFailoverAnalysis(missing), { available: false, reason: "failover analysis not built" });
+        const scenario = (p: ReturnType<typeof plan>, key: string) => {
+            const s = p.failoverAnalysis.scenarios.find((x) => x.key === key);
+            if (!s) throw new Error(`no scenario ${key}: ${p.failoverAnalysis.scenarios.map((x) => x.key).join(", ")}`);
+            return s;
+        };
+
+        it("HA with DNS on the primary: the floor is detection plus the record's TTL; a replica's loss moves nobody", () => {
+            const p = plan(haConfig({ dns: { zoneId: "Z0123456789TESTZONE", name: "svc.test.example.com", ttl: 30 } }));
+            assert.deepEqual(scenarioFloor(p, scenario(p, "node:node-1")), { detect: 10, move: 30, moves: [{ kind: "dns", ttl: 30 }] });
+            assert.equal(scenarioFloor(p, scenario(p, "node:node-2")), undefined);
         });
 
-        it("flattens any analysis result into named figures", () => {
-            assert.deepEqual(flatten({ detection: 20, moves: [{ ttl: 60.25 }], manual: true }), [
-                ["detection", "20"],
-                ["moves[0].ttl", "60.3"],
-                ["manual", "true"],
-            ]);
-        });
-
-        it("the AWS floor adds the TTL only when DNS moves", () => {
-            assert.deepEqual(
-                failoverFloor(plan(haConfig({ dns: { zoneId: "Z0123456789TESTZONE", name: "svc.test.example.com", ttl: 30 } }))).move,
-                30,
+        it("HA behind a load balancer: a promotion's new target needs 2 checks 5 s apart at best", () => {
+            const p = plan(
+                haConfig({
+                    loadBalancer: { kind: "nlb" },
+                    dns: { zoneId: "Z0123456789TESTZONE", name: "svc.test.example.com", target: "loadBalancer" },
+                }),
             );
-            assert.equal(failoverFloor(plan(haConfig({ loadBalancer: { kind: "nlb" } }))).move, 0);
+            const f = scenarioFloor(p, scenario(p, "node:node-1"));
+            assert.equal(f?.move, 10);
+            assert.equal(f?.moves[0].kind, "new-target");
+        });
+
+        it("a cluster: a serving node's loss costs only detection; a zone's adds the alias TTL of its load-balancer address", () => {
+            const p = plan(clusterConfig());
+            assert.deepEqual(movesOf(p, scenario(p, "node:app-a")), [{ kind: "drop-target" }]);
+            assert.equal(scenarioFloor(p, scenario(p, "node:app-a"))?.move, 0);
+            assert.deepEqual(
+                movesOf(p, scenario(p, "zone:us-east-1a")).map((m) => m.kind),
+                ["drop-target", "lb-zone"],
+            );
+            assert.equal(scenarioFloor(p, scenario(p, "zone:us-east-1a"))?.move, 60);
+            assert.deepEqual(loadBalancerZones(p), ["us-east-1a", "us-east-1b", "us-east-1c"]);
+        });
+
+        it("the load balancer's zones of an existing network are those of its subnets", () => {
+            const raw = clusterConfig();
+            const net = raw.network as { subnets: { id: string }[] };
+            const p = plan({ ...raw, network: { ...net, loadBalancerSubnets: [net.subnets[0].id, net.subnets[1].id] } });
+            assert.deepEqual(loadBalancerZones(p), ["us-east-1a", "us-east-1b"]);
+            assert.deepEqual(
+                movesOf(p, scenario(p, "zone:us-east-1c")).map((m) => m.kind),
+                ["drop-target"],
+            );
+        });
+
+        it("says why the stack is slower: CloudWatch-metric health checks on 60 s status checks, Route 53 propagation", () => {
+            const p = planOf(exampleStackOf("ha").config, "dev");
+            const row = failoverRows("dev", p).find((r) => r.scenario.key === `node:${p.primary}`)!;
+            assert.equal(row.floor?.detect, 10);
+            assert.ok(row.scenario.detectSeconds! > 10);
+            assert.match(row.slower.join("\n"), /Route 53 health check on node-1 \(\d x 60 s status checks\)/);
+            assert.match(row.slower.join("\n"), /Route 53's name servers in up to 60 s/);
+            assert.deepEqual(row.belowFloor, []);
+        });
+
+        it("flags an analysis figure below the floor, naming the move it leaves out", () => {
+            const p = plan(clusterConfig());
+            const base = scenario(p, "zone:us-east-1a");
+            const tooFast: FailureScenario = { ...base, detectSeconds: 20, followSeconds: 0, clientsMoveSeconds: 20 };
+            const row = failoverRows("x", { ...p, failoverAnalysis: { ...p.failoverAnalysis, scenarios: [tooFast] } })[0];
+            assert.deepEqual(row.belowFloor, ["the 60 s alias TTL for which clients keep the lost zone's load-balancer address"]);
+        });
+
+        it("labels scenarios compactly, with the HA role or whether a cluster node serves", () => {
+            const ha = plan(haConfig());
+            assert.equal(scenarioLabel(ha, scenario(ha, "node:node-1")), "node node-1 (primary)");
+            const g = plan(stackConfig("ghes-cluster"), "ghes-cluster");
+            assert.equal(scenarioLabel(g, scenario(g, "node:ghe-data-1")), "node ghe-data-1 (not serving)");
+            assert.equal(scenarioLabel(g, scenario(g, "zone:us-east-1c")), "zone us-east-1c (ghe-data-3)");
+        });
+    });
+
+    describe("scenarios and deployment cases", () => {
+        it("varies the generic example stacks, not the service profiles' ones", () => {
+            assert.equal(exampleStackOf("ha").stack, "dev");
+            assert.equal(exampleStackOf("cluster").stack, "prod");
+        });
+
+        it("measures the largest cluster the program accepts when it rejects the size asked for", () => {
+            const small = COST_SCENARIOS.find((s) => s.id === "cluster-3")!;
+            assert.equal(acceptedScenario(small), small);
+            const big = acceptedScenario(COST_SCENARIOS.find((s) => s.id === "cluster-100")!);
+            if (big.requested === undefined) return assert.equal(big.nodes, 100);
+            assert.equal(big.requested, 100);
+            assert.match(big.rejection ?? "", /SSM parameter/);
+            assert.match(big.label, new RegExp(`^cluster, ${big.nodes} nodes \\(100 nodes rejected\\)$`));
+            // The boundary: one more node is rejected.
+            const next = acceptedScenario({ ...big, nodes: big.nodes + 1, requested: undefined, rejection: undefined });
+            assert.equal(next.nodes, big.nodes);
+        });
+
+        it("deploys every example stack, automatic failover and the largest accepted cluster", () => {
+            const cases = deployCases(exampleStacks());
+            assert.deepEqual(cases.map((c) => c.label).slice(0, -1), [...exampleStacks().map((s) => s.stack), "dev, failover: automatic"]);
+            assert.match(cases[cases.length - 1].label, /^prod, cluster, \d+ nodes/);
         });
     });
 

@@ -7,10 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import { measureBlast, renderBlast } from "./bench/blast";
 import { measureCost, renderCost } from "./bench/cost";
-import { measureDeployment, renderDeployment } from "./bench/deploy";
+import { deployCases, measureDeployment, renderDeployment } from "./bench/deploy";
 import { renderFailover } from "./bench/failover";
 import { fixed, table } from "./bench/markdown";
-import { COST_SCENARIOS, exampleStacks, scenarioConfig } from "./bench/scenarios";
+import { exampleStacks } from "./bench/scenarios";
 import { renderTooling, timeCommand, toolCommands } from "./bench/tooling";
 import { loadProgram } from "./plan";
 
@@ -134,12 +134,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (on("deploy")) {
         log("deployment critical path");
-        const largest = COST_SCENARIOS.filter((s) => s.topology === "cluster").sort((a, b) => b.nodes - a.nodes)[0];
-        const cases = [
-            ...stacks.map((s) => ({ ...s, label: s.stack })),
-            ...(largest ? [{ ...scenarioConfig(largest), label: `${scenarioConfig(largest).stack}, ${largest.label}` }] : []),
-        ];
-        sections.push("## 2. Deployment critical path", "", renderDeployment(await measureDeployment(program, cases)));
+        sections.push("## 2. Deployment critical path", "", renderDeployment(await measureDeployment(program, deployCases(stacks))));
     }
     if (on("blast")) {
         log("blast radius");

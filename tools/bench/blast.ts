@@ -1,29 +1,15 @@
 /**
  * Blast radius of day-2 operations: each is a config change run through the program twice and
- * compared resource by resource (tools/diff.ts), then classified and checked against its goal.
+ * compared resource by resource with the plan diff reviewers see (`planDiff`, tools/plandiff.ts:
+ * replacements from the provider's replace-on-change properties minus ignoreChanges, plus what a
+ * replacement drags along), then checked against its goal.
  */
-import { diffRuns, type RunDiff } from "../diff";
-import { runProgram, resourceKey, type ProgramRun, type PulumiProgram, type RecordedResource } from "../harness";
+import { planDiff, type PlanDiff } from "../plandiff";
+import { runProgram, resourceKey, type ProgramRun, type PulumiProgram } from "../harness";
+import { parsePath } from "../replacements";
 import { table } from "./markdown";
-import { configValue, exampleStackOf, type FlatConfig, planOf, withKeys } from "./scenarios";
-
-/**
- * LOCAL STOPGAP, until tools/diff.ts classifies replacements itself: input properties whose change
- * makes the AWS provider replace an Instance or a Volume (ForceNew in the provider schema). Other
- * types' changes are counted as updates.
- */
-export const LOCAL_REPLACE_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
-    "aws:ec2/instance:Instance": [
-        "ami",
-        "availabilityZone",
-        "subnetId",
-        "privateIp",
-        "keyName",
-        "associatePublicIpAddress",
-        "placementGroup",
-    ],
-    "aws:ebs/volume:Volume": ["availabilityZone", "encrypted", "kmsKeyId", "snapshotId", "outpostArn"],
-};
+import type { TopologyPlan } from "../../components/plan";
+import { configValue, exampleStackOf, exampleStacks, type FlatConfig, planOf, withKeys } from "./scenarios";
 
 export type Goal =
     { readonly kind: "no-replace-or-delete" } | { readonly kind: "only-node"; readonly node: string; readonly added: boolean };
@@ -36,49 +22,41 @@ export interface Operation {
     readonly goal: Goal;
 }
 
+/** What changes, by `type::name` key; `changes` holds each update's and replacement's changed properties. */
 export interface Classified {
     readonly created: readonly string[];
     readonly updated: readonly string[];
     readonly replaced: readonly string[];
     readonly deleted: readonly string[];
-    /** Where the replacement classification came from. */
-    readonly replaceSource: "tools/diff.ts" | "local table";
+    /** Top-level input properties that change, per updated or replaced key. */
+    readonly changes: Readonly<Record<string, readonly string[]>>;
+    /** Types with no replace-on-change rules (their changes count as updates), from `planDiff`. */
+    readonly warnings: readonly string[];
 }
 
-/** `replaced` from tools/diff.ts once it reports one (as keys or as changes with a key). */
-function diffReplaced(d: RunDiff): string[] | undefined {
-    const r = (d as unknown as { replaced?: unknown }).replaced;
-    if (!Array.isArray(r)) return undefined;
-    return r.map((x: unknown) => (typeof x === "string" ? x : String((x as { key: unknown }).key)));
-}
-
-/** Whether the local table (or the resource's own replaceOnChanges) makes these changes a replacement. */
-export function replacesLocally(now: RecordedResource, changed: readonly string[]): boolean {
-    const props = new Set([...(LOCAL_REPLACE_PROPERTIES[now.type] ?? []), ...now.replaceOnChanges]);
-    // userData replaces an instance only when the resource asks for it.
-    if (now.type === "aws:ec2/instance:Instance" && now.inputs.userDataReplaceOnChange === true) {
-        props.add("userData");
-        props.add("userDataBase64");
+/** The plan diff's partition, keyed for the verdicts. */
+export function classified(d: PlanDiff): Classified {
+    const changes: Record<string, string[]> = {};
+    for (const i of [...d.updated, ...d.replaced]) {
+        changes[resourceKey(i)] = [...new Set((i.changes ?? []).map((c) => String(parsePath(c.property)[0])))].sort();
     }
-    return changed.some((p) => props.has(p));
+    return {
+        created: d.created.map(resourceKey),
+        updated: d.updated.map(resourceKey),
+        replaced: d.replaced.map(resourceKey),
+        deleted: d.deleted.map(resourceKey),
+        changes,
+        warnings: d.warnings,
+    };
 }
 
-export function classify(before: ProgramRun, after: ProgramRun, d: RunDiff = diffRuns(before, after)): Classified {
-    const fromDiff = diffReplaced(d);
-    const byKey = new Map(after.resources.map((r) => [resourceKey(r), r]));
-    const replaced = fromDiff ?? d.updated.filter((u) => replacesLocally(byKey.get(u.key)!, u.changed)).map((u) => u.key);
-    const isReplaced = new Set(replaced);
-    return {
-        created: d.created,
-        updated: d.updated.map((u) => u.key).filter((k) => !isReplaced.has(k)),
-        replaced,
-        deleted: d.deleted,
-        replaceSource: fromDiff ? "tools/diff.ts" : "local table",
-    };
+export function classify(before: ProgramRun, after: ProgramRun): Classified {
+    return classified(planDiff(before, after, "before"));
 }
 
 const DOCUMENT = "aws:ssm/parameter:Parameter";
 const ASSOCIATION = "aws:ssm/association:Association";
+const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** A resource named for the node: its key is a dash-separated part of the name (`svc-app-d-data`). */
@@ -90,39 +68,84 @@ export interface Verdict {
     readonly met: boolean;
     /** What broke the goal, one entry per offending resource. */
     readonly problems: readonly string[];
+    /** Changes outside the node that the goal allows, as `reason: keys`; shown, not hidden. */
+    readonly allowed: readonly string[];
+}
+
+export type Touch = "creates" | "updates" | "replaces" | "deletes";
+
+/**
+ * SSM parameters (by name) of the other nodes whose replication document lists `node` (as a peer,
+ * replica, primary, leader or removed node), with their rendered configuration scripts, which are
+ * rendered from the document. From the plan of the side that has the node.
+ */
+export function parametersListing(plan: TopologyPlan, node: string): Set<string> {
+    return new Set(
+        plan.replication.documents
+            .filter((d) => d.node !== node && JSON.stringify(d.document).includes(JSON.stringify(node)))
+            .flatMap((d) => [d.parameter, d.configParameter]),
+    );
+}
+
+/**
+ * Why a resource outside the node may change when a node is added or removed, or undefined.
+ * Exactly the documented consequences: the SSM parameters of the documents that list the node
+ * (`listing`), the associations that re-apply a changed parameter (only their `parameters`, which
+ * carry its hash), and the cluster's "fewer healthy targets than N" alarm, whose threshold and
+ * description follow the serving node count (unless `monitoring.minHealthyTargets` fixes N).
+ */
+export function allowedForNode(
+    what: Touch,
+    key: string,
+    changed: readonly string[],
+    inputs: Record<string, unknown> | undefined,
+    listing: ReadonlySet<string>,
+): string | undefined {
+    if (what !== "updates") return undefined;
+    const type = key.slice(0, key.indexOf("::"));
+    const only = (allowed: readonly string[]) => changed.length > 0 && changed.every((p) => allowed.includes(p));
+    if (type === DOCUMENT && only(["value"]) && typeof inputs?.name === "string" && listing.has(inputs.name)) {
+        return "documents that list the node";
+    }
+    if (type === ASSOCIATION && only(["parameters"])) return "associations re-applying a changed document";
+    if (type === ALARM && inputs?.metricName === "HealthyHostCount" && only(["threshold", "alarmDescription"])) {
+        return "healthy-target alarm threshold (follows the serving node count)";
+    }
+    return undefined;
 }
 
 /**
  * Checks a classified change against its goal. A node operation may touch that node's own
- * resources, the replication documents that list the node (their value names it) and the
- * associations that re-apply a changed document (their `parameters` carry the document's hash).
+ * resources and what `allowedForNode` lists; `withNode` is the run that has the node (after an
+ * addition, before a removal) and `listing` the parameters its plan lists the node in.
  */
-export function verdict(goal: Goal, c: Classified, before: ProgramRun, after: ProgramRun, d: RunDiff): Verdict {
+export function verdict(goal: Goal, c: Classified, withNode?: ProgramRun, listing: ReadonlySet<string> = new Set()): Verdict {
     const problems: string[] = [];
     if (goal.kind === "no-replace-or-delete") {
         for (const k of c.replaced) problems.push(`replaces ${k}`);
         for (const k of c.deleted) problems.push(`deletes ${k}`);
-        return { met: problems.length === 0, problems };
+        return { met: problems.length === 0, problems, allowed: [] };
     }
-    const withNode = new Map((goal.added ? after : before).resources.map((r) => [resourceKey(r), r]));
-    const changes = new Map(d.updated.map((u) => [u.key, u]));
-    // Documents are JSON text: the node appears as a quoted string (so node-1 is not found in node-10).
-    const listsNode = (value: unknown) => typeof value === "string" && value.includes(JSON.stringify(goal.node));
+    const inputs = new Map((withNode?.resources ?? []).map((r) => [resourceKey(r), r.inputs]));
     const nameOf = (key: string) => key.slice(key.indexOf("::") + 2);
-    const typeOf = (key: string) => key.slice(0, key.indexOf("::"));
-    const touched: [string, string][] = [
-        ...c.created.map((k): [string, string] => ["creates", k]),
-        ...c.updated.map((k): [string, string] => ["updates", k]),
-        ...c.replaced.map((k): [string, string] => ["replaces", k]),
-        ...c.deleted.map((k): [string, string] => ["deletes", k]),
+    const touched: readonly (readonly [Touch, string])[] = [
+        ...c.created.map((k) => ["creates", k] as const),
+        ...c.updated.map((k) => ["updates", k] as const),
+        ...c.replaced.map((k) => ["replaces", k] as const),
+        ...c.deleted.map((k) => ["deletes", k] as const),
     ];
+    const allowed = new Map<string, string[]>();
     for (const [what, key] of touched) {
         if (ownedBy(nameOf(key), goal.node)) continue;
-        if (what === "updates" && typeOf(key) === DOCUMENT && listsNode(withNode.get(key)?.inputs.value)) continue;
-        if (what === "updates" && typeOf(key) === ASSOCIATION && changes.get(key)?.changed.every((p) => p === "parameters")) continue;
-        problems.push(`${what} ${key}`);
+        const why = allowedForNode(what, key, c.changes[key] ?? [], inputs.get(key), listing);
+        if (why === undefined) problems.push(`${what} ${key}`);
+        else allowed.set(why, [...(allowed.get(why) ?? []), key]);
     }
-    return { met: problems.length === 0, problems };
+    return {
+        met: problems.length === 0,
+        problems,
+        allowed: [...allowed].map(([why, keys]) => `${why}: ${keys.map(short).join(", ")}`),
+    };
 }
 
 /** The key after `last` in the same pattern (`app-c` -> `app-d`, `node-2` -> `node-3`), not one of `taken`. */
@@ -145,21 +168,33 @@ export function operations(): Operation[] {
     const ops: Operation[] = [];
     const none: Goal = { kind: "no-replace-or-delete" };
 
-    const haPlan = planOf(ha.config, ha.stack);
-    const primary = haPlan.primary ?? haPlan.nodes[0].key;
-    const promoted = haPlan.nodes.find((n) => n.key !== primary)?.key;
-    if (promoted === undefined) throw new Error(`example stack ${ha.stack} has one node: nothing to promote`);
-    const promote = (name: string, base: FlatConfig): Operation => ({
-        name,
-        stack: ha.stack,
-        before: withKeys(base, { primary }),
-        after: withKeys(base, { primary: promoted }),
-        goal: none,
-    });
-    ops.push(promote(`HA promotion (${primary} -> ${promoted})`, ha.config));
-    if (haPlan.loadBalancer === undefined) {
-        ops.push(promote(`HA promotion behind an NLB (${primary} -> ${promoted})`, withKeys(ha.config, { loadBalancer: { kind: "nlb" } })));
-    }
+    const promotion = (stack: string, base: FlatConfig, behind: string): Operation => {
+        const plan = planOf(base, stack);
+        const primary = plan.primary ?? plan.nodes[0].key;
+        const promoted = plan.nodes.find((n) => n.key !== primary)?.key;
+        if (promoted === undefined) throw new Error(`example stack ${stack} has one node: nothing to promote`);
+        return {
+            name: `HA promotion${behind} (${primary} -> ${promoted})`,
+            stack,
+            before: withKeys(base, { primary }),
+            after: withKeys(base, { primary: promoted }),
+            goal: none,
+        };
+    };
+    ops.push(promotion(ha.stack, ha.config, ""));
+    // Behind a load balancer the promotion moves target-group attachments: the example stack that has one, if any.
+    const behindLb = exampleStacks().find(
+        (s) => configValue(s.config, "topology") === "ha" && planOf(s.config, s.stack).loadBalancer !== undefined,
+    );
+    ops.push(
+        behindLb
+            ? promotion(
+                  behindLb.stack,
+                  behindLb.config,
+                  ` behind ${planOf(behindLb.config, behindLb.stack).loadBalancer!.kind.toUpperCase()}`,
+              )
+            : promotion(ha.stack, withKeys(ha.config, { loadBalancer: { kind: "nlb" } }), " behind an NLB"),
+    );
 
     const clusterPlan = planOf(cluster.config, cluster.stack);
     const keys = clusterPlan.nodes.map((n) => n.key);
@@ -218,16 +253,25 @@ export async function measureBlast(program: PulumiProgram, ops: readonly Operati
             if (run.error) throw new Error(`${op.name}: ${run.error.message}`);
             runs.push(run);
         }
-        const d = diffRuns(runs[0], runs[1]);
-        const classified = classify(runs[0], runs[1], d);
-        rows.push({ operation: op, classified, verdict: verdict(op.goal, classified, runs[0], runs[1], d) });
+        const c = classify(runs[0], runs[1]);
+        const goal = op.goal;
+        const v =
+            goal.kind === "only-node"
+                ? verdict(
+                      goal,
+                      c,
+                      goal.added ? runs[1] : runs[0],
+                      parametersListing(planOf(goal.added ? op.after : op.before, op.stack), goal.node),
+                  )
+                : verdict(goal, c);
+        rows.push({ operation: op, classified: c, verdict: v });
     }
     return rows;
 }
 
 const GOAL_TEXT: Record<Goal["kind"], string> = {
     "no-replace-or-delete": "replaces and deletes nothing",
-    "only-node": "touches only the node's resources and the documents that list it",
+    "only-node": "touches only the node's resources plus the attachments and documents that list it",
 };
 
 /** `aws:ec2/instance:Instance::svc-app-d` -> `svc-app-d (Instance)`, for compact lists. */
@@ -236,18 +280,40 @@ function short(key: string): string {
     return `${key.slice(type.length + 2)} (${type.slice(type.lastIndexOf(":") + 1)})`;
 }
 
+const ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment";
+
+/** A promotion whose only deletions are target-group attachments moved from the old primary to the new one. */
+function movesAttachmentsOnly(r: BlastRow): boolean {
+    const c = r.classified;
+    const isAttachment = (k: string) => k.startsWith(`${ATTACHMENT}::`);
+    return (
+        r.operation.goal.kind === "no-replace-or-delete" &&
+        c.replaced.length === 0 &&
+        c.deleted.length > 0 &&
+        c.deleted.every(isAttachment) &&
+        c.created.filter(isAttachment).length === c.deleted.length
+    );
+}
+
 export function renderBlast(rows: readonly BlastRow[]): string {
-    const sources = [...new Set(rows.map((r) => r.classified.replaceSource))];
+    const warnings = [...new Set(rows.flatMap((r) => r.classified.warnings))];
     const out: string[] = [
         "Each operation runs the program on an example stack before and after the config change an operator would make, and " +
-            "compares every resource (`diffRuns`, tools/diff.ts). Counts are resources (components excluded). " +
-            (sources.includes("local table")
-                ? "Replacements are classified by a LOCAL STOPGAP table in tools/bench/blast.ts (Instance: " +
-                  `${LOCAL_REPLACE_PROPERTIES["aws:ec2/instance:Instance"].join(", ")}; Volume: ` +
-                  `${LOCAL_REPLACE_PROPERTIES["aws:ebs/volume:Volume"].join(", ")}; plus any \`replaceOnChanges\`), until ` +
-                  "tools/diff.ts classifies them; a replacement of any other type would be counted as an update."
-                : "Replacements as classified by tools/diff.ts."),
+            "compares every resource with the plan diff a reviewer sees (`planDiff`, tools/plandiff.ts, as `npm run plan -- <stack> " +
+            "--diff <ref>` prints it): an update is a replacement when a property the AWS provider cannot change in place differs " +
+            "(`REPLACE_ON_CHANGE`, tools/replacements.ts, after each resource's `ignoreChanges`), and a replacement drags along the " +
+            "resources fed by its outputs (`withDependents`, tools/diff.ts). Counts are resources (components excluded).",
         "",
+        "Adding or removing a node may touch, besides the resources named for the node (instance, data volume and its attachment, " +
+            "target-group attachments, alarms, SSM parameters and associations), exactly these documented consequences, listed per " +
+            "operation below: the SSM parameters of the other nodes whose replication document lists the node (the document and " +
+            "the configuration script rendered from it), the associations that re-apply a changed parameter (only their " +
+            '`parameters`, which carry its hash), and the cluster\'s "fewer healthy targets than N" alarm (only its threshold and ' +
+            "description, which follow the serving node count unless `monitoring.minHealthyTargets` fixes N). A promotion re-points " +
+            "the primary's status-check alarm and Route 53 health check (updates of their dimensions), which the promotion goal " +
+            "allows as updates.",
+        "",
+        ...(warnings.length > 0 ? [...warnings.map((w) => `Warning: ${w}.`), ""] : []),
         table(
             ["operation", "stack", "created", "updated", "replaced", "deleted", "goal", "met"],
             rows.map((r) => [
@@ -269,7 +335,15 @@ export function renderBlast(rows: readonly BlastRow[]): string {
             .filter((k) => c[k].length > 0)
             .map((k) => `${k}: ${c[k].map(short).join(", ")}`);
         out.push(`- ${r.operation.name}: ${parts.length > 0 ? parts.join("; ") : "no change"}.`);
+        if (r.verdict.allowed.length > 0) out.push(`  Allowed outside the node: ${r.verdict.allowed.join("; ")}.`);
         if (!r.verdict.met) out.push(`  Goal missed: ${r.verdict.problems.join("; ")}.`);
+        if (!r.verdict.met && movesAttachmentsOnly(r)) {
+            out.push(
+                "  The only deletions are the old primary's target-group attachments, re-created for the new primary: an " +
+                    "attachment cannot change its target in place (`targetId` forces a replacement), so moving the load balancer's " +
+                    "target deletes one attachment per target group whether it is keyed by node or by role; no instance or volume is touched.",
+            );
+        }
     }
     out.push("");
     return out.join("\n");

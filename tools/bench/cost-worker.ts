@@ -8,10 +8,11 @@
 import { GCProfiler, getHeapStatistics } from "node:v8";
 import { runProgram, type PulumiProgram } from "../harness";
 import { loadProgram } from "../plan";
-import { baselineProgram, COST_SCENARIOS, costScenario, scenarioConfig } from "./scenarios";
+import { baselineProgram, COST_SCENARIOS, type CostScenario, scenarioConfig } from "./scenarios";
 
 export interface CostJob {
-    readonly scenario: string;
+    /** As the parent resolved it (`acceptedScenario`), so both agree on the node count. */
+    readonly scenario: CostScenario;
     readonly kind: "ours" | "baseline";
     /** Baseline only: how many resources to register. */
     readonly count?: number;
@@ -81,7 +82,7 @@ interface Prepared {
 }
 
 function prepare(job: CostJob): Prepared {
-    const scenario = costScenario(job.scenario);
+    const scenario = job.scenario;
     const { stack, config } = scenarioConfig(scenario);
     if (job.kind === "ours") {
         const program = loadProgram();

@@ -8,7 +8,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import * as path from "node:path";
 import type { CostJob, CostReply, CostRequest, CostSample } from "./cost-worker";
 import { fixed, table } from "./markdown";
-import { COST_SCENARIOS, type CostScenario } from "./scenarios";
+import { acceptedScenario, COST_SCENARIOS, type CostScenario, exampleStackOf } from "./scenarios";
 import { increments, linearFit, median } from "./stats";
 
 /** The overhead goal: the package may cost at most this multiple of the flat baseline. */
@@ -79,13 +79,13 @@ class Worker {
         const w = this.waiting;
         this.waiting = undefined;
         if (!w) return;
-        if (m instanceof Error) w.reject(new Error(`cost worker ${this.job.scenario}/${this.job.kind}: ${m.message}`));
+        if (m instanceof Error) w.reject(new Error(`cost worker ${this.job.scenario.id}/${this.job.kind}: ${m.message}`));
         else w.resolve(m);
     }
 
     private next(request?: CostRequest): Promise<CostReply> {
         return new Promise((resolve, reject) => {
-            if (this.exited !== undefined) return reject(new Error(`cost worker ${this.job.scenario}/${this.job.kind}: ${this.exited}`));
+            if (this.exited !== undefined) return reject(new Error(`cost worker ${this.job.scenario.id}/${this.job.kind}: ${this.exited}`));
             this.waiting = { resolve, reject };
             if (request) this.child.send(request);
         });
@@ -99,19 +99,19 @@ class Worker {
 
     async warm(): Promise<void> {
         const m = await this.next({ cmd: "warm" });
-        if (m.kind !== "warm") throw new Error(`cost worker ${this.job.scenario}/${this.job.kind}: expected warm, got ${m.kind}`);
+        if (m.kind !== "warm") throw new Error(`cost worker ${this.job.scenario.id}/${this.job.kind}: expected warm, got ${m.kind}`);
     }
 
     async run(): Promise<CostSample> {
         const m = await this.next({ cmd: "run" });
-        if (m.kind !== "sample") throw new Error(`cost worker ${this.job.scenario}/${this.job.kind}: expected a sample, got ${m.kind}`);
+        if (m.kind !== "sample") throw new Error(`cost worker ${this.job.scenario.id}/${this.job.kind}: expected a sample, got ${m.kind}`);
         return m.sample;
     }
 
     /** Ends the process; returns its max RSS in MB. */
     async finish(): Promise<number> {
         const m = await this.next({ cmd: "exit" });
-        if (m.kind !== "done") throw new Error(`cost worker ${this.job.scenario}/${this.job.kind}: expected done, got ${m.kind}`);
+        if (m.kind !== "done") throw new Error(`cost worker ${this.job.scenario.id}/${this.job.kind}: expected done, got ${m.kind}`);
         return m.maxRssMB;
     }
 }
@@ -129,13 +129,13 @@ export interface CostOptions {
 
 export async function measureCost(opts: CostOptions): Promise<CostRow[]> {
     const rows: CostRow[] = [];
-    for (const scenario of opts.scenarios ?? COST_SCENARIOS) {
+    for (const scenario of opts.scenarios ?? COST_SCENARIOS.map((s) => acceptedScenario(s))) {
         opts.log(`cost: ${scenario.label}`);
-        const ours = await Worker.start({ scenario: scenario.id, kind: "ours" });
+        const ours = await Worker.start({ scenario, kind: "ours" });
         for (let i = 0; i < opts.warmup; i++) await ours.warm();
         // The baseline needs our resource count, so the first pair starts with our run.
         const a: CostSample[] = [await ours.run()];
-        const baseline = await Worker.start({ scenario: scenario.id, kind: "baseline", count: a[0].resources });
+        const baseline = await Worker.start({ scenario, kind: "baseline", count: a[0].resources });
         for (let i = 0; i < opts.warmup; i++) await baseline.warm();
         const b: CostSample[] = [await baseline.run()];
         let measured = a[0].ms;
@@ -200,7 +200,9 @@ const meets = (r: CostRow) => Math.max(r.timeRatio, r.allocRatio, r.rssRatio) <=
 export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "minMs" | "warmup">): string {
     const out: string[] = [];
     out.push(
-        `Each scenario is an example stack (${[...new Set(rows.map((r) => r.scenario.topology))].join(", ")}) with \`nodeCount\` set, ` +
+        "Each scenario is the generic example stack of its topology (" +
+            [...new Set(rows.map((r) => r.scenario.topology))].map((t) => `${t}: ${exampleStackOf(t).stack}`).join(", ") +
+            ") with `nodeCount` set, " +
             "evaluated by `runProgram` (tools/harness.ts) under the mock runtime. The baseline registers as many custom resources " +
             "(`aws.ssm.Parameter`, flat: no config, plan or components) through the same harness. Ours and the baseline run in two " +
             "child processes of their own, driven in turns: " +
@@ -251,6 +253,13 @@ export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "ru
         ),
         "",
     );
+    for (const r of rows.filter((x) => x.scenario.requested !== undefined)) {
+        out.push(
+            `${r.scenario.label}: the program's config validation rejects ${r.scenario.requested} nodes (${r.scenario.rejection}), ` +
+                `so this scenario measures ${r.scenario.nodes}, the largest size it accepts (found by bisection).`,
+            "",
+        );
+    }
     const met = rows.filter(meets).length;
     out.push(
         `Overhead goal (time, allocation and peak RSS each <= ${OVERHEAD_GOAL}x the baseline): ` +

@@ -64,6 +64,11 @@ export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = {
     "aws:ssm/document:Document": { seconds: 2, source: "api" },
     // Creating the association returns at once; the command runs on the instance afterwards.
     "aws:ssm/association:Association": { seconds: 2, source: "api" },
+    "aws:cloudwatch/metricAlarm:MetricAlarm": { seconds: 1, source: "api" },
+    "aws:sns/topic:Topic": { seconds: 1, source: "api" },
+    "aws:sns/topicSubscription:TopicSubscription": { seconds: 1, source: "api" },
+    "aws:kms/key:Key": { seconds: 2, source: "api" },
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy": { seconds: 2, source: "api" },
     "random:index/randomPassword:RandomPassword": { seconds: 0, source: "local" },
 };
 
@@ -178,6 +183,27 @@ export interface OrderingOnly {
     readonly dependency: string;
     readonly resource: string;
     readonly waitsFor: string;
+    /** Resource types of the waiting resource and of what it waits for. */
+    readonly types: readonly [string, string | undefined];
+}
+
+/**
+ * Why the components order these pairs of types without passing data (from their comments), so the
+ * report says which waits are deliberate. A pair not listed is reported without a reason.
+ */
+export const ORDERING_REASONS: Readonly<Record<string, string>> = {
+    "aws:ec2/natGateway:NatGateway -> aws:ec2/internetGateway:InternetGateway":
+        "a public NAT gateway needs the VPC's internet gateway; the AWS provider's NAT gateway example recommends this explicit dependency",
+    "aws:dlm/lifecyclePolicy:LifecyclePolicy -> aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        "the policy's first run needs the role's permissions in place (components/backups.ts)",
+    "aws:route53/record:Record -> aws:route53/record:Record":
+        "Route 53 refuses a failover record beside a plain one of the same name, so when a stack switches to automatic " +
+        "failover the PRIMARY record (the former plain one) changes before the SECONDARY is created (components/dns.ts); " +
+        "on a first deployment the wait only costs time",
+};
+
+export function orderingReason(o: Pick<OrderingOnly, "types">): string | undefined {
+    return ORDERING_REASONS[`${o.types[0]} -> ${o.types[1]}`];
 }
 
 /** `name [type]` as the report shows a resource. */
@@ -197,7 +223,7 @@ export function orderingOnlyDependencies(resources: readonly RecordedResource[])
         for (const d of r.dependencies) {
             if (carried.has(d)) continue;
             const dep = byUrn.get(d);
-            out.push({ urn: r.urn, dependency: d, resource: label(r), waitsFor: dep ? label(dep) : d });
+            out.push({ urn: r.urn, dependency: d, resource: label(r), waitsFor: dep ? label(dep) : d, types: [r.type, dep?.type] });
         }
     }
     return out;

@@ -11,16 +11,36 @@ import {
     longestPath,
     orderingOnlyDependencies,
     type OrderingOnly,
+    orderingReason,
 } from "./critical-path";
 import { fixed, table } from "./markdown";
 import { displayType } from "../plan";
-import type { StackConfig } from "./scenarios";
+import { acceptedScenario, configValue, COST_SCENARIOS, exampleStackOf, scenarioConfig, type StackConfig, withKeys } from "./scenarios";
 
 /** The critical path may exceed the floor by this fraction. */
 export const FLOOR_GOAL = 0.1;
 
 export interface DeployCase extends StackConfig {
     readonly label: string;
+}
+
+/**
+ * Every example stack; the generic HA stack with automatic DNS failover when no example stack uses
+ * it (its failover records and health checks add to the graph); the largest cluster the program accepts.
+ */
+export function deployCases(stacks: readonly StackConfig[]): DeployCase[] {
+    const cases: DeployCase[] = stacks.map((s) => ({ ...s, label: s.stack }));
+    if (!stacks.some((s) => configValue(s.config, "failover") === "automatic")) {
+        const ha = exampleStackOf("ha");
+        cases.push({ stack: ha.stack, config: withKeys(ha.config, { failover: "automatic" }), label: `${ha.stack}, failover: automatic` });
+    }
+    const largest = COST_SCENARIOS.filter((s) => s.topology === "cluster").sort((a, b) => b.nodes - a.nodes)[0];
+    if (largest) {
+        const accepted = acceptedScenario(largest);
+        const c = scenarioConfig(accepted);
+        cases.push({ ...c, label: `${c.stack}, ${accepted.label}` });
+    }
+    return cases;
 }
 
 export interface DeployRow {
@@ -100,13 +120,15 @@ export function renderDeployment(rows: readonly DeployRow[]): string {
         out.push(`  floor: ${r.floor.types.map((t) => `${displayType(t)} ${creationTime(t).seconds} s`).join(" -> ")}`);
     }
     out.push("");
-    const ordering = rows.flatMap((r) => r.orderingOnly.map((o) => [r.label, o.resource, o.waitsFor, o.saves]));
+    const ordering = rows.flatMap((r) =>
+        r.orderingOnly.map((o) => [r.label, o.resource, o.waitsFor, o.saves, orderingReason(o) ?? "no reason recorded"]),
+    );
     out.push(
         "Waits without a data dependency (in `dependencies` but in no input's `propertyDependencies`, i.e. an explicit `dependsOn`): " +
             (ordering.length === 0 ? "none." : `${ordering.length}.`),
         "",
     );
-    if (ordering.length > 0) out.push(table(["stack", "resource", "waits for", "critical path s saved without it"], ordering), "");
+    if (ordering.length > 0) out.push(table(["stack", "resource", "waits for", "critical path s saved without it", "why"], ordering), "");
     const types = [...new Set(rows.flatMap((r) => r.types))].sort();
     out.push(
         "Typical creation times used (not measured here; a figure per resource type of these stacks):",

@@ -3,7 +3,7 @@
  * stacks users copy), and the flat baseline program the package's cost is compared with.
  */
 import * as aws from "@pulumi/aws";
-import { parseSpec, readNamespace } from "../../components/config";
+import { ConfigError, parseSpec, readNamespace } from "../../components/config";
 import { planTopology, type TopologyPlan } from "../../components/plan";
 import type { PulumiProgram } from "../harness";
 import { configValueToString, DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readStackFile } from "../stackfile";
@@ -40,10 +40,16 @@ export function exampleStacks(dir: string = DEFAULT_STACK_DIR): StackConfig[] {
     return listStacks(dir).map((stack) => ({ stack, config: readStackFile(stack, dir) }));
 }
 
-/** The first example stack of a topology; the benchmarks vary it rather than invent a config. */
+/**
+ * The first example stack of a topology with the generic profile; the benchmarks vary it rather than
+ * invent a config. The service profiles' stacks name nodes in role and leader settings, which a
+ * changed `nodeCount` would leave dangling, and the generic stacks keep the figures comparable over time.
+ */
 export function exampleStackOf(topology: "ha" | "cluster", dir: string = DEFAULT_STACK_DIR): StackConfig {
-    const found = exampleStacks(dir).find((s) => configValue(s.config, "topology") === topology);
-    if (!found) throw new Error(`no example stack with topology ${topology} in ${dir}`);
+    const found = exampleStacks(dir).find(
+        (s) => configValue(s.config, "topology") === topology && (configValue(s.config, "profile") ?? "generic") === "generic",
+    );
+    if (!found) throw new Error(`no example stack with topology ${topology} and the generic profile in ${dir}`);
     return found;
 }
 
@@ -52,9 +58,13 @@ export interface CostScenario {
     readonly label: string;
     readonly topology: "ha" | "cluster";
     readonly nodes: number;
+    /** The size asked for, when the program's config validation rejects it and `nodes` is the largest it accepts. */
+    readonly requested?: number;
+    /** Why `requested` was rejected (the first problem of the program's ConfigError). */
+    readonly rejection?: string;
 }
 
-/** Clusters of 3 to 100 nodes and HA with 1 and 3 replicas. */
+/** Clusters of 3 to 100 nodes and HA with 1 and 3 replicas, as asked for. */
 export const COST_SCENARIOS: readonly CostScenario[] = [
     ...[3, 10, 30, 100].map((n) => ({ id: `cluster-${n}`, label: `cluster, ${n} nodes`, topology: "cluster" as const, nodes: n })),
     ...[1, 3].map((r) => ({ id: `ha-${r}`, label: `HA, ${r} replica${r === 1 ? "" : "s"}`, topology: "ha" as const, nodes: r + 1 })),
@@ -66,10 +76,45 @@ export function scenarioConfig(s: CostScenario, dir: string = DEFAULT_STACK_DIR)
     return { stack: base.stack, config: withKeys(base.config, { nodeCount: s.nodes }, ["nodes", "primary"]) };
 }
 
-export function costScenario(id: string): CostScenario {
-    const s = COST_SCENARIOS.find((x) => x.id === id);
-    if (!s) throw new Error(`unknown scenario ${id}; known: ${COST_SCENARIOS.map((x) => x.id).join(", ")}`);
-    return s;
+/** The config problem that rejects this scenario, or undefined when the program accepts it. */
+function rejection(s: CostScenario, dir: string): string | undefined {
+    const { stack, config } = scenarioConfig(s, dir);
+    try {
+        planOf(config, stack);
+        return undefined;
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        return e.problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+    }
+}
+
+/**
+ * The scenario as the program accepts it: unchanged, or, when config validation rejects its size
+ * (a cluster's replication documents outgrow an SSM parameter), the largest size it accepts, found
+ * by bisection (a document only grows with the node count).
+ */
+export function acceptedScenario(s: CostScenario, dir: string = DEFAULT_STACK_DIR): CostScenario {
+    const why = rejection(s, dir);
+    if (why === undefined) return s;
+    const at = (nodes: number) => ({ ...s, nodes });
+    // The smallest scenario of the topology is the known-good end.
+    let ok = Math.min(...COST_SCENARIOS.filter((x) => x.topology === s.topology).map((x) => x.nodes));
+    if (ok >= s.nodes || rejection(at(ok), dir) !== undefined) throw new Error(`${s.label} is rejected: ${why}`);
+    let bad = s.nodes;
+    while (bad - ok > 1) {
+        const mid = Math.floor((ok + bad) / 2);
+        if (rejection(at(mid), dir) === undefined) ok = mid;
+        else bad = mid;
+    }
+    const unit = s.topology === "ha" ? "replicas" : "nodes";
+    const size = s.topology === "ha" ? ok - 1 : ok;
+    return {
+        ...s,
+        nodes: ok,
+        requested: s.nodes,
+        rejection: why,
+        label: `${s.topology === "ha" ? "HA" : "cluster"}, ${size} ${unit} (${s.label.split(", ")[1]} rejected)`,
+    };
 }
 
 /**
