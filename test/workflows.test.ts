@@ -98,7 +98,10 @@ describe("workflows: pull request", () => {
 
     it("runs the tests", () => {
         assert.ok("pull_request" in w.on);
-        assert.ok(steps(w).some((s) => s.run === "npm ci --no-audit --no-fund && npm test"));
+        const runs = steps(w).map((s) => s.run ?? "");
+        const install = runs.findIndex((r) => /apt-get install .*shellcheck cloud-init/.test(r));
+        const test = runs.indexOf("npm ci --no-audit --no-fund && npm test");
+        assert.ok(install >= 0 && test > install, "the real tools the rendered-file tests call are installed before npm test");
     });
 
     it("posts the plan diff of every stack against the base branch", () => {
