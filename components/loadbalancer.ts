@@ -94,7 +94,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             new aws.lb.TargetGroupAttachment(
                 `${name}-${a.key}`,
                 { targetGroupArn: targetGroups[a.targetGroup].arn, targetId: instanceId, port: a.port },
-                parent,
+                { ...parent, deleteBeforeReplace: a.deleteBeforeReplace },
             );
         }
         this.dnsName = lb.dnsName;

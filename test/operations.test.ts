@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { diffRuns, type RunDiff } from "../tools/diff";
+import { getResource } from "../tools/harness";
 import { clusterConfig, haConfig, type Raw } from "./fixtures";
 import { run } from "./program";
 
@@ -41,19 +42,28 @@ describe("operations by config change", function () {
             );
         });
 
-        it("behind an NLB: swaps the target attachments, keeps the DNS alias, replaces no instance or volume", async () => {
+        it("behind an NLB: re-targets the primary's attachments delete-first, keeps the DNS alias, replaces no instance or volume", async () => {
             const lb = { loadBalancer: { kind: "nlb" } };
-            const d = await change(haConfig({ ...lb, primary: "node-1" }), haConfig({ ...lb, primary: "node-2" }));
-            assert.deepEqual(sorted(d.deleted), [
-                "aws:lb/targetGroupAttachment:TargetGroupAttachment::svc-lb-tcp-443-node-1",
-                "aws:lb/targetGroupAttachment:TargetGroupAttachment::svc-lb-tcp-80-node-1",
-            ]);
-            assert.deepEqual(sorted(d.created), [
-                "aws:lb/targetGroupAttachment:TargetGroupAttachment::svc-lb-tcp-443-node-2",
-                "aws:lb/targetGroupAttachment:TargetGroupAttachment::svc-lb-tcp-80-node-2",
-            ]);
+            const before = await run(haConfig({ ...lb, primary: "node-1" }));
+            const after = await run(haConfig({ ...lb, primary: "node-2" }));
+            const d = diffRuns(before, after);
+            assert.deepEqual([...d.created, ...d.deleted], []);
+            const moved = d.updated.filter((u) => u.type === "aws:lb/targetGroupAttachment:TargetGroupAttachment");
+            assert.deepEqual(
+                moved.map((u) => `${u.name} ${u.changed.join(",")}`),
+                ["svc-lb-tcp-443-primary targetId", "svc-lb-tcp-80-primary targetId"],
+            );
+            for (const u of moved) {
+                // targetId forces a replacement; delete-first means the old primary leaves before the new one joins.
+                assert.equal(getResource(after, u.type, u.name).deleteBeforeReplace, true, u.name);
+                assert.equal(
+                    getResource(after, u.type, u.name).inputs.targetId,
+                    getResource(after, "aws:ec2/instance:Instance", "svc-node-2").id,
+                );
+            }
             assert.deepEqual(sorted([...new Set(d.updated.map((u) => u.type))]), [
                 "aws:cloudwatch/metricAlarm:MetricAlarm",
+                "aws:lb/targetGroupAttachment:TargetGroupAttachment",
                 "aws:ssm/association:Association",
                 "aws:ssm/parameter:Parameter",
             ]);

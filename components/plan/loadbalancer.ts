@@ -6,8 +6,10 @@ export const ALIAS_TTL = 60;
 
 /**
  * Listeners, target groups (one per target port and protocol, each health-checked) and the
- * attachments of the serving nodes. Attachment keys pair a target group with a node, so promoting
- * a replica swaps exactly one attachment per group and touches nothing else.
+ * attachments of the serving nodes. In a cluster an attachment is keyed by its node, so adding or
+ * removing a node touches only its own. In HA it is keyed by the role (`primary`) and replaced
+ * delete-first on a promotion: the old primary leaves the target group before the new one joins,
+ * so the two never take writes at the same time.
  */
 export function planLoadBalancer(spec: StackSpec, nodes: readonly PlannedNode[]): LoadBalancerPlan | undefined {
     const lb = spec.loadBalancer;
@@ -43,8 +45,15 @@ export function planLoadBalancer(spec: StackSpec, nodes: readonly PlannedNode[])
         listeners.push({ key: "http-80", port: 80, protocol: "HTTP", action: "redirect-https" });
     }
     const serving = nodes.filter((n) => n.serving);
+    const ha = spec.topology === "ha";
     const attachments = [...targetGroups.values()].flatMap((tg) =>
-        serving.map((n) => ({ key: `${tg.key}-${n.key}`, targetGroup: tg.key, node: n.key, port: tg.port })),
+        serving.map((n) => ({
+            key: `${tg.key}-${ha ? "primary" : n.key}`,
+            targetGroup: tg.key,
+            node: n.key,
+            port: tg.port,
+            deleteBeforeReplace: ha,
+        })),
     );
     return {
         kind: lb.kind,

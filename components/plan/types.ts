@@ -94,8 +94,15 @@ export interface LoadBalancerPlan {
     readonly accessLogs?: { readonly bucket: string; readonly prefix: string };
     readonly listeners: readonly ListenerPlan[];
     readonly targetGroups: readonly TargetGroupPlan[];
-    /** One per (target group, serving node); keyed so a promotion swaps exactly one per group. */
-    readonly attachments: readonly { readonly key: string; readonly targetGroup: string; readonly node: string; readonly port: number }[];
+    /** One per (target group, serving node). Cluster: keyed by node. HA: keyed by role, replaced delete-first. */
+    readonly attachments: readonly {
+        readonly key: string;
+        readonly targetGroup: string;
+        readonly node: string;
+        readonly port: number;
+        /** Take the old target out before the new one is registered (HA: never two primaries). */
+        readonly deleteBeforeReplace: boolean;
+    }[];
 }
 
 export type DnsTarget = { readonly kind: "node"; readonly node: string } | { readonly kind: "loadBalancer" };
