@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedNode } from "./plan";
+import { nodeParameterPolicy } from "./plan/iam";
 
 export interface NodeGroupArgs {
     readonly nodes: readonly PlannedNode[];
@@ -45,23 +46,17 @@ export class NodeGroup extends pulumi.ComponentResource {
             { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
             parent,
         );
-        const partition = aws.getPartitionOutput({}, parent).partition;
+        const account = pulumi.all([
+            aws.getPartitionOutput({}, parent).partition,
+            aws.getRegionOutput({}, parent).region,
+            aws.getCallerIdentityOutput({}, parent).accountId,
+        ]);
         new aws.iam.RolePolicy(
             `${name}-parameters`,
             {
                 role: role.id,
-                policy: partition.apply((p) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Sid: "ReadOwnParameters",
-                                Effect: "Allow",
-                                Action: ["ssm:GetParameter", "ssm:GetParameters"],
-                                Resource: `arn:${p}:ssm:*:*:parameter${args.parameterPrefix}/*`,
-                            },
-                        ],
-                    }),
+                policy: account.apply(([partition, region, accountId]) =>
+                    JSON.stringify(nodeParameterPolicy({ partition, region, accountId }, args.parameterPrefix)),
                 ),
             },
             parent,

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { nodeParameterPolicy } from "../components/plan/iam";
 import { byType, getResource, isCloudResource, type ProgramRun } from "../tools/harness";
 import { CERT, clusterConfig, haConfig } from "./fixtures";
 import { run, runFailing } from "./program";
@@ -171,5 +172,23 @@ describe("components (mock runtime)", function () {
         const bad = await runFailing(haConfig({ nodeCount: 0 }));
         assert.match(bad.error!.message, /ha-service:nodeCount/);
         assert.deepEqual(bad.resources.filter(isCloudResource), []);
+    });
+});
+
+describe("node IAM policy (pure)", () => {
+    it("allows the stack's own parameters and denies every other parameter of the account", () => {
+        const policy = nodeParameterPolicy(
+            { partition: "aws", region: "eu-west-1", accountId: "123456789012" },
+            "/ha-service/prod/svc",
+        ) as {
+            Statement: { Sid: string; Effect: string; Action: string[]; Resource?: string; NotResource?: string[] }[];
+        };
+        const own = "arn:aws:ssm:eu-west-1:123456789012:parameter/ha-service/prod/svc/*";
+        const allow = policy.Statement.find((s) => s.Effect === "Allow")!;
+        assert.equal(allow.Resource, own);
+        const deny = policy.Statement.find((s) => s.Effect === "Deny")!;
+        // AmazonSSMManagedInstanceCore allows GetParameter on "*": only an explicit Deny narrows it.
+        assert.ok(deny.Action.includes("ssm:GetParameter") && deny.Action.includes("ssm:GetParametersByPath"));
+        assert.deepEqual(deny.NotResource, [own, "arn:aws:ssm:eu-west-1::parameter/aws/*"]);
     });
 });
