@@ -406,7 +406,9 @@ export const ConfigSchema = obj({
             .describe("HTTPS endpoints (for example a paging service) subscribed to the alarm topic; each must confirm the subscription."),
         minHealthyTargets: int(1, 200, "targets")
             .optional()
-            .describe("Cluster only: alarm when fewer healthy targets remain in a target group; default: every serving node."),
+            .describe(
+                "Cluster only: alarm when fewer healthy targets remain in a target group; default: every serving node, or as many as the profile keeps active at once (cloudify: 1, the active manager; its standbys fail the health check by design).",
+            ),
     })
         .default({ enabled: true, emails: [], httpsEndpoints: [] })
         .describe("Alarms to an SNS topic. Automatic failover hides failures, so this is on by default."),

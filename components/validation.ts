@@ -3,6 +3,7 @@
  * balancer, failover, profile rules and the secure defaults a stack may relax only by name. Pure;
  * every problem is collected so the user fixes them all in one go.
  */
+import { activeTargetCount } from "./plan/monitoring";
 import { slug } from "./plan/naming";
 import { placeNode } from "./plan/placement";
 import type { ParsedConfig } from "./schema";
@@ -200,12 +201,14 @@ export function crossCheck(
                 "applies to the cluster topology only (an HA target group has one target, the primary)",
                 minHealthy,
             );
-        else if (nodes.length > 0 && minHealthy > serving)
-            add(
-                "monitoring.minHealthyTargets",
-                `is more than the ${serving} serving node(s), so the alarm would never clear; use at most ${serving}`,
-                minHealthy,
-            );
+        else if (nodes.length > 0 && minHealthy > activeTargetCount(profile, serving)) {
+            const active = activeTargetCount(profile, serving);
+            const what =
+                active === serving
+                    ? `the ${serving} serving node(s)`
+                    : `the ${active} target(s) that pass the health check at once under the "${profile.name}" profile (the other serving nodes are standbys that fail it by design)`;
+            add("monitoring.minHealthyTargets", `is more than ${what}, so the alarm would never clear; use at most ${active}`, minHealthy);
+        }
     }
     for (const list of ["emails", "httpsEndpoints"] as const) {
         // Subscriptions are named from a slug of the endpoint; two endpoints with one slug would clash.

@@ -8,8 +8,10 @@ import { diffRuns } from "../tools/diff";
 import { failoverMarkdown, failoverMarkers, stackFailoverAnalysis } from "../tools/failover";
 import { byType, getResource, isCloudResource, type ProgramRun } from "../tools/harness";
 import { formatPlan } from "../tools/plan";
+import { profiles } from "../components/profiles";
 import { clusterConfig, haConfig, plan, spec, type Raw } from "./fixtures";
 import { run, runFailing } from "./program";
+import { stackConfig } from "./stacks";
 
 const RECORD = "aws:route53/record:Record";
 const HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck";
@@ -401,6 +403,150 @@ describe("failover analysis", () => {
             ),
         );
         assert.ok(readme.includes("| node app-a (member, us-east-1a) lost | stays up | automatic | 20 s | 20 s |"));
+    });
+});
+
+describe("failover analysis of a service that elects its active node (stacks/Pulumi.cloudify.yaml)", () => {
+    const cloudify = (overrides: Raw = {}) => plan(stackConfig("cloudify", overrides), "cloudify").failoverAnalysis;
+    // The stack: mgr-a (leaders.manager, the active manager), mgr-b, mgr-c in us-east-1a/b/c; NLB health
+    // check every 10 s, healthy threshold 2; the profile's election estimate 60 s.
+    const ELECTION = 60;
+    const NEW_ACTIVE_IN = 10 * 2;
+
+    it("losing the active manager: elected in 60 s, in rotation after 10 s x 2, so clients move after 80 s without a DNS change", () => {
+        const a = cloudify();
+        assert.equal(a.mechanism, "election");
+        const s = scenario(a, "node:mgr-a");
+        assert.deepEqual(figures(s), {
+            staysUp: true,
+            failover: "automatic",
+            detectSeconds: ELECTION,
+            followSeconds: NEW_ACTIVE_IN,
+            clientsMoveSeconds: ELECTION + NEW_ACTIVE_IN,
+            operator: false,
+        });
+        assert.equal(s.clientsMoveSeconds, 80);
+        assert.match(s.detectedBy, /^the manager nodes' own election of a new active manager \(60 s/);
+        assert.match(
+            s.clientsMoveBy,
+            /^mgr-b, mgr-c elect a new active manager; .*passes 2 health checks 10 s apart \(20 s\); DNS does not change/,
+        );
+        assert.match(
+            s.dataAtRisk,
+            /^on a network partition both sides may act as the active manager; when they reconnect the most recently updated side wins/,
+        );
+    });
+
+    it("losing a standby: the service stays up and no client moves; only the status-check alarms (2 x 60 s) notice", () => {
+        const a = cloudify();
+        for (const n of ["mgr-b", "mgr-c"]) {
+            const s = scenario(a, `node:${n}`);
+            assert.deepEqual(figures(s), {
+                staysUp: true,
+                failover: "none",
+                detectSeconds: 120,
+                followSeconds: 0,
+                clientsMoveSeconds: 0,
+                operator: false,
+            });
+            assert.match(s.clientsMoveBy, /^clients are not affected: they use the active manager mgr-a/);
+            assert.match(s.dataAtRisk, /^none/);
+        }
+    });
+
+    it("losing a zone: the active manager's zone adds the LB's DNS (60 s + 60 s TTL); a standby's zone only that", () => {
+        const a = cloudify();
+        // max(60 + 20, 60 + 60) = 120 s for clients; detection stays the election.
+        assert.deepEqual(figures(scenario(a, "zone:us-east-1a")), {
+            staysUp: true,
+            failover: "automatic",
+            detectSeconds: ELECTION,
+            followSeconds: 120 - ELECTION,
+            clientsMoveSeconds: 120,
+            operator: false,
+        });
+        for (const z of ["us-east-1b", "us-east-1c"]) {
+            // The standby's status checks notice after 120 s; clients of that zone's LB address after 60 + 60 s.
+            assert.deepEqual(figures(scenario(a, `zone:${z}`)), {
+                staysUp: true,
+                failover: "automatic",
+                detectSeconds: 120,
+                followSeconds: 0,
+                clientsMoveSeconds: 120,
+                operator: false,
+            });
+        }
+        for (const z of ["us-east-1a", "us-east-1b", "us-east-1c"]) {
+            assert.deepEqual(figures(scenario(a, `loadBalancerZone:${z}`)), {
+                staysUp: true,
+                failover: "automatic",
+                detectSeconds: 60,
+                followSeconds: 60,
+                clientsMoveSeconds: 120,
+                operator: false,
+            });
+        }
+    });
+
+    it("states the election estimate as an assumption, with its source, and which manager it takes to be active", () => {
+        const text = cloudify().assumptions.join("\n");
+        assert.match(text, /The active one is taken to be `leaders\.manager` \(mgr-a\)/);
+        assert.match(
+            text,
+            /A new active manager is elected by a majority of the manager nodes within 60 s of the active one's failure\. This is an assumption: Cloudify's High Availability guide .* every 15 s but no failover time/,
+        );
+    });
+
+    it("follows leaders.manager and the stack's health-check settings", () => {
+        const a = cloudify({
+            leaders: { manager: "mgr-b" },
+            loadBalancer: { kind: "nlb", scheme: "internal", healthCheck: { interval: 5, timeout: 4, healthyThreshold: 3 } },
+        });
+        assert.equal(scenario(a, "node:mgr-b").clientsMoveSeconds, ELECTION + 5 * 3);
+        assert.equal(scenario(a, "node:mgr-a").failover, "none");
+        assert.equal(scenario(a, "node:mgr-a").clientsMoveSeconds, 0);
+    });
+
+    it("without a majority left, no new active manager is elected: down until an operator acts", () => {
+        const two = cloudify({ nodes: { "mgr-a": { zone: "us-east-1a" }, "mgr-b": { zone: "us-east-1b" } } });
+        const active = scenario(two, "node:mgr-a");
+        assert.deepEqual(figures(active), {
+            staysUp: false,
+            failover: "manual",
+            detectSeconds: 20,
+            followSeconds: undefined,
+            clientsMoveSeconds: undefined,
+            operator: true,
+        });
+        assert.match(
+            active.clientsMoveBy,
+            /^only 1 of the 2 manager nodes are left, which is no majority, so no new active manager is elected/,
+        );
+        const standby = scenario(two, "node:mgr-b");
+        assert.equal(standby.staysUp, true);
+        assert.match(
+            standby.notes.join(" "),
+            /Only 1 of the 2 manager nodes are left, which is no majority: if the active manager fails too/,
+        );
+    });
+
+    it("is summarised in the README (regenerated by `npm run docs`)", () => {
+        const readme = readFileSync(join(root, "README.md"), "utf8");
+        const { start, end } = failoverMarkers("cloudify");
+        const body = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end)).trim();
+        assert.equal(body, failoverMarkdown(stackFailoverAnalysis("cloudify", join(root, "stacks"))));
+        assert.ok(body.includes("| node mgr-a (manager, us-east-1a) lost | stays up | automatic | 60 s | 80 s |"));
+        assert.ok(body.includes("| node mgr-b (manager, us-east-1b) lost | stays up | none | 120 s | 0 s |"));
+    });
+
+    it("every profile that elects its active node keeps one active target and elects among a single-leader role", () => {
+        for (const p of Object.values(profiles)) {
+            if (!p.election) continue;
+            assert.equal(p.activeTargets, 1, p.name);
+            assert.ok(p.roles.leaders.includes(p.election.role), p.name);
+            assert.ok(p.election.seconds > 0 && p.election.source.length > 0, p.name);
+        }
+        assert.ok(profiles.cloudify.election, "the cloudify profile declares its election");
     });
 });
 

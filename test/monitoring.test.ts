@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { byType, getResource, isCloudResource, type ProgramRun, type RecordedResource } from "../tools/harness";
 import { clusterConfig, haConfig, plan } from "./fixtures";
 import { run, runFailing } from "./program";
+import { stackConfig } from "./stacks";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "aws:sns/topic:Topic";
@@ -219,5 +220,101 @@ describe("monitoring", function () {
         );
         const ha1 = await runFailing(haConfig({ monitoring: { minHealthyTargets: 1 } }));
         assert.match(ha1.error!.message, /ha-service:monitoring\.minHealthyTargets: applies to the cluster topology only/);
+    });
+});
+
+describe("monitoring of a cluster whose standbys fail the health check by design (stacks/Pulumi.cloudify.yaml)", function () {
+    let cfy: ProgramRun;
+    before(async () => {
+        cfy = await run(stackConfig("cloudify"), "cloudify");
+    });
+    const groups = () => byType(cfy, TG).map((t) => t.name.replace("cfy-lb-", ""));
+    const alarm = (tg: string, kind: "unhealthy" | "healthy-below") => getResource(cfy, ALARM, `cfy-mon-${tg}-${kind}`);
+    /** Whether an alarm on one host count is in ALARM for that count, as CloudWatch compares it. */
+    const fires = (a: RecordedResource, count: number) => {
+        const threshold = Number(a.inputs.threshold);
+        switch (a.inputs.comparisonOperator) {
+            case "GreaterThanThreshold":
+                return count > threshold;
+            case "LessThanThreshold":
+                return count < threshold;
+            default:
+                throw new Error(`unexpected comparison ${String(a.inputs.comparisonOperator)} on ${a.name}`);
+        }
+    };
+
+    it("alarms when fewer than 1 target (the active manager) is healthy or more than 3 - 1 = 2 are unhealthy, on every target group", () => {
+        const lb = getResource(cfy, "aws:lb/loadBalancer:LoadBalancer", "cfy-lb");
+        assert.deepEqual(groups(), ["tcp-443", "tcp-5671", "tcp-53333"]);
+        for (const tg of groups()) {
+            const unhealthy = alarm(tg, "unhealthy");
+            const below = alarm(tg, "healthy-below");
+            assert.deepEqual(settings(unhealthy), {
+                namespace: "AWS/NetworkELB",
+                metricName: "UnHealthyHostCount",
+                statistic: "Maximum",
+                comparison: "GreaterThanThreshold",
+                threshold: 2,
+                period: 60,
+                evaluationPeriods: 1,
+                treatMissingData: "notBreaching",
+            });
+            assert.deepEqual(settings(below), {
+                namespace: "AWS/NetworkELB",
+                metricName: "HealthyHostCount",
+                statistic: "Minimum",
+                comparison: "LessThanThreshold",
+                threshold: 1,
+                period: 60,
+                evaluationPeriods: 1,
+                treatMissingData: "breaching",
+            });
+            const dims = { TargetGroup: getResource(cfy, TG, `cfy-lb-${tg}`).state!.arnSuffix, LoadBalancer: lb.state!.arnSuffix };
+            for (const a of [unhealthy, below]) {
+                assert.deepEqual(a.inputs.dimensions, dims, a.name);
+                assert.deepEqual(a.inputs.alarmActions, [String(getResource(cfy, TOPIC, "cfy-mon-alarms").state!.arn)], a.name);
+            }
+            assert.match(String(unhealthy.inputs.alarmDescription), /Only 1 of 3 are meant to pass it \(the others are standbys\)/);
+            assert.match(
+                String(below.inputs.alarmDescription),
+                /fewer than 1 healthy target\(s\) \(active nodes; the standbys fail the check/,
+            );
+        }
+    });
+
+    it("stays OK for a healthy cluster and a lost standby, and fires when the active manager is lost", () => {
+        // [healthy, unhealthy] targets per group: 1 active + 2 standbys; a dead standby still fails its
+        // check (it stays registered); the active manager lost, before a standby takes over.
+        const states: [string, number, number, boolean][] = [
+            ["healthy cluster", 1, 2, false],
+            ["standby lost", 1, 2, false],
+            ["active manager lost", 0, 3, true],
+        ];
+        for (const tg of groups()) {
+            for (const [what, healthy, unhealthy, expected] of states) {
+                assert.equal(fires(alarm(tg, "healthy-below"), healthy), expected, `${tg} healthy-below: ${what}`);
+                assert.equal(fires(alarm(tg, "unhealthy"), unhealthy), expected, `${tg} unhealthy: ${what}`);
+            }
+        }
+    });
+
+    it("accepts monitoring.minHealthyTargets up to the 1 active manager, not up to the 3 managers", async () => {
+        const bad = await runFailing(stackConfig("cloudify", { monitoring: { minHealthyTargets: 2 } }), "cloudify");
+        assert.match(
+            bad.error!.message,
+            /ha-service:monitoring\.minHealthyTargets: is more than the 1 target\(s\) that pass the health check at once under the "cloudify" profile \(the other serving nodes are standbys that fail it by design\), so the alarm would never clear; use at most 1 \(got 2\)/,
+        );
+        assert.deepEqual(bad.resources.filter(isCloudResource), []);
+        const one = plan(stackConfig("cloudify", { monitoring: { minHealthyTargets: 1 } }), "cloudify");
+        assert.deepEqual(
+            one.monitoring!.alarms.filter((a) => a.key.endsWith("-healthy-below")).map((a) => a.threshold),
+            [1, 1, 1],
+        );
+    });
+
+    it("tells the replace-node runbook that a lost standby shows only in its status-check alarms", () => {
+        const steps = (cfy.outputs.runbooks as { key: string; steps: string[] }[])[0].steps;
+        assert.match(steps[0], /Only 1 of the 3 serving nodes pass the load balancer's health check at once \(the others are standbys\)/);
+        assert.match(steps.at(-1)!, /they expect only the 1 active target\(s\), so they do not show a standby's return/);
     });
 });

@@ -20,6 +20,7 @@ const MECHANISM: Record<FailoverAnalysis["mechanism"], string> = {
     manual: "manual promotion (DNS or load-balancer targets follow `primary`)",
     automatic: "automatic DNS failover (Route 53 PRIMARY/SECONDARY records)",
     loadBalancer: "load-balancer health checks",
+    election: "the nodes elect their active node themselves; load-balancer health checks find it",
 };
 
 function service(s: FailureScenario): string {
@@ -115,7 +116,7 @@ export const failoverMarkers = (stack: string) => ({
 });
 
 /** The example stacks whose failover summary the README carries. */
-export const README_FAILOVER_STACKS = ["dev", "prod"] as const;
+export const README_FAILOVER_STACKS = ["dev", "prod", "cloudify"] as const;
 
 export function readmeFailoverSections(root: string): { stack: string; start: string; end: string; body: string }[] {
     return README_FAILOVER_STACKS.map((stack) => ({

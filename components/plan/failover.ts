@@ -10,7 +10,7 @@
  *   up to the TTL (60 s, fixed, for an alias to a load balancer).
  */
 import type { StackSpec } from "../config";
-import type { FailoverDataRisk } from "../profiles";
+import type { Election, FailoverDataRisk } from "../profiles";
 import { failoverSecondary } from "./healthchecks";
 import { ALIAS_TTL } from "./loadbalancer";
 import { STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
@@ -55,6 +55,13 @@ interface Loss {
 }
 
 type Outcome = Omit<FailureScenario, "key" | "kind" | "title" | "nodesLost">;
+
+/** The profile's election and the node taken to be active (its role's leader), for a cluster that elects one. */
+function electionOf(spec: StackSpec): { readonly election: Election; readonly active: string } | undefined {
+    const election = spec.topology === "cluster" ? spec.profile.election : undefined;
+    const active = election && spec.leaders[election.role];
+    return election && active !== undefined ? { election, active } : undefined;
+}
 
 export function dataRiskOf(spec: StackSpec): FailoverDataRisk {
     return spec.profile.failoverDataRisk ?? DEFAULT_DATA_RISK;
@@ -107,6 +114,19 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
         notes: [],
     };
 
+    /** Only nodes clients do not use are lost: the status-check alarms notice, nobody moves. */
+    const unaffected = (clientsMoveBy: string, dataAtRisk: string, notes: readonly string[]): Outcome => ({
+        staysUp: true,
+        failover: "none",
+        ...statusDetect,
+        followSeconds: 0,
+        clientsMoveSeconds: 0,
+        operator: false,
+        clientsMoveBy,
+        dataAtRisk,
+        notes,
+    });
+
     /** Clients that resolved the lost zone's load-balancer address wait for the LB to drop it and for the TTL. */
     const withLbZone = (o: Outcome, loss: Loss): Outcome => {
         if (!loss.lbZoneLost || !o.staysUp) return o;
@@ -140,17 +160,11 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
                       ]
                     : [];
             return withLbZone(
-                {
-                    staysUp: true,
-                    failover: "none",
-                    ...statusDetect,
-                    followSeconds: 0,
-                    clientsMoveSeconds: 0,
-                    operator: false,
-                    clientsMoveBy: "clients are not affected: they use the primary",
-                    dataAtRisk: "none: a replica catches up from the primary when it returns",
+                unaffected(
+                    "clients are not affected: they use the primary",
+                    "none: a replica catches up from the primary when it returns",
                     notes,
-                },
+                ),
                 loss,
             );
         }
@@ -219,6 +233,8 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
                 notes: [],
             };
         }
+        const elected = electionOf(spec);
+        if (elected) return withLbZone(electedOutcome(loss, elected.election, elected.active, dataAtRisk), loss);
         const detect = lostServing.length > 0 ? lbDetect : statusDetect;
         return withLbZone(
             {
@@ -237,6 +253,54 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
             },
             loss,
         );
+    };
+
+    /**
+     * A service that elects its one active node itself, the only target passing the health check:
+     * losing a standby moves no client; losing the active node moves them once a majority of the
+     * role's nodes has elected another and the load balancer has seen it pass its checks.
+     */
+    const electedOutcome = (loss: Loss, election: Election, active: string, dataAtRisk: string): Outcome => {
+        const role = election.role;
+        const voters = nodes.filter((n) => n.roles.includes(role));
+        const left = voters.filter((n) => !loss.lost.has(n.key)).map((n) => n.key);
+        const majority = left.length * 2 > voters.length;
+        const noMajority = `only ${left.length} of the ${voters.length} ${role} nodes are left, which is no majority`;
+        const replace = "Replace the lost node(s) to restore redundancy (runbook replace-node).";
+        if (!loss.lost.has(active)) {
+            return unaffected(
+                `clients are not affected: they use the active ${role} ${active}; the lost node(s) were standbys, which fail the load balancer's health check by design (so only the status-check alarms notice)`,
+                `none: only the active ${role} takes writes, and a standby catches up from it when it returns`,
+                [...(majority ? [] : [`${capitalise(noMajority)}: if the active ${role} fails too, no new one is elected.`]), replace],
+            );
+        }
+        if (!majority) {
+            return {
+                staysUp: false,
+                failover: "manual",
+                ...lbDetect,
+                operator: true,
+                clientsMoveBy: `${noMajority}, so no new active ${role} is elected: bring the lost nodes back, or recover the cluster as the service documents`,
+                dataAtRisk,
+                notes: [replace],
+            };
+        }
+        const follow = hc ? hc.interval * hc.healthyThreshold : undefined;
+        const detect: Timing = {
+            detectSeconds: election.seconds,
+            detectedBy: `the ${role} nodes' own election of a new active ${role} (${election.seconds} s, see assumptions)`,
+        };
+        return {
+            staysUp: true,
+            failover: "automatic",
+            ...detect,
+            ...(follow === undefined ? {} : { followSeconds: follow }),
+            ...sum(detect, follow),
+            operator: false,
+            clientsMoveBy: `${left.join(", ")} elect a new active ${role}; the load balancer sends traffic to it once it passes ${hc?.healthyThreshold} health checks ${hc?.interval} s apart (${follow} s); DNS does not change (the record aliases the load balancer); requests in flight on ${active} fail`,
+            dataAtRisk,
+            notes: [replace],
+        };
     };
 
     /** No node is lost: only the load balancer's presence in a zone, or nothing of the stack at all. */
@@ -318,7 +382,7 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
         }
     }
 
-    const mechanism = spec.topology === "cluster" ? "loadBalancer" : spec.failover;
+    const mechanism = spec.topology === "ha" ? spec.failover : electionOf(spec) ? "election" : "loadBalancer";
     return { topology: spec.topology, mechanism, assumptions: assumptions(inputs, viaLb), scenarios };
 }
 
@@ -332,6 +396,16 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
         );
         out.push(
             `A failed zone's load-balancer address leaves its DNS in an assumed ${ELB_ZONE_DETECT} s (AWS publishes no figure); clients then wait out the ${ALIAS_TTL} s alias TTL.`,
+        );
+    }
+    const elected = electionOf(spec);
+    if (elected) {
+        const { election: e, active } = elected;
+        out.push(
+            `Only the active ${e.role} passes the health check; the others are standbys. The active one is taken to be \`leaders.${e.role}\` (${active}); after a failover another ${e.role} is active and its loss has these figures instead.`,
+        );
+        out.push(
+            `A new active ${e.role} is elected by a majority of the ${e.role} nodes within ${e.seconds} s of the active one's failure. ${e.source}`,
         );
     }
     if (healthChecks.length > 0) {
@@ -352,3 +426,5 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
     out.push("An operator's own time (noticing, deciding, running `pulumi up`) is not in `clientsMoveSeconds`.");
     return out;
 }
+
+const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

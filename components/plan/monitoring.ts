@@ -1,4 +1,5 @@
 import type { StackSpec } from "../config";
+import type { ServiceProfile } from "../profiles";
 import { slug, uniquePrefix } from "./naming";
 import type { AlarmPlan, LoadBalancerPlan, MonitoringPlan, PlannedNode } from "./types";
 
@@ -9,10 +10,18 @@ export const LB_METRIC_PERIOD = 60;
 /** Status-check alarms wait for two failed checks, so one transient miss does not page anyone. */
 export const STATUS_CHECK_EVALUATIONS = 2;
 
-/** How many healthy targets each target group needs: HA the primary, a cluster its serving nodes. */
+/**
+ * How many of a cluster's `serving` targets pass the health check at once when all is well: every
+ * one, or as many as the profile's service keeps active (the rest are standbys failing it).
+ */
+export function activeTargetCount(profile: Pick<ServiceProfile, "activeTargets">, serving: number): number {
+    return Math.min(profile.activeTargets ?? serving, serving);
+}
+
+/** How many healthy targets each target group needs: HA the primary, a cluster its active serving nodes. */
 export function neededHealthyTargets(spec: StackSpec, nodes: readonly PlannedNode[]): number {
     if (spec.topology === "ha") return 1;
-    return spec.monitoring.minHealthyTargets ?? nodes.filter((n) => n.serving).length;
+    return spec.monitoring.minHealthyTargets ?? activeTargetCount(spec.profile, nodes.filter((n) => n.serving).length);
 }
 
 /**
@@ -40,8 +49,8 @@ export function nodeHealthAlarm(spec: StackSpec, key: string, node: string): Ala
 }
 
 /**
- * The alarm topic and its subscriptions, two alarms per target group (any target unhealthy; fewer
- * healthy targets than the topology needs) and two per node (instance and system status checks,
+ * The alarm topic and its subscriptions, two alarms per target group (more unhealthy targets than
+ * the profile's standbys; fewer healthy targets than the topology needs) and two per node (instance and system status checks,
  * the latter with EC2's recover action). Undefined when monitoring is off.
  */
 export function planMonitoring(
@@ -55,6 +64,15 @@ export function planMonitoring(
     if (lb) {
         const namespace = lb.kind === "alb" ? "AWS/ApplicationELB" : "AWS/NetworkELB";
         const needed = neededHealthyTargets(spec, nodes);
+        const targets = nodes.filter((n) => n.serving).length;
+        const active = spec.topology === "ha" ? targets : activeTargetCount(spec.profile, targets);
+        // A profile's standbys fail the check by design, so `standbys` unhealthy targets is the normal
+        // state and only more is a failure. With every target registered that is the same event as
+        // fewer than `active` healthy ones. The alarm is kept rather than dropped for such profiles: every
+        // stack then has the same two alarms per target group (switching profiles deletes none), and it
+        // still differs from -healthy-below when `monitoring.minHealthyTargets` lowers that one or when
+        // no data arrives (missing data is a failure there, not here).
+        const standbys = targets - active;
         for (const tg of lb.targetGroups) {
             const hc = tg.healthCheck;
             const check = `${hc.protocol}:${hc.port}${hc.protocol === "TCP" ? "" : hc.path} every ${hc.interval} s, out after ${hc.unhealthyThreshold} failures`;
@@ -70,18 +88,21 @@ export function planMonitoring(
                 ...common,
                 key: `${tg.key}-unhealthy`,
                 name: `${prefix}-${tg.key}-unhealthy`,
-                description: `A target of target group ${tg.key} is failing its health check (${check}).`,
+                description:
+                    standbys === 0
+                        ? `A target of target group ${tg.key} is failing its health check (${check}).`
+                        : `More than ${standbys} target(s) of target group ${tg.key} fail its health check (${check}). Only ${active} of ${targets} are meant to pass it (the others are standbys), so an active one failed.`,
                 metricName: "UnHealthyHostCount",
                 statistic: "Maximum",
                 comparison: "GreaterThanThreshold",
-                threshold: 0,
+                threshold: standbys,
                 treatMissingData: "notBreaching",
             });
             alarms.push({
                 ...common,
                 key: `${tg.key}-healthy-below`,
                 name: `${prefix}-${tg.key}-healthy-below`,
-                description: `Target group ${tg.key} has fewer than ${needed} healthy target(s) (${spec.topology === "ha" ? "the primary" : "serving nodes"}).`,
+                description: `Target group ${tg.key} has fewer than ${needed} healthy target(s) (${spec.topology === "ha" ? "the primary" : standbys === 0 ? "serving nodes" : "active nodes; the standbys fail the check by design"}).`,
                 metricName: "HealthyHostCount",
                 statistic: "Minimum",
                 comparison: "LessThanThreshold",

@@ -6,7 +6,7 @@
 import type { StackSpec } from "../config";
 import { failoverSecondary } from "./healthchecks";
 import { ROUTE53_PROPAGATION } from "./failover";
-import { STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
+import { activeTargetCount, STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
 import { uniquePrefix } from "./naming";
 import type { LoadBalancerPlan, PlannedNode, Runbook } from "./types";
 
@@ -68,18 +68,31 @@ function replaceNodeRunbook(spec: StackSpec, nodes: readonly PlannedNode[], lb: 
     const hc = lb?.targetGroups[0]?.healthCheck;
     const example = nodes[0]?.key ?? "NODE";
     const zones = [...new Set(nodes.map((n) => n.zone))].join(", ");
+    const serving = nodes.filter((n) => n.serving).length;
+    const active = activeTargetCount(spec.profile, serving);
+    // Standbys fail the load balancer's check by design: only the status checks see one go.
+    const found =
+        active === serving
+            ? `, or a target group's -unhealthy alarm.${hc ? ` The load balancer has already taken it out of rotation (${hc.interval} s x ${hc.unhealthyThreshold}).` : ""}`
+            : `. Only ${active} of the ${serving} serving nodes pass the load balancer's health check at once (the others are standbys), so a lost standby shows only in those alarms; a target group's -unhealthy alarm means an active node failed.`;
+    const expected =
+        spec.monitoring.minHealthyTargets !== undefined
+            ? ""
+            : active === serving
+              ? " (they expect every serving node)"
+              : ` (they expect only the ${active} active target(s), so they do not show a standby's return: check the node's status-check alarms and the service's own cluster status too)`;
     return {
         key: "replace-node",
         title: "Replace a failed cluster node (NODE below is its key, for example " + example + ")",
         steps: [
-            `Find the node: alarm ${prefix}-NODE-instance-check or -system-check (${STATUS_CHECK_EVALUATIONS} x ${STATUS_CHECK_PERIOD} s), or a target group's -unhealthy alarm.${hc ? ` The load balancer has already taken it out of rotation (${hc.interval} s x ${hc.unhealthyThreshold}).` : ""}`,
+            `Find the node: alarm ${prefix}-NODE-instance-check or -system-check (${STATUS_CHECK_EVALUATIONS} x ${STATUS_CHECK_PERIOD} s)${found}`,
             "A failed system status check triggers EC2's recover action: the instance moves to new hardware with the same id, private address and data volume. Wait for the alarm to clear before replacing anything.",
             "Otherwise replace the instance and keep its data volume. A volume attaches to one instance at a time, so if the old instance still exists: `aws ec2 stop-instances --instance-ids <its instanceId from the `nodes` output>`, then `aws ec2 detach-volume --volume-id <its data volume id>`.",
             `\`pulumi stack --show-urns | grep 'Instance::${spec.name}-NODE'\`, then \`pulumi up --replace '<that URN>'\`: a new instance starts in the node's zone, the node's data volume is attached to it, and it is registered with the load balancer; the old instance is deleted last.`,
             "The new instance has a new private address: the other nodes' replication documents change with it and their State Manager associations re-apply them; review that in `pulumi preview`.",
             `If the data volume is lost too: restore it from the newest snapshot (README: Restore a data volume) before the step above${spec.backups.enabled ? "" : " (backups are off in this stack: there is no snapshot)"}.`,
             `If the node's zone is down (zones in use: ${zones}): add a node with a new key in a healthy zone (\`nodes.<new>.zone\`), \`pulumi up\`, and remove the failed node's entry once it is no longer needed (its data volume is retained). Never reuse a removed node's key.`,
-            `Done when the target groups' -healthy-below alarms are OK${spec.monitoring.minHealthyTargets === undefined ? " (they expect every serving node)" : ""}.`,
+            `Done when the target groups' -healthy-below alarms are OK${expected}.`,
         ],
     };
 }

@@ -204,8 +204,11 @@ export interface FailureScenario {
 
 export interface FailoverAnalysis {
     readonly topology: Topology;
-    /** HA: manual or automatic DNS failover; cluster: the load balancer's health checks. */
-    readonly mechanism: "manual" | "automatic" | "loadBalancer";
+    /**
+     * HA: manual or automatic DNS failover; cluster: the load balancer's health checks, or (`election`)
+     * the service electing its active node itself, which the load balancer then finds by its checks.
+     */
+    readonly mechanism: "manual" | "automatic" | "loadBalancer" | "election";
     readonly assumptions: readonly string[];
     readonly scenarios: readonly FailureScenario[];
 }

@@ -51,6 +51,13 @@ export const cloudify: ServiceProfile = {
         // One manager is not highly available; Cloudify recommends three (a majority survives one loss).
         cluster: { min: 2, max: 200, recommendedMax: 3 },
     },
+    // The status check answers 200 on the active manager only: the standbys fail it by design.
+    activeTargets: 1,
+    election: {
+        role: "manager",
+        seconds: 60,
+        source: 'This is an assumption: Cloudify\'s High Availability guide (4.x, "Using Clusters to Provide High Availability") documents a heartbeat between managers every 15 s but no failover time; 60 s allows for missed heartbeats, the majority election, and the new active manager starting RabbitMQ and MgmtWorker and promoting PostgreSQL. Measure it on your cluster.',
+    },
     failover: {
         automaticAllowed: false,
         reason: "Cloudify managers elect a new active manager by themselves, in the cluster topology",

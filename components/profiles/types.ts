@@ -105,6 +105,18 @@ export interface ServiceProfile {
         readonly leaders: readonly string[];
     };
     readonly limits: { readonly [T in Topology]: NodeCountLimits };
+    /**
+     * How many of a cluster target group's targets are meant to pass the health check at once.
+     * Undefined: every serving node. A service whose check answers only on its active node(s) sets
+     * it, so the monitoring does not count its standbys as failures.
+     */
+    readonly activeTargets?: number;
+    /**
+     * For a service whose nodes elect their active node themselves (cluster topology); the failover
+     * analysis then follows the election instead of the load balancer alone. It models one active
+     * node, so set `activeTargets: 1` with it.
+     */
+    readonly election?: Election;
     /** Whether DNS may fail over to a replica by itself (HA), and if not, why. */
     readonly failover: { readonly automaticAllowed: true } | { readonly automaticAllowed: false; readonly reason: string };
     /**
@@ -125,6 +137,19 @@ export interface ServiceProfile {
      * replication component then fills in, and that has to equal rendering the resolved document.
      */
     readonly render: (doc: NodeDocument, ctx: RenderContext) => NodeConfig;
+}
+
+export interface Election {
+    /**
+     * The single-leader role (one of `roles.leaders`) whose nodes vote; the plan takes that role's
+     * leader (`leaders.<role>`) to be the active node. A new one is elected only while more than
+     * half of the role's nodes are left.
+     */
+    readonly role: string;
+    /** From the active node's failure until a standby has taken over, the service's own detection included. */
+    readonly seconds: number;
+    /** Where `seconds` comes from, or that it is an assumption and why, in whole sentences; printed with the analysis. */
+    readonly source: string;
 }
 
 export interface FailoverDataRisk {
