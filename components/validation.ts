@@ -61,10 +61,10 @@ export function crossCheck(
     });
     if (n.create) {
         const bits = Number(n.create.cidr.split("/")[1]);
-        if (bits < 16 || bits > 24)
+        if (bits < 16 || bits > 23)
             add(
                 "network.create.cidr",
-                "must be a /16 to /24 block (AWS allows /16 to /28 per VPC; /24 is the least that fits 6 zones)",
+                "must be a /16 to /23 block: a /23 cut for 6 zones gives /27 subnets, the smallest an ALB accepts",
                 n.create.cidr,
             );
     }

@@ -265,7 +265,7 @@ describe("config validation", () => {
                 "a VPC block too small",
                 haConfig({ network: { create: { cidr: "10.0.0.0/27", zones: ["us-east-1a", "us-east-1b"] } } }),
                 "network.create.cidr",
-                /\/16 to \/24/,
+                /\/16 to \/23 block: .*\/27 subnets, the smallest an ALB accepts/,
             ],
             [
                 "an internet-facing LB on existing private subnets only",

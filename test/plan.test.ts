@@ -217,6 +217,7 @@ describe("plan: nodes and user data", () => {
         const p = plan(haConfig());
         for (const n of p.nodes) {
             assert.match(n.userData, /^#cloud-config\n/);
+            assert.match(n.userData, /exec 9>\/run\/ha-service-apply\.lock\n\s*flock 9\n/, "runs are serialised");
             assert.ok(n.userData.includes(n.documentParameter));
             assert.doesNotMatch(n.userData, /\bprimary\b|\breplica\b|\{\{address|10\.\d+\.\d+\.\d+/);
         }
@@ -300,7 +301,9 @@ describe("plan helpers", () => {
             { zone: "a", privateCidr: "10.40.0.0/20", publicCidr: "10.40.16.0/20" },
             { zone: "b", privateCidr: "10.40.32.0/20", publicCidr: "10.40.48.0/20" },
         ]);
-        assert.deepEqual(subnetCidrs("10.1.2.0/24", ["a"]), [{ zone: "a", privateCidr: "10.1.2.0/28", publicCidr: "10.1.2.16/28" }]);
+        // Never smaller than /27: an ALB refuses smaller subnets.
+        assert.deepEqual(subnetCidrs("10.1.2.0/23", ["a"]), [{ zone: "a", privateCidr: "10.1.2.0/27", publicCidr: "10.1.2.32/27" }]);
+        assert.equal(subnetCidrs("10.1.2.0/23", ["a", "b", "c", "d", "e", "f"])[5].publicCidr, "10.1.3.96/27");
     });
 });
 

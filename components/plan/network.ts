@@ -20,12 +20,14 @@ function toIp(n: number): string {
 export function subnetCidrs(vpcCidr: string, zones: readonly string[]): ZoneSubnets[] {
     const [base, bitsText] = vpcCidr.split("/");
     const bits = Number(bitsText);
-    // 12 blocks (6 zones x 2) need 4 more bits; never smaller than /28, AWS's minimum subnet.
-    const subnetBits = Math.min(Math.max(bits + 4, 20), 28);
+    // 12 blocks (6 zones x 2) need 4 more bits.
+    // An ALB needs subnets of /27 or larger (at least 8 free addresses), and an internal one uses
+    // the node subnets; so never cut smaller than /27.
+    const subnetBits = Math.min(Math.max(bits + 4, 20), 27);
     const size = 2 ** (32 - subnetBits);
     const start = toInt(base) - (toInt(base) % 2 ** (32 - bits));
     if (zones.length * 2 > 2 ** (subnetBits - bits)) {
-        throw new Error(`network.create.cidr ${vpcCidr} is too small for ${zones.length} zones; use a /24 or larger`);
+        throw new Error(`network.create.cidr ${vpcCidr} is too small for ${zones.length} zones; use a /23 or larger`);
     }
     return zones.map((zone, i) => ({
         zone,

@@ -100,9 +100,7 @@ export function planSecurityGroups(spec: StackSpec, lb: LoadBalancerPlan | undef
         ),
     );
 
-    const groups: SecurityGroupPlan[] = [
-        { key: "nodes", description: `${spec.name} ${spec.topology} nodes of stack ${spec.stack}`, rules: nodeRules },
-    ];
+    const groups: SecurityGroupPlan[] = [{ key: "nodes", description: `${spec.name} nodes of stack ${spec.stack}`, rules: nodeRules }];
     if (lb) groups.push({ key: "loadBalancer", description: `${spec.name} load balancer of stack ${spec.stack}`, rules: lbRules });
     return groups;
 }

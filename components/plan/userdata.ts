@@ -27,6 +27,11 @@ export function applyScript(params: NodeParameters): string {
 # and again by the SSM association whenever the document or the configuration changes.
 set -euo pipefail
 
+# cloud-init at first boot and the State Manager association may start this at the same moment:
+# one run at a time, so a join step never runs twice in parallel.
+exec 9>/run/ha-service-apply.lock
+flock 9
+
 doc_param='${params.document}'
 config_param='${params.config}'
 secret_param='${params.secret}'
