@@ -24,30 +24,11 @@ import { parseBenchArgs, SECTIONS } from "../tools/bench";
 import type { ProgramRun, RecordedResource } from "../tools/harness";
 import { clusterConfig, haConfig, plan } from "./fixtures";
 import { run } from "./program";
+import { recorded, testUrn } from "./records";
 import { stackConfig } from "./stacks";
 
-const urn = (type: string, name: string) => `urn:pulumi:test::p::${type}::${name}`;
-
-function rec(type: string, name: string, extra: Partial<RecordedResource> = {}): RecordedResource {
-    return {
-        type,
-        name,
-        urn: urn(type, name),
-        custom: !type.startsWith("hatopo:") && type !== "pulumi:pulumi:Stack",
-        ignoreChanges: [],
-        dependencies: [],
-        propertyDependencies: {},
-        aliases: [],
-        deleteBeforeReplace: false,
-        replaceOnChanges: [],
-        additionalSecretOutputs: [],
-        inputs: {},
-        maskedInputs: {},
-        secretPaths: [],
-        unknownPaths: [],
-        ...extra,
-    };
-}
+const urn = testUrn;
+const rec = (type: string, name: string, extra: Partial<RecordedResource> = {}): RecordedResource => recorded(type, name, {}, extra);
 
 function runOf(resources: RecordedResource[]): ProgramRun {
     return {

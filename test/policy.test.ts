@@ -11,31 +11,10 @@ import { renderUserData } from "../components/plan/userdata";
 import { isTls12Policy, secretIn } from "../policy/checks";
 import * as pack from "../policy/policies";
 import type { ProgramRun, RecordedResource } from "../tools/harness";
+import { recorded } from "./records";
 import { policyConfig, policyResources, resourceArgs, splitPath, withUnknowns } from "../tools/policycheck";
 
-const URN = (type: string, name: string) => `urn:pulumi:test::ha-service::${type}::${name}`;
-
-function rec(type: string, name: string, inputs: Record<string, unknown>, extra: Partial<RecordedResource> = {}): RecordedResource {
-    return {
-        type,
-        name,
-        urn: URN(type, name),
-        custom: !type.startsWith("hatopo:") && type !== "pulumi:pulumi:Stack",
-        ignoreChanges: [],
-        dependencies: [],
-        propertyDependencies: {},
-        aliases: [],
-        deleteBeforeReplace: false,
-        replaceOnChanges: [],
-        additionalSecretOutputs: [],
-        inputs,
-        maskedInputs: inputs,
-        secretPaths: [],
-        unknownPaths: [],
-        state: inputs,
-        ...extra,
-    };
-}
+const rec = recorded;
 
 const NOT_APPLICABLE = "(not applicable)";
 
