@@ -454,7 +454,7 @@ describe("failover analysis of a service that elects its active node (stacks/Pul
         }
     });
 
-    it("losing a zone: the active manager's zone adds the LB's DNS (60 s + 60 s TTL); a standby's zone only that", () => {
+    it("losing a zone: the active manager's zone adds the LB's DNS (60 s + 60 s TTL); a standby's zone moves only that zone's LB clients", () => {
         const a = cloudify();
         // max(60 + 20, 60 + 60) = 120 s for clients; detection stays the election.
         assert.deepEqual(figures(scenario(a, "zone:us-east-1a")), {
@@ -466,15 +466,23 @@ describe("failover analysis of a service that elects its active node (stacks/Pul
             operator: false,
         });
         for (const z of ["us-east-1b", "us-east-1c"]) {
-            // The standby's status checks notice after 120 s; clients of that zone's LB address after 60 + 60 s.
-            assert.deepEqual(figures(scenario(a, `zone:${z}`)), {
+            // Only the clients of that zone's LB address move: the LB's zone checks (assumed 60 s), then
+            // the 60 s alias TTL. This read 120 s detection and 0 s follow before (the standby's status
+            // checks), which did not say what moved the clients; the status checks are now a note.
+            const s = scenario(a, `zone:${z}`);
+            assert.deepEqual(figures(s), {
                 staysUp: true,
                 failover: "automatic",
-                detectSeconds: 120,
-                followSeconds: 0,
+                detectSeconds: 60,
+                followSeconds: 60,
                 clientsMoveSeconds: 120,
                 operator: false,
             });
+            assert.match(
+                s.clientsMoveBy,
+                /^clients that resolved the lost zone's load-balancer address move .*\(120 s\); otherwise clients are not affected: they use the active manager mgr-a/,
+            );
+            assert.ok(s.notes.includes("The status-check alarm (2 x 60 s) notices the lost node(s) after 120 s."));
         }
         for (const z of ["us-east-1a", "us-east-1b", "us-east-1c"]) {
             assert.deepEqual(figures(scenario(a, `loadBalancerZone:${z}`)), {
@@ -547,6 +555,113 @@ describe("failover analysis of a service that elects its active node (stacks/Pul
             assert.ok(p.election.seconds > 0 && p.election.source.length > 0, p.name);
         }
         assert.ok(profiles.cloudify.election, "the cloudify profile declares its election");
+    });
+});
+
+describe("failover analysis: the lost zone's load-balancer node and nodes that serve no client", () => {
+    // Both stacks: NLB health check every 10 s, unhealthy and healthy threshold 2, cross-zone on; the
+    // LB's zone address leaves its DNS in an assumed 60 s, then the fixed 60 s alias TTL: 120 s.
+    const LB_ZONE = 60 + 60;
+    const ghesHa = () => stackFailoverAnalysis("ghes-ha", join(root, "stacks"));
+    const ghesCluster = (overrides: Raw = {}) => plan(stackConfig("ghes-cluster", overrides), "ghes-cluster").failoverAnalysis;
+    const notAffected = { staysUp: true, failover: "none", detectSeconds: 120, followSeconds: 0, clientsMoveSeconds: 0, operator: false };
+    /** Figures of a failover that needs no operator: detected after `detect` s, clients moved after `move` s. */
+    const automaticMove = (detect: number, move: number) => ({
+        staysUp: true,
+        failover: "automatic",
+        detectSeconds: detect,
+        followSeconds: move - detect,
+        clientsMoveSeconds: move,
+        operator: false,
+    });
+    const onlyLbZone = automaticMove(60, LB_ZONE);
+
+    it("ghes-ha, the primary's zone: max(120 s for the zone's LB address, 20 s + 20 s + the operator's time), not 40 s", () => {
+        const a = ghesHa();
+        // The primary alone: detected in 10 s x 2 = 20 s; after `pulumi up` ghe-2 is in after 10 s x 2 = 20 s.
+        assert.deepEqual(figures(scenario(a, "node:ghe-1")), {
+            staysUp: false,
+            failover: "manual",
+            detectSeconds: 20,
+            followSeconds: 20,
+            clientsMoveSeconds: 40,
+            operator: true,
+        });
+        // Its zone also takes the LB's node there. That address leaves DNS without waiting for the
+        // operator, so the two run in parallel: max(120, 40 + operator), 120 with the operator's time
+        // left out. It read 40 s before: the zone's LB effect was skipped for a service that goes down.
+        const zone = scenario(a, "zone:us-east-1a");
+        assert.deepEqual(figures(zone), {
+            staysUp: false,
+            failover: "manual",
+            detectSeconds: 20,
+            followSeconds: 20,
+            clientsMoveSeconds: Math.max(LB_ZONE, 20 + 20),
+            operator: true,
+        });
+        assert.equal(zone.clientsMoveSeconds, 120);
+        assert.match(
+            zone.clientsMoveBy,
+            /^promote ghe-2 .*\(20 s\); DNS does not change\. Meanwhile clients that resolved the lost zone's load-balancer address .*\(120 s\), counted from the failure: those clients move after max\(120 s, 40 s \+ the operator's time\)$/,
+        );
+        const table = failoverMarkdown(a);
+        assert.ok(
+            table.includes(
+                "| zone us-east-1a lost (ghe-1) | down until an operator acts | manual | 20 s | max(120 s, 40 s + the operator's time) |",
+            ),
+        );
+        assert.ok(
+            table.includes(
+                "| node ghe-1 (primary, us-east-1a) lost | down until an operator acts | manual | 20 s | 40 s + the operator's time |",
+            ),
+        );
+        assert.match(a.assumptions.join("\n"), /clients move after the later of the two \(max, not sum\)/);
+    });
+
+    it("ghes-ha, the replica's zone: only the clients of that zone's LB address move (60 s + 60 s TTL)", () => {
+        const a = ghesHa();
+        assert.deepEqual(figures(scenario(a, "node:ghe-2")), notAffected);
+        const zone = scenario(a, "zone:us-east-1b");
+        assert.deepEqual(figures(zone), onlyLbZone);
+        assert.match(zone.clientsMoveBy, /\(120 s\); otherwise clients are not affected: they use the primary$/);
+        assert.deepEqual(figures(zone), figures(scenario(a, "loadBalancerZone:us-east-1b")), "as if only the LB's node were lost");
+    });
+
+    it("ghes-cluster, a data node (no web-server role): no failover and no client moves, like an HA replica", () => {
+        const a = ghesCluster();
+        for (const n of ["ghe-data-1", "ghe-data-2", "ghe-data-3"]) {
+            // Read 120 s before (the status-check detection added to a 0 s follow) though no client moves.
+            const s = scenario(a, `node:${n}`);
+            assert.deepEqual(figures(s), notAffected, n);
+            assert.equal(s.clientsMoveBy, "clients are not affected: no serving node is lost");
+        }
+        assert.deepEqual(figures(scenario(a, "node:ghe-app-1")), automaticMove(20, 20), "a web node: out after 10 s x 2");
+    });
+
+    it("ghes-cluster, a zone of data nodes only: the LB's node there still moves its clients; without one, nothing moves", () => {
+        const a = ghesCluster();
+        const c = scenario(a, "zone:us-east-1c");
+        assert.deepEqual(c.nodesLost, ["ghe-data-3"]);
+        assert.deepEqual(figures(c), onlyLbZone);
+        assert.match(c.clientsMoveBy, /\(120 s\); otherwise clients are not affected: no serving node is lost$/);
+        // A web node's zone: targets out at 10 s x 2 = 20 s, the zone's LB clients at 120 s: max.
+        assert.deepEqual(figures(scenario(a, "zone:us-east-1a")), automaticMove(20, Math.max(20, LB_ZONE)));
+        // The load balancer only in the web nodes' zones: losing us-east-1c moves no client.
+        const net = stackConfig("ghes-cluster").network as { subnets: { id: string }[] };
+        const noLbInC = ghesCluster({ network: { ...net, loadBalancerSubnets: [net.subnets[0].id, net.subnets[1].id] } });
+        const c2 = scenario(noLbInC, "zone:us-east-1c");
+        assert.deepEqual(figures(c2), notAffected);
+        assert.equal(c2.clientsMoveBy, "clients are not affected: no serving node is lost");
+        assert.ok(!noLbInC.scenarios.some((s) => s.key === "loadBalancerZone:us-east-1c"));
+    });
+
+    it("never says clients move after a non-zero time with failover none, nor 0 s with a failover", () => {
+        const stacks = ["dev", "prod", "cloudify", "ghes-ha", "ghes-cluster"].map((st) => stackFailoverAnalysis(st, join(root, "stacks")));
+        for (const s of stacks.flatMap((a) => a.scenarios)) {
+            if (s.failover === "none" && s.staysUp) assert.equal(s.clientsMoveSeconds, 0, s.key);
+            if (s.failover !== "none") assert.notEqual(s.clientsMoveSeconds, 0, s.key);
+            if (s.clientsMoveBy.startsWith("clients are not affected")) assert.equal(s.failover, "none", s.key);
+        }
     });
 });
 

@@ -27,6 +27,8 @@ export const ELB_ZONE_DETECT = ROUTE53_PROPAGATION;
 const NAT_NOTE =
     "The created VPC's only NAT gateway is in this zone: the surviving nodes lose outbound access, SSM included, so State Manager cannot apply changed replication documents (a promotion's) until the zone returns. VPC endpoints for ssm, ssmmessages and ec2messages would remove this dependency.";
 
+const REPLACE_NOTE = "Replace the lost node(s) to restore redundancy (runbook replace-node).";
+
 const DEFAULT_DATA_RISK: FailoverDataRisk = {
     kind: "replication-lag",
     description: "writes not yet copied to the surviving nodes by the asynchronous replication (the replication lag)",
@@ -127,23 +129,57 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
         notes,
     });
 
-    /** Clients that resolved the lost zone's load-balancer address wait for the LB to drop it and for the TTL. */
+    const lbZoneMove = ELB_ZONE_DETECT + ALIAS_TTL;
+    const lbZoneMoveBy = `clients that resolved the lost zone's load-balancer address move to another zone's address once it leaves the load balancer's DNS (assumed ${ELB_ZONE_DETECT} s) and their ${ALIAS_TTL} s TTL expires (${lbZoneMove} s)`;
+
+    /**
+     * The load balancer's node in the lost zone. Cross-zone load balancing is on (components/loadbalancer.ts),
+     * so every zone's address reaches every target: the clients holding the lost zone's address fail
+     * until it leaves the load balancer's DNS and their TTL expires, whether or not a serving node is
+     * lost. That runs from the failure, in parallel with whatever moves the other clients, so the last
+     * client moves after the later of the two (max, not sum):
+     * - nothing else moves clients (a replica, a standby or a non-serving node is lost): the zone's
+     *   DNS is the whole client-visible effect, timed like losing only the load balancer's node;
+     * - an automatic move (targets dropped, an election): max(its figure, the zone's);
+     * - a manual promotion: max(zone's figure, detection + operator's time + follow); with the
+     *   operator's time left out that is max(zone's, detection + follow), and `followSeconds` stays
+     *   the time after the operator's `pulumi up`, so the printers can show both terms;
+     * - nothing left to move to, or no figure: unchanged.
+     */
     const withLbZone = (o: Outcome, loss: Loss): Outcome => {
-        if (!loss.lbZoneLost || !o.staysUp) return o;
-        const lbMove = ELB_ZONE_DETECT + ALIAS_TTL;
+        if (!loss.lbZoneLost || o.clientsMoveSeconds === undefined) return o;
+        if (o.failover === "none") {
+            return {
+                ...o,
+                failover: "automatic",
+                detectSeconds: ELB_ZONE_DETECT,
+                detectedBy: `the load balancer's own zone health checks (assumed ${ELB_ZONE_DETECT} s)`,
+                followSeconds: ALIAS_TTL,
+                clientsMoveSeconds: lbZoneMove,
+                clientsMoveBy: `${lbZoneMoveBy}; otherwise ${o.clientsMoveBy}`,
+                notes: [
+                    ...o.notes,
+                    o.detectSeconds === undefined
+                        ? "Nothing notices the lost node(s): monitoring is off."
+                        : `The ${o.detectedBy} notices the lost node(s) after ${o.detectSeconds} s.`,
+                ],
+            };
+        }
+        const move = Math.max(o.clientsMoveSeconds, lbZoneMove);
+        if (o.operator) {
+            return {
+                ...o,
+                clientsMoveSeconds: move,
+                clientsMoveBy: `${o.clientsMoveBy}. Meanwhile ${lbZoneMoveBy}, counted from the failure: those clients move after max(${lbZoneMove} s, ${o.clientsMoveSeconds} s + the operator's time)`,
+            };
+        }
         const detect = o.detectSeconds ?? ELB_ZONE_DETECT;
-        const move = Math.max(o.clientsMoveSeconds ?? 0, lbMove);
         return {
             ...o,
-            failover: o.failover === "none" ? "automatic" : o.failover,
-            ...(o.detectSeconds === undefined ? { detectedBy: "the load balancer (zone failure)" } : {}),
             detectSeconds: detect,
             followSeconds: move - detect,
             clientsMoveSeconds: move,
-            notes: [
-                ...o.notes,
-                `Clients that resolved the load balancer's address in the lost zone reconnect once it leaves the load balancer's DNS (assumed ${ELB_ZONE_DETECT} s) and their ${ALIAS_TTL} s TTL expires: ${lbMove} s.`,
-            ],
+            notes: [...o.notes, `${capitalise(lbZoneMoveBy)}.`],
         };
     };
 
@@ -235,21 +271,22 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
         }
         const elected = electionOf(spec);
         if (elected) return withLbZone(electedOutcome(loss, elected.election, elected.active, dataAtRisk), loss);
-        const detect = lostServing.length > 0 ? lbDetect : statusDetect;
+        const replace = [REPLACE_NOTE];
+        // Like an HA replica: a lost node that serves no client moves none, so no failover and 0 s.
+        if (lostServing.length === 0) {
+            return withLbZone(unaffected("clients are not affected: no serving node is lost", dataAtRisk, replace), loss);
+        }
         return withLbZone(
             {
                 staysUp: true,
-                failover: lostServing.length > 0 ? "automatic" : "none",
-                ...detect,
+                failover: "automatic",
+                ...lbDetect,
                 followSeconds: 0,
-                ...sum(detect, 0),
+                ...sum(lbDetect, 0),
                 operator: false,
-                clientsMoveBy:
-                    lostServing.length > 0
-                        ? "the load balancer stops sending requests to the lost node(s) at detection; requests in flight on them fail"
-                        : "clients are not affected: no serving node is lost",
+                clientsMoveBy: "the load balancer stops sending requests to the lost node(s) at detection; requests in flight on them fail",
                 dataAtRisk,
-                notes: loss.lost.size > 0 ? ["Replace the lost node(s) to restore redundancy (runbook replace-node)."] : [],
+                notes: replace,
             },
             loss,
         );
@@ -266,7 +303,7 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
         const left = voters.filter((n) => !loss.lost.has(n.key)).map((n) => n.key);
         const majority = left.length * 2 > voters.length;
         const noMajority = `only ${left.length} of the ${voters.length} ${role} nodes are left, which is no majority`;
-        const replace = "Replace the lost node(s) to restore redundancy (runbook replace-node).";
+        const replace = REPLACE_NOTE;
         if (!loss.lost.has(active)) {
             return unaffected(
                 `clients are not affected: they use the active ${role} ${active}; the lost node(s) were standbys, which fail the load balancer's health check by design (so only the status-check alarms notice)`,
@@ -312,9 +349,9 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
                   detectSeconds: ELB_ZONE_DETECT,
                   detectedBy: `the load balancer's own zone health checks (assumed ${ELB_ZONE_DETECT} s)`,
                   followSeconds: ALIAS_TTL,
-                  clientsMoveSeconds: ELB_ZONE_DETECT + ALIAS_TTL,
+                  clientsMoveSeconds: lbZoneMove,
                   operator: false,
-                  clientsMoveBy: `clients that resolved that zone's load-balancer address move to another zone's address once it leaves the load balancer's DNS and their ${ALIAS_TTL} s TTL expires; other clients are not affected`,
+                  clientsMoveBy: `${lbZoneMoveBy}; other clients are not affected`,
                   dataAtRisk: "none: requests in flight through that zone fail and are retried",
                   notes: [],
               }
@@ -395,7 +432,7 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
             `Load balancer: a target is out after ${hc.interval} s x ${hc.unhealthyThreshold} failed checks and a new one is in after ${hc.interval} s x ${hc.healthyThreshold} passed checks.`,
         );
         out.push(
-            `A failed zone's load-balancer address leaves its DNS in an assumed ${ELB_ZONE_DETECT} s (AWS publishes no figure); clients then wait out the ${ALIAS_TTL} s alias TTL.`,
+            `A failed zone's load-balancer address leaves its DNS in an assumed ${ELB_ZONE_DETECT} s (AWS publishes no figure); clients then wait out the ${ALIAS_TTL} s alias TTL. With cross-zone load balancing this affects the clients holding that address even when no serving node is lost; it runs from the failure alongside the nodes' own failover, so clients move after the later of the two (max, not sum).`,
         );
     }
     const elected = electionOf(spec);

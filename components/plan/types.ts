@@ -193,7 +193,11 @@ export interface FailureScenario {
     readonly detectedBy: string;
     /** Seconds from detection (manual: from the operator's `pulumi up`) until clients reach a healthy node. */
     readonly followSeconds?: number;
-    /** detect + follow, not counting an operator's time (see `operator`); undefined when unknown or impossible. */
+    /**
+     * detect + follow, not counting an operator's time (see `operator`); undefined when unknown or
+     * impossible. A manual failover whose lost zone held a load-balancer node: the later of that and
+     * the zone's DNS removal, which does not wait for the operator (then larger than detect + follow).
+     */
     readonly clientsMoveSeconds?: number;
     /** An operator must act; their time is not in `clientsMoveSeconds`. */
     readonly operator: boolean;
