@@ -286,12 +286,13 @@ const ATTACHMENT = "aws:lb/targetGroupAttachment:TargetGroupAttachment";
 function movesAttachmentsOnly(r: BlastRow): boolean {
     const c = r.classified;
     const isAttachment = (k: string) => k.startsWith(`${ATTACHMENT}::`);
+    // HA attachments are keyed by role and replaced delete-first; what replaces is only them.
     return (
         r.operation.goal.kind === "no-replace-or-delete" &&
-        c.replaced.length === 0 &&
-        c.deleted.length > 0 &&
-        c.deleted.every(isAttachment) &&
-        c.created.filter(isAttachment).length === c.deleted.length
+        c.deleted.length === 0 &&
+        c.created.length === 0 &&
+        c.replaced.length > 0 &&
+        c.replaced.every(isAttachment)
     );
 }
 
@@ -339,9 +340,10 @@ export function renderBlast(rows: readonly BlastRow[]): string {
         if (!r.verdict.met) out.push(`  Goal missed: ${r.verdict.problems.join("; ")}.`);
         if (!r.verdict.met && movesAttachmentsOnly(r)) {
             out.push(
-                "  The only deletions are the old primary's target-group attachments, re-created for the new primary: an " +
+                "  The only replacements are the primary's target-group attachments (one per target group, keyed by role): an " +
                     "attachment cannot change its target in place (`targetId` forces a replacement), so moving the load balancer's " +
-                    "target deletes one attachment per target group whether it is keyed by node or by role; no instance or volume is touched.",
+                    "target replaces it; it is replaced delete-first, so the old and the new primary never take traffic together. " +
+                    "No instance or volume is touched.",
             );
         }
     }
