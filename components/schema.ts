@@ -267,7 +267,11 @@ export const ConfigSchema = obj({
         .describe("Encrypted gp3 data volume, one per node."),
     network: obj({
         create: obj({
-            cidr: cidr.default("10.40.0.0/16").describe("CIDR block of the VPC the stack creates."),
+            cidr: cidr
+                .default("10.40.0.0/16")
+                .describe(
+                    "CIDR block of the VPC the stack creates: /16 to /23 (its subnets are never smaller than /27, the least an ALB accepts).",
+                ),
             zones: z
                 .array(zoneName, { error: "must be a list of availability zones" })
                 .min(1, { error: "must list at least one availability zone" })
