@@ -46,8 +46,7 @@ export class DnsRecords extends pulumi.ComponentResource {
                         type: "CLOUDWATCH_METRIC",
                         cloudwatchAlarmName: alarm.name,
                         cloudwatchAlarmRegion: region,
-                        // A brand-new alarm has no data yet; that must not fail DNS over.
-                        insufficientDataHealthStatus: "LastKnownStatus",
+                        insufficientDataHealthStatus: h.insufficientDataHealthStatus,
                         tags: { ...tags, Name: h.alarm.name },
                     },
                     parent,
@@ -60,7 +59,15 @@ export class DnsRecords extends pulumi.ComponentResource {
             let target: Pick<aws.route53.RecordArgs, "ttl" | "records" | "aliases">;
             if (r.target.kind === "loadBalancer") {
                 if (!args.loadBalancer) throw new Error(`DNS record ${r.key} aliases a load balancer, but none was built`);
-                target = { aliases: [{ name: args.loadBalancer.dnsName, zoneId: args.loadBalancer.zoneId, evaluateTargetHealth: true }] };
+                target = {
+                    aliases: [
+                        {
+                            name: args.loadBalancer.dnsName,
+                            zoneId: args.loadBalancer.zoneId,
+                            evaluateTargetHealth: r.target.evaluateTargetHealth,
+                        },
+                    ],
+                };
             } else {
                 const address = args.nodeAddresses[r.target.node];
                 if (address === undefined) throw new Error(`DNS record ${r.key} points at unknown node "${r.target.node}"`);

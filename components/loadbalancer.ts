@@ -34,7 +34,9 @@ export class LoadBalancer extends pulumi.ComponentResource {
                 subnets: args.subnetIds,
                 securityGroups: [args.securityGroupId],
                 enableDeletionProtection: p.deletionProtection,
-                ...(p.kind === "alb" ? { dropInvalidHeaderFields: p.dropInvalidHeaderFields } : { enableCrossZoneLoadBalancing: true }),
+                ...(p.kind === "alb"
+                    ? { dropInvalidHeaderFields: p.dropInvalidHeaderFields }
+                    : { enableCrossZoneLoadBalancing: p.crossZoneLoadBalancing }),
                 ...(p.accessLogs ? { accessLogs: { bucket: p.accessLogs.bucket, prefix: p.accessLogs.prefix, enabled: true } } : {}),
                 tags: args.tags,
             },

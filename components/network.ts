@@ -4,8 +4,6 @@ import type { NetworkPlan } from "./plan";
 
 export interface NetworkArgs {
     readonly network: NetworkPlan;
-    /** Whether the load balancer needs public subnets. */
-    readonly publicLoadBalancer: boolean;
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -60,13 +58,10 @@ export class Network extends pulumi.ComponentResource {
             return s.id;
         };
         const publicSubnets = Object.fromEntries(net.subnets.map((z) => [z.zone, subnet("public", z.zone, z.publicCidr, publicRt.id)]));
-        // One NAT gateway (in the first zone) keeps the small VPC cheap; the nodes need it only for
-        // outbound HTTPS to SSM and update mirrors, not to serve users.
-        const firstZone = net.zones[0];
         const eip = new aws.ec2.Eip(`${name}-nat`, { domain: "vpc", tags: { ...tags, Name: `${name}-nat` } }, parent);
         const nat = new aws.ec2.NatGateway(
             `${name}-nat`,
-            { allocationId: eip.id, subnetId: publicSubnets[firstZone], tags: { ...tags, Name: `${name}-nat` } },
+            { allocationId: eip.id, subnetId: publicSubnets[net.natZone], tags: { ...tags, Name: `${name}-nat` } },
             { ...parent, dependsOn: [igw] },
         );
         const privateRt = new aws.ec2.RouteTable(
@@ -77,9 +72,8 @@ export class Network extends pulumi.ComponentResource {
         const nodeSubnets = Object.fromEntries(net.subnets.map((z) => [z.zone, subnet("private", z.zone, z.privateCidr, privateRt.id)]));
         this.vpcId = vpc.id;
         this.nodeSubnets = nodeSubnets;
-        this.loadBalancerSubnetIds = args.publicLoadBalancer
-            ? pulumi.all(net.zones.map((z) => publicSubnets[z]))
-            : pulumi.all(net.zones.map((z) => nodeSubnets[z]));
+        const lbSubnets = net.loadBalancerSubnetTier === "public" ? publicSubnets : nodeSubnets;
+        this.loadBalancerSubnetIds = pulumi.all(net.zones.map((z) => lbSubnets[z]));
         this.registerOutputs({ vpcId: this.vpcId });
     }
 }

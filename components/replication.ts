@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { canonicalJson, documentHash, type ReplicationPlan, resolveAddresses } from "./plan";
+import { type ApplyParameter, canonicalJson, documentHash, type ReplicationPlan, resolveAddresses } from "./plan";
 
 export interface ReplicationArgs {
     readonly plan: ReplicationPlan;
@@ -40,25 +40,7 @@ export class Replication extends pulumi.ComponentResource {
             {
                 documentType: "Command",
                 documentFormat: "JSON",
-                content: JSON.stringify({
-                    schemaVersion: "2.2",
-                    description: "Re-apply this node's replication document",
-                    parameters: {
-                        documentHash: {
-                            type: "String",
-                            description: "Hash of the node's replication document; a new hash re-runs the association.",
-                        },
-                        configHash: {
-                            type: "String",
-                            description: "Hash of the node's rendered configuration script; a new hash re-runs the association.",
-                        },
-                        secretVersion: {
-                            type: "String",
-                            description: "Version of the join secret; a rotated secret re-runs the association.",
-                        },
-                    },
-                    mainSteps: [{ action: "aws:runShellScript", name: "apply", inputs: { runCommand: [args.plan.applyCommand] } }],
-                }),
+                content: JSON.stringify(args.plan.applyDocument),
                 tags: args.tags,
             },
             parent,
@@ -71,11 +53,10 @@ export class Replication extends pulumi.ComponentResource {
             documents[d.node] = text;
             const parameter = new aws.ssm.Parameter(
                 `${name}-${d.node}`,
-                // Intelligent-Tiering moves a large cluster's documents past the 4 KB standard limit by itself.
                 {
                     name: d.parameter,
                     type: "String",
-                    tier: "Intelligent-Tiering",
+                    tier: args.plan.parameterTier,
                     value: text,
                     description: `Replication document of ${d.node}`,
                     tags: args.tags,
@@ -89,7 +70,7 @@ export class Replication extends pulumi.ComponentResource {
                 {
                     name: d.configParameter,
                     type: "String",
-                    tier: "Intelligent-Tiering",
+                    tier: args.plan.parameterTier,
                     value: addresses.apply((a) => resolveAddresses(d.script, a)),
                     description: `Rendered configuration script of ${d.node}`,
                     tags: args.tags,
@@ -108,7 +89,7 @@ export class Replication extends pulumi.ComponentResource {
                         documentHash: parameter.value.apply(documentHash),
                         configHash: script.value.apply(documentHash),
                         secretVersion: secretParam.version.apply(String),
-                    },
+                    } satisfies Record<ApplyParameter, pulumi.Input<string>>,
                 },
                 parent,
             );

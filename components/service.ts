@@ -39,11 +39,7 @@ export class Service extends pulumi.ComponentResource {
         const plan = args.plan;
         const tags = plan.tags;
 
-        const network = new Network(
-            `${name}-net`,
-            { network: plan.network, publicLoadBalancer: plan.loadBalancer !== undefined && !plan.loadBalancer.internal, tags },
-            parent,
-        );
+        const network = new Network(`${name}-net`, { network: plan.network, tags }, parent);
         const security = new SecurityGroups(`${name}-sg`, { vpcId: network.vpcId, groups: plan.securityGroups, tags }, parent);
         const nodeGroup = new NodeGroup(
             name,

@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ConfigError } from "../components/config";
-import { canonicalJson, documentHash, resolveAddresses, referencedNodes, type SecurityRule } from "../components/plan";
-import { subnetCidrs } from "../components/plan/network";
+import {
+    APPLY_SCRIPT_PATH,
+    canonicalJson,
+    documentHash,
+    resolveAddresses,
+    referencedNodes,
+    type NetworkPlan,
+    type SecurityRule,
+} from "../components/plan";
+import { loadBalancerSubnetTier, natZone, subnetCidrs } from "../components/plan/network";
 import { placeNode } from "../components/plan/placement";
 import { CERT, clusterConfig, haConfig, plan } from "./fixtures";
 
@@ -44,7 +52,7 @@ describe("plan: HA topology", () => {
             ["node-1", "node-1"],
             "one attachment per target group, all to the primary",
         );
-        assert.deepEqual(withLb.dns[0].target, { kind: "loadBalancer" });
+        assert.deepEqual(withLb.dns[0].target, { kind: "loadBalancer", evaluateTargetHealth: true });
         assert.equal(withLb.dns[0].effectiveTtl, 60, "alias records have AWS's fixed 60 s TTL");
         assert.equal(withLb.dns[0].ttl, undefined);
     });
@@ -127,7 +135,7 @@ describe("plan: cluster topology", () => {
     });
 
     it("aliases DNS to the load balancer", () => {
-        assert.deepEqual(p.dns[0].target, { kind: "loadBalancer" });
+        assert.deepEqual(p.dns[0].target, { kind: "loadBalancer", evaluateTargetHealth: true });
     });
 
     it("lists every other node as a peer in each document", () => {
@@ -304,6 +312,63 @@ describe("plan helpers", () => {
         // Never smaller than /27: an ALB refuses smaller subnets.
         assert.deepEqual(subnetCidrs("10.1.2.0/23", ["a"]), [{ zone: "a", privateCidr: "10.1.2.0/27", publicCidr: "10.1.2.32/27" }]);
         assert.equal(subnetCidrs("10.1.2.0/23", ["a", "b", "c", "d", "e", "f"])[5].publicCidr, "10.1.3.96/27");
+    });
+});
+
+describe("plan: decisions the components only translate", () => {
+    const created = (p: ReturnType<typeof plan>): Extract<NetworkPlan, { kind: "create" }> => {
+        assert.equal(p.network.kind, "create");
+        return p.network as Extract<NetworkPlan, { kind: "create" }>;
+    };
+    const zonesConfig = (zones: string[]) => ({ network: { create: { cidr: "10.40.0.0/16", zones } } });
+
+    it("puts the single NAT gateway in the first zone of the created VPC", () => {
+        assert.equal(created(plan(haConfig())).natZone, "us-east-1a");
+        assert.equal(created(plan(haConfig(zonesConfig(["us-east-1b", "us-east-1a"])))).natZone, "us-east-1b");
+        assert.equal(natZone(["c", "a", "b"]), "c");
+        assert.throws(() => natZone([]), /at least one zone/);
+    });
+
+    it("puts an internet-facing load balancer in the public subnets, an internal one (or none) in the node subnets", () => {
+        const lb = (scheme: string) => ({ loadBalancer: { kind: "nlb", scheme } });
+        assert.equal(created(plan(haConfig(lb("internet-facing")))).loadBalancerSubnetTier, "public");
+        assert.equal(created(plan(haConfig(lb("internal")))).loadBalancerSubnetTier, "private");
+        assert.equal(created(plan(haConfig())).loadBalancerSubnetTier, "private");
+        assert.equal(loadBalancerSubnetTier(undefined), "private");
+        assert.equal(loadBalancerSubnetTier({ internal: false }), "public");
+    });
+
+    it("builds the apply command document: one shell step, re-run by documentHash, configHash and secretVersion", () => {
+        const r = plan(haConfig()).replication;
+        assert.equal(r.applyDocument.schemaVersion, "2.2");
+        assert.deepEqual(Object.keys(r.applyDocument.parameters), ["documentHash", "configHash", "secretVersion"]);
+        for (const p of Object.values(r.applyDocument.parameters)) {
+            assert.equal(p.type, "String");
+            assert.match(p.description, /re-runs the association/);
+        }
+        assert.deepEqual(r.applyDocument.mainSteps, [
+            { action: "aws:runShellScript", name: "apply", inputs: { runCommand: [APPLY_SCRIPT_PATH] } },
+        ]);
+        assert.equal(r.parameterTier, "Intelligent-Tiering", "the standard tier's 4 KB is too small for a large cluster's documents");
+    });
+
+    it("evaluates target health on the load-balancer alias and keeps a health check's last status while its alarm has no data", () => {
+        assert.deepEqual(plan(haConfig({ loadBalancer: { kind: "nlb" } })).dns[0].target, {
+            kind: "loadBalancer",
+            evaluateTargetHealth: true,
+        });
+        const p = plan(haConfig({ failover: "automatic" }));
+        assert.deepEqual(
+            p.healthChecks.map((h) => [h.key, h.insufficientDataHealthStatus]),
+            [
+                ["primary", "LastKnownStatus"],
+                ["secondary", "LastKnownStatus"],
+            ],
+        );
+    });
+
+    it("balances an NLB across zones, so an HA primary in one zone is reachable through every zone's address", () => {
+        assert.equal(plan(haConfig({ loadBalancer: { kind: "nlb" } })).loadBalancer!.crossZoneLoadBalancing, true);
     });
 });
 

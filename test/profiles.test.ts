@@ -69,7 +69,7 @@ describe("profile ghes: HA (stacks/Pulumi.ghes-ha.yaml)", () => {
             );
         }
         assert.deepEqual([...new Set(lb.attachments.map((a) => a.node))], ["ghe-1"]);
-        assert.deepEqual(p.dns[0].target, { kind: "loadBalancer" });
+        assert.deepEqual(p.dns[0].target, { kind: "loadBalancer", evaluateTargetHealth: true });
     });
 
     it("sets the replica up against the primary's address and leaves the primary nothing to join", () => {

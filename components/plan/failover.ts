@@ -13,6 +13,7 @@ import type { StackSpec } from "../config";
 import type { Election, FailoverDataRisk } from "../profiles";
 import { failoverSecondary } from "./healthchecks";
 import { ALIAS_TTL } from "./loadbalancer";
+import { natZone } from "./network";
 import { STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
 import type { DnsHealthCheckPlan, FailoverAnalysis, FailureScenario, LoadBalancerPlan, PlannedNode } from "./types";
 
@@ -397,8 +398,7 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
                 lost: new Set(inZone),
                 lbZoneLost: lbInPath && (lbZones?.includes(z) ?? false),
             });
-            // The VPC the stack creates has one NAT gateway, in its first zone (see network.ts).
-            const natLost = spec.network.kind === "create" && z === zones[0] && inZone.length < nodes.length;
+            const natLost = spec.network.kind === "create" && z === natZone(spec.network.zones) && inZone.length < nodes.length;
             return natLost ? { ...scenario, notes: [...scenario.notes, NAT_NOTE] } : scenario;
         }),
     ];

@@ -34,6 +34,8 @@ export function planHealthChecks(spec: StackSpec): DnsHealthCheckPlan[] {
         node,
         alarm: nodeHealthAlarm(spec, key, node),
         notify,
+        // A brand-new alarm has no data yet; that must not fail DNS over.
+        insufficientDataHealthStatus: "LastKnownStatus",
     });
     if (spec.failover === "automatic") {
         const secondary = failoverSecondary(spec);

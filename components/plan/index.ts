@@ -8,11 +8,11 @@ import { analyseFailover } from "./failover";
 import { failoverWarnings, planFailoverRecords, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer, targetGroupNameProblems } from "./loadbalancer";
 import { planMonitoring } from "./monitoring";
-import { subnetCidrs } from "./network";
+import { loadBalancerSubnetTier, natZone, subnetCidrs } from "./network";
 import { baseTags, configParameter, documentParameter, parameterPrefix, secretParameter } from "./naming";
 import { renderNodeScript } from "./nodescript";
 import { placeNode } from "./placement";
-import { oversizedParameters, planDocuments } from "./replication";
+import { applyDocument, oversizedParameters, PARAMETER_TIER, planDocuments } from "./replication";
 import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
 import type { PlannedNode, TopologyPlan } from "./types";
@@ -26,7 +26,7 @@ export { addressRef, canonicalJson, documentHash, PARAMETER_MAX_LENGTH, referenc
 export { slug } from "./naming";
 export { renderNodeScript, shellQuote } from "./nodescript";
 export { APPLY_SCRIPT_PATH, applyScript, STATE_DIR } from "./userdata";
-export type { ZoneSubnets } from "./network";
+export type { SubnetTier, ZoneSubnets } from "./network";
 
 /** Instance properties whose change would replace a running node; ignored unless the node opts in. */
 export const REPLACING_INSTANCE_PROPERTIES = ["ami", "userData", "userDataBase64"] as const;
@@ -101,7 +101,12 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         zones,
         network:
             spec.network.kind === "create"
-                ? { ...spec.network, subnets: subnetCidrs(spec.network.cidr, spec.network.zones) }
+                ? {
+                      ...spec.network,
+                      subnets: subnetCidrs(spec.network.cidr, spec.network.zones),
+                      natZone: natZone(spec.network.zones),
+                      loadBalancerSubnetTier: loadBalancerSubnetTier(loadBalancer),
+                  }
                 : spec.network,
         nodes,
         ...(spec.primary === undefined ? {} : { primary: spec.primary }),
@@ -111,6 +116,8 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         replication: {
             secretParameter: secret,
             applyCommand: APPLY_SCRIPT_PATH,
+            applyDocument: applyDocument(APPLY_SCRIPT_PATH),
+            parameterTier: PARAMETER_TIER,
             documents,
         },
         healthChecks,

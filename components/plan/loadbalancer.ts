@@ -60,6 +60,8 @@ export function planLoadBalancer(spec: StackSpec, nodes: readonly PlannedNode[])
         internal: lb.scheme === "internal",
         deletionProtection: lb.deletionProtection,
         dropInvalidHeaderFields: lb.kind === "alb",
+        // An HA primary (or a cluster's serving nodes) may sit in fewer zones than the load balancer.
+        crossZoneLoadBalancing: true,
         ...(lb.accessLogs ? { accessLogs: lb.accessLogs } : {}),
         listeners,
         targetGroups: [...targetGroups.values()],
@@ -74,7 +76,14 @@ export function planDns(spec: StackSpec): DnsRecordPlan[] {
     const { dns } = spec;
     if (dns.target === "loadBalancer") {
         return [
-            { key: "service", zoneId: dns.zoneId, name: dns.name, type: "A", target: { kind: "loadBalancer" }, effectiveTtl: ALIAS_TTL },
+            {
+                key: "service",
+                zoneId: dns.zoneId,
+                name: dns.name,
+                type: "A",
+                target: { kind: "loadBalancer", evaluateTargetHealth: true },
+                effectiveTtl: ALIAS_TTL,
+            },
         ];
     }
     const primary = spec.primary;

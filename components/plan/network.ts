@@ -35,3 +35,25 @@ export function subnetCidrs(vpcCidr: string, zones: readonly string[]): ZoneSubn
         publicCidr: `${toIp(start + (2 * i + 1) * size)}/${subnetBits}`,
     }));
 }
+
+/** Which subnets of a created VPC a load balancer uses. */
+export type SubnetTier = "public" | "private";
+
+/**
+ * The zone whose public subnet holds the created VPC's single NAT gateway: the first zone, so it
+ * never moves when zones are appended. One gateway keeps the small VPC cheap; the nodes need it only
+ * for outbound HTTPS to SSM and update mirrors, not to serve users.
+ */
+export function natZone(zones: readonly string[]): string {
+    const zone = zones[0];
+    if (zone === undefined) throw new Error("a created VPC needs at least one zone for its NAT gateway");
+    return zone;
+}
+
+/**
+ * An internet-facing load balancer sits in the public subnets; an internal one (or none) uses the
+ * node subnets.
+ */
+export function loadBalancerSubnetTier(lb: { readonly internal: boolean } | undefined): SubnetTier {
+    return lb !== undefined && !lb.internal ? "public" : "private";
+}

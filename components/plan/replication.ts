@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
 import type { ConfigProblem, StackSpec } from "../config";
-import type { AddressRef, PlannedNode, ReplicationDocument, ReplicationPeer, ReplicationPlan } from "./types";
+import type {
+    AddressRef,
+    ApplyDocument,
+    ApplyParameter,
+    PlannedNode,
+    ReplicationDocument,
+    ReplicationPeer,
+    ReplicationPlan,
+} from "./types";
 
 export function addressRef(node: string): AddressRef {
     return `{{address:${node}}}`;
@@ -96,6 +104,33 @@ export function planDocuments(spec: StackSpec, nodes: readonly PlannedNode[], se
 
 /** The most an SSM parameter (advanced tier) holds. */
 export const PARAMETER_MAX_LENGTH = 8192;
+
+/**
+ * Tier of the documents' and scripts' parameters: Intelligent-Tiering moves a large cluster's
+ * documents past the 4 KB standard limit by itself (up to PARAMETER_MAX_LENGTH).
+ */
+export const PARAMETER_TIER = "Intelligent-Tiering";
+
+/** Why each association parameter exists: a new value of any of them re-runs the association. */
+const APPLY_PARAMETERS: Readonly<Record<ApplyParameter, string>> = {
+    documentHash: "Hash of the node's replication document; a new hash re-runs the association.",
+    configHash: "Hash of the node's rendered configuration script; a new hash re-runs the association.",
+    secretVersion: "Version of the join secret; a rotated secret re-runs the association.",
+};
+
+/** The SSM command document every node's association runs: one shell step running `applyCommand`. */
+export function applyDocument(applyCommand: string): ApplyDocument {
+    return {
+        schemaVersion: "2.2",
+        description: "Re-apply this node's replication document",
+        parameters: {
+            documentHash: { type: "String", description: APPLY_PARAMETERS.documentHash },
+            configHash: { type: "String", description: APPLY_PARAMETERS.configHash },
+            secretVersion: { type: "String", description: APPLY_PARAMETERS.secretVersion },
+        },
+        mainSteps: [{ action: "aws:runShellScript", name: "apply", inputs: { runCommand: [applyCommand] } }],
+    };
+}
 
 /**
  * Documents or scripts that could outgrow their SSM parameter once addresses are filled in: one

@@ -3,13 +3,22 @@
  * without deciding anything; the offline plan prints it; tests assert it without mocks.
  */
 import type { HealthCheckSpec, NetworkSpec, Relaxation } from "../config";
-import type { ZoneSubnets } from "./network";
+import type { SubnetTier, ZoneSubnets } from "./network";
 import type { IpProtocol, LoadBalancerKind, NodeConfig, Topology } from "../profiles";
 
 /** An existing network as configured, or the layout of the VPC the stack creates. */
 export type NetworkPlan =
     | Extract<NetworkSpec, { kind: "existing" }>
-    | { readonly kind: "create"; readonly cidr: string; readonly zones: readonly string[]; readonly subnets: readonly ZoneSubnets[] };
+    | {
+          readonly kind: "create";
+          readonly cidr: string;
+          readonly zones: readonly string[];
+          readonly subnets: readonly ZoneSubnets[];
+          /** Zone whose public subnet holds the single NAT gateway. */
+          readonly natZone: string;
+          /** Subnets the load balancer uses: public when internet-facing, else the node subnets. */
+          readonly loadBalancerSubnetTier: SubnetTier;
+      };
 
 export interface PlannedNode {
     readonly key: string;
@@ -91,6 +100,8 @@ export interface LoadBalancerPlan {
     readonly deletionProtection: boolean;
     /** ALB only: drop requests with invalid header fields. */
     readonly dropInvalidHeaderFields: boolean;
+    /** NLB only (an ALB always balances across zones): every zone's load-balancer node reaches every target. */
+    readonly crossZoneLoadBalancing: boolean;
     readonly accessLogs?: { readonly bucket: string; readonly prefix: string };
     readonly listeners: readonly ListenerPlan[];
     readonly targetGroups: readonly TargetGroupPlan[];
@@ -105,7 +116,13 @@ export interface LoadBalancerPlan {
     }[];
 }
 
-export type DnsTarget = { readonly kind: "node"; readonly node: string } | { readonly kind: "loadBalancer" };
+export type DnsTarget =
+    | { readonly kind: "node"; readonly node: string }
+    | {
+          readonly kind: "loadBalancer";
+          /** Route 53 answers with the alias only while the load balancer has a healthy target. */
+          readonly evaluateTargetHealth: boolean;
+      };
 
 export interface DnsRecordPlan {
     readonly key: string;
@@ -166,6 +183,8 @@ export interface DnsHealthCheckPlan {
     readonly alarm: AlarmPlan;
     /** Also send the alarm to the alarm topic (monitoring on). */
     readonly notify: boolean;
+    /** The check's status while its alarm has no data (a brand-new alarm has none). */
+    readonly insufficientDataHealthStatus: "Healthy" | "Unhealthy" | "LastKnownStatus";
 }
 
 export interface BackupPlan {
@@ -278,10 +297,29 @@ export type Resolved<T> = T extends AddressRef
 /** A replication document as a node reads it: addresses are plain text (resolved, or still placeholders). */
 export type NodeDocument = Resolved<ReplicationDocument>;
 
+/** What a node's SSM association passes to the apply document; a change of any value re-runs it. */
+export type ApplyParameter = "documentHash" | "configHash" | "secretVersion";
+
+/** Content of the SSM command document (schema 2.2) that re-applies a node's replication document. */
+export interface ApplyDocument {
+    readonly schemaVersion: "2.2";
+    readonly description: string;
+    readonly parameters: Readonly<Record<ApplyParameter, { readonly type: "String"; readonly description: string }>>;
+    readonly mainSteps: readonly {
+        readonly action: "aws:runShellScript";
+        readonly name: string;
+        readonly inputs: { readonly runCommand: readonly string[] };
+    }[];
+}
+
 export interface ReplicationPlan {
     readonly secretParameter: string;
-    /** SSM command document that re-applies a node's replication document. */
+    /** Command on the node that re-applies its replication document. */
     readonly applyCommand: string;
+    /** SSM command document that runs `applyCommand`. */
+    readonly applyDocument: ApplyDocument;
+    /** SSM parameter tier of each node's document and script. */
+    readonly parameterTier: "Intelligent-Tiering";
     readonly documents: readonly {
         readonly node: string;
         readonly parameter: string;
