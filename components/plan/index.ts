@@ -115,7 +115,6 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         dns,
         replication: {
             secretParameter: secret,
-            applyCommand: APPLY_SCRIPT_PATH,
             applyDocument: applyDocument(APPLY_SCRIPT_PATH),
             parameterTier: PARAMETER_TIER,
             documents,

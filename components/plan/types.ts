@@ -314,9 +314,7 @@ export interface ApplyDocument {
 
 export interface ReplicationPlan {
     readonly secretParameter: string;
-    /** Command on the node that re-applies its replication document. */
-    readonly applyCommand: string;
-    /** SSM command document that runs `applyCommand`. */
+    /** SSM command document that runs the node's apply script (userdata.ts APPLY_SCRIPT_PATH). */
     readonly applyDocument: ApplyDocument;
     /** SSM parameter tier of each node's document and script. */
     readonly parameterTier: "Intelligent-Tiering";
