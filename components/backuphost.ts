@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { instanceRole, privateInstanceArgs } from "./instance";
 import { documentHash } from "./plan";
 import { type BackupHostPlan, backupHostParameterPolicy, resolveBackupHostScript } from "./plan/backuphost";
 
@@ -24,39 +25,15 @@ export class BackupHost extends pulumi.ComponentResource {
         super("hatopo:backup:BackupHost", name, {}, opts);
         const parent = { parent: this };
         const { plan, tags } = args;
-        const role = new aws.iam.Role(
-            `${name}-role`,
+        const { profile } = instanceRole(
+            name,
             {
                 description: `GHES backup host ${name}: SSM access, its script and the management password`,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                policy: (ctx) => backupHostParameterPolicy(ctx, plan),
                 tags,
             },
             parent,
         );
-        new aws.iam.RolePolicyAttachment(
-            `${name}-ssm-core`,
-            { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
-            parent,
-        );
-        const account = pulumi.all([
-            aws.getPartitionOutput({}, parent).partition,
-            aws.getRegionOutput({}, parent).region,
-            aws.getCallerIdentityOutput({}, parent).accountId,
-        ]);
-        new aws.iam.RolePolicy(
-            `${name}-parameters`,
-            {
-                role: role.id,
-                policy: account.apply(([partition, region, accountId]) =>
-                    JSON.stringify(backupHostParameterPolicy({ partition, region, accountId }, plan)),
-                ),
-            },
-            parent,
-        );
-        const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, parent);
         const volume = new aws.ebs.Volume(
             `${name}-data`,
             {
@@ -71,31 +48,16 @@ export class BackupHost extends pulumi.ComponentResource {
         );
         const instance = new aws.ec2.Instance(
             name,
-            {
+            privateInstanceArgs({
                 ami: plan.ami,
                 instanceType: plan.instanceType,
                 subnetId: args.subnetId,
-                vpcSecurityGroupIds: [args.securityGroupId],
-                iamInstanceProfile: profile.name,
-                associatePublicIpAddress: false,
-                monitoring: true,
-                ebsOptimized: true,
-                metadataOptions: {
-                    httpTokens: "required",
-                    httpEndpoint: "enabled",
-                    httpPutResponseHopLimit: 1,
-                    instanceMetadataTags: "disabled",
-                },
-                rootBlockDevice: {
-                    encrypted: true,
-                    volumeType: "gp3",
-                    volumeSize: plan.rootVolume.size,
-                    deleteOnTermination: true,
-                    tags: plan.tags,
-                },
+                securityGroupId: args.securityGroupId,
+                profile,
+                rootVolumeSize: plan.rootVolume.size,
                 userData: plan.userData,
                 tags: plan.tags,
-            },
+            }),
             parent,
         );
         new aws.ec2.VolumeAttachment(

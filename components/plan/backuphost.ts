@@ -12,11 +12,11 @@ import type { StackSpec } from "../config";
 import type { AccountContext } from "./iam";
 import { baseTags, parameterPrefix } from "./naming";
 import { addressRef, PARAMETER_TIER, resolveAddresses } from "./replication";
-import { BACKUP_HOST_PATHS, BACKUP_VOLUME_REF, MANAGE_API_PORT, renderBackupHostScript } from "./backuphost-script";
+import { BACKUP_HOST_PATHS, BACKUP_VOLUME_REF, type BackupHostPaths, MANAGE_API_PORT, renderBackupHostScript } from "./backuphost-script";
 import type { AddressRef, SecurityGroupPlan, SecurityRule } from "./types";
 import { cloudConfig, SSM_FETCH } from "./userdata";
 
-export { BACKUP_HOST_PATHS, BACKUP_VOLUME_REF, MANAGE_API_PORT } from "./backuphost-script";
+export { BACKUP_HOST_PATHS, BACKUP_VOLUME_REF, type BackupHostPaths, MANAGE_API_PORT } from "./backuphost-script";
 
 /** Where the backup host's user data installs the script that fetches and runs its configuration. */
 export const BACKUP_APPLY_PATH = "/usr/local/sbin/ghe-backup-host-apply";
@@ -87,8 +87,11 @@ function releaseAtLeast(version: string, since: string): boolean {
     return a > c || (a === c && b >= d);
 }
 
-/** The backup host of an HA GHES stack; undefined when the stack has none (validation refuses other topologies). */
-export function planBackupHost(spec: StackSpec): BackupHostPlan | undefined {
+/**
+ * The backup host of an HA GHES stack; undefined when the stack has none (validation refuses other
+ * topologies). `paths` are the host's real paths; tests render the same script into a temp dir.
+ */
+export function planBackupHost(spec: StackSpec, paths: BackupHostPaths = BACKUP_HOST_PATHS): BackupHostPlan | undefined {
     const b = spec.ghesBackup;
     if (!b || !backupHostWanted(spec) || spec.primary === undefined) return undefined;
     const prefix = parameterPrefix(spec.project, spec.stack, spec.name);
@@ -136,7 +139,7 @@ export function planBackupHost(spec: StackSpec): BackupHostPlan | undefined {
             schedule: b.schedule,
             snapshots: b.snapshots,
             managementPasswordParameter: b.managementPasswordParameter,
-            paths: BACKUP_HOST_PATHS,
+            paths,
         }),
         userData: cloudConfig(BACKUP_APPLY_PATH, backupApplyScript(configParameter)),
         applyDocument: {
