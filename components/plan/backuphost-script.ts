@@ -12,9 +12,10 @@
  * on the admin port 8443, basic authentication as `api_key` with the root site administrator password).
  *
  * The script is re-run by the SSM association when it changes (a promotion changes the primary's
- * address in it) and on a schedule until it has succeeded, so every step is idempotent: a formatted
- * volume is never formatted again, an installed release and an existing key are kept, and the
- * Manage API is called only when `ghe-host-check` fails (a new primary, or a first run).
+ * address in it) and every 30 minutes (so a failed first run is retried), so every step is
+ * idempotent: a formatted volume is never formatted again, an installed release and an existing key
+ * are kept, and the Manage API is called only when `ghe-host-check` fails (a new primary, or a
+ * first run).
  */
 import { shellQuote } from "./nodescript";
 
