@@ -4,6 +4,7 @@
  */
 import { formatRelaxation, loadSpec } from "./components/config";
 import { planTopology } from "./components/plan";
+import { backupHostSummary } from "./components/plan/backuphost";
 import { Service } from "./components/service";
 
 async function program(): Promise<Record<string, unknown>> {
@@ -20,6 +21,7 @@ async function program(): Promise<Record<string, unknown>> {
         nodes: service.nodes,
         replicationDocuments: service.replicationDocuments,
         ...(service.alarmTopicArn === undefined ? {} : { alarmTopicArn: service.alarmTopicArn }),
+        ...(plan.backupHost === undefined ? {} : { backupHost: backupHostSummary(plan.backupHost) }),
         failoverAnalysis: plan.failoverAnalysis,
         runbooks: plan.runbooks,
         warnings: plan.warnings,

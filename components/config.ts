@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { getProfile, type ServiceProfile } from "./profiles";
+import { resolveGhesBackup } from "./ghes-backup-config";
 import { CONFIG_NAMESPACE, ConfigSchema, NodeSettings, ParsedConfig } from "./schema";
 import { crossCheck } from "./validation";
 import {
@@ -13,6 +14,7 @@ import {
     type LoadBalancerSpec,
     type ListenerSpec,
     type NetworkSpec,
+    networkZones,
     type NodeSpec,
     type StackSpec,
 } from "./spec";
@@ -154,6 +156,8 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
     const profile = getProfile(cfg.profile);
     const nodes = nodeSpecs(cfg, profile);
     const loadBalancer = resolveLoadBalancer(cfg, profile);
+    const network = resolveNetwork(cfg);
+    const ghesBackup = resolveGhesBackup(cfg, { ...ctx, nodes, zones: networkZones(network) });
     const base = {
         project: ctx.project,
         stack: ctx.stack,
@@ -175,7 +179,7 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
             retainOnDelete: cfg.dataVolume.retainOnDelete,
             protect: cfg.dataVolume.protect ?? cfg.production,
         },
-        network: resolveNetwork(cfg),
+        network,
         access: cfg.access,
         dns: {
             zoneId: cfg.dns.zoneId,
@@ -186,6 +190,7 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
         ...(loadBalancer ? { loadBalancer } : {}),
         monitoring: cfg.monitoring,
         backups: cfg.backups,
+        ...(ghesBackup ? { ghesBackup } : {}),
         failoverSettings: cfg.failoverSettings,
         tags: cfg.tags,
     } satisfies Omit<StackSpec, "warnings" | "relaxations">;

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PlannedNode } from "./plan";
+import { instanceRole, privateInstanceArgs } from "./instance";
 import { nodeParameterPolicy } from "./plan/iam";
 
 export interface NodeGroupArgs {
@@ -29,39 +30,15 @@ export class NodeGroup extends pulumi.ComponentResource {
     constructor(name: string, args: NodeGroupArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("hatopo:compute:NodeGroup", name, {}, opts);
         const parent = { parent: this };
-        const role = new aws.iam.Role(
-            `${name}-role`,
+        const { role, profile } = instanceRole(
+            name,
             {
                 description: `Nodes of ${name}: SSM access, no SSH keys`,
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                policy: (ctx) => nodeParameterPolicy(ctx, args.parameterPrefix),
                 tags: args.tags,
             },
             parent,
         );
-        new aws.iam.RolePolicyAttachment(
-            `${name}-ssm-core`,
-            { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
-            parent,
-        );
-        const account = pulumi.all([
-            aws.getPartitionOutput({}, parent).partition,
-            aws.getRegionOutput({}, parent).region,
-            aws.getCallerIdentityOutput({}, parent).accountId,
-        ]);
-        new aws.iam.RolePolicy(
-            `${name}-parameters`,
-            {
-                role: role.id,
-                policy: account.apply(([partition, region, accountId]) =>
-                    JSON.stringify(nodeParameterPolicy({ partition, region, accountId }, args.parameterPrefix)),
-                ),
-            },
-            parent,
-        );
-        const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, parent);
 
         const nodes: Record<string, NodeResources> = {};
         for (const n of args.nodes) {
@@ -69,30 +46,17 @@ export class NodeGroup extends pulumi.ComponentResource {
             const instance = new aws.ec2.Instance(
                 `${name}-${n.key}`,
                 {
-                    ami: n.ami,
-                    instanceType: n.instanceType,
-                    subnetId,
-                    vpcSecurityGroupIds: [args.securityGroupId],
-                    iamInstanceProfile: profile.name,
-                    associatePublicIpAddress: false,
-                    monitoring: true,
-                    ebsOptimized: true,
-                    metadataOptions: {
-                        httpTokens: "required",
-                        httpEndpoint: "enabled",
-                        httpPutResponseHopLimit: 1,
-                        instanceMetadataTags: "disabled",
-                    },
-                    rootBlockDevice: {
-                        encrypted: true,
-                        volumeType: "gp3",
-                        volumeSize: n.rootVolume.size,
-                        deleteOnTermination: true,
+                    ...privateInstanceArgs({
+                        ami: n.ami,
+                        instanceType: n.instanceType,
+                        subnetId,
+                        securityGroupId: args.securityGroupId,
+                        profile,
+                        rootVolumeSize: n.rootVolume.size,
+                        userData: n.userData,
                         tags: n.tags,
-                    },
-                    userData: n.userData,
+                    }),
                     userDataReplaceOnChange: false,
-                    tags: n.tags,
                 },
                 // Changing the AMI or user data of a running node must never replace it silently.
                 { ...parent, ignoreChanges: [...n.ignoreChanges] },

@@ -151,6 +151,63 @@ const ListenerSchema = obj({
         .describe("Protocol to the nodes; default: HTTP behind an HTTPS listener, else the listener protocol."),
 });
 
+/** The GHES backup host (`ghesBackup`); its rules beyond a single key are in ghes-backup-config.ts. */
+const GhesBackupSchema = obj({
+    ami: str("an AMI id such as ami-0123456789abcdef0")
+        .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI id such as ami-0123456789abcdef0" })
+        .describe(
+            "AMI of the backup host: a Linux image (Ubuntu recommended by backup-utils) with bash, git, OpenSSH 5.6+, rsync 2.6.4+, jq 1.5+, bc 1.07+, curl and the AWS CLI; the bootstrap refuses to run without them.",
+        ),
+    ghesVersion: z
+        .string({ error: "must be a GHES feature release such as 3.16" })
+        .regex(/^\d+\.\d+$/, { error: "must be a GHES feature release such as 3.16" })
+        .describe("GHES feature release the nodes run (such as 3.16); selects Backup Utilities and is checked against `utilsVersion`."),
+    utilsVersion: z
+        .string({ error: "must be a Backup Utilities release such as 3.16.0" })
+        .regex(/^\d+\.\d+\.\d+$/, { error: "must be a Backup Utilities release such as 3.16.0" })
+        .optional()
+        .describe(
+            "Backup Utilities release to install; default: `<ghesVersion>.0`. It must be the GHES release or at most two feature releases newer.",
+        ),
+    utilsSha256: z
+        .string({ error: "must be a SHA-256 hex digest" })
+        .regex(/^[0-9a-f]{64}$/, { error: "must be a SHA-256 hex digest (64 lower-case hex digits)" })
+        .optional()
+        .describe(
+            "SHA-256 of the release archive; the bootstrap refuses an archive that does not match. Default: not checked (the plan warns).",
+        ),
+    instanceType: str("an EC2 instance type such as m6i.xlarge")
+        .default("m6i.xlarge")
+        .describe("Instance type of the backup host; Backup Utilities recommends at least 4 cores and 8 GB of memory."),
+    zone: zoneName
+        .optional()
+        .describe(
+            "Availability zone of the backup host and its volume; default: the last zone of the network (the primary is usually in the first).",
+        ),
+    dataVolumeSize: int(1, 16384, "GiB", "gp3 volume size")
+        .optional()
+        .describe(
+            "Size of the backup host's encrypted data volume; default: five times the largest node data volume (GitHub's sizing), at most 16384.",
+        ),
+    schedule: z
+        .string({ error: "must be a cron schedule such as 0 * * * *" })
+        .regex(/^(\S+\s+){4}\S+$/, { error: "must be a five-field cron schedule such as 0 * * * *" })
+        .default("0 * * * *")
+        .describe("cron(8) schedule of `ghe-backup` on the backup host (UTC); default hourly, as GitHub recommends."),
+    snapshots: int(1, 1000, "snapshots")
+        .default(10)
+        .describe(
+            "`GHE_NUM_SNAPSHOTS`: snapshots Backup Utilities keeps (older ones are pruned after each backup); default 10, its own default.",
+        ),
+    managementPasswordParameter: z
+        .string({ error: "must be an SSM parameter name such as /ha-service/prod/ghe/ghes/management-password" })
+        .regex(/^\/[A-Za-z0-9_./-]{1,1010}$/, { error: "must be an SSM parameter name starting with /" })
+        .optional()
+        .describe(
+            "SSM SecureString holding the GHES root site administrator (Management Console) password, read by the backup host to authorise its SSH key through the Manage API; default: `/<project>/<stack>/<name>/ghes/management-password`. You create it; it never enters user data or outputs.",
+        ),
+});
+
 export const ConfigSchema = obj({
     name: z
         .string({ error: "must be a short name" })
@@ -435,6 +492,9 @@ export const ConfigSchema = obj({
     })
         .default({ enabled: true, everyHours: 24, at: "03:00", keep: 7 })
         .describe("EBS snapshots of the data volumes: neither HA nor a cluster replaces backups."),
+    ghesBackup: GhesBackupSchema.optional().describe(
+        "GHES only: a backup host running GitHub Enterprise Server Backup Utilities (`ghe-backup` over SSH to the primary's port 122, on a cron schedule), the backup GitHub recommends; EBS snapshots of a running appliance are not a supported GHES backup. See README, Backups.",
+    ),
     failoverSettings: obj({
         secondary: nodeName
             .optional()

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { BackupHost } from "./backuphost";
 import { Backups } from "./backups";
 import { DnsRecords } from "./dns";
 import { LoadBalancer } from "./loadbalancer";
@@ -98,6 +99,20 @@ export class Service extends pulumi.ComponentResource {
         );
         const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
         if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags }, parent);
+        if (plan.backupHost) {
+            const host = plan.backupHost;
+            new BackupHost(
+                `${name}-backup-host`,
+                {
+                    plan: host,
+                    subnetId: network.nodeSubnets[host.zone],
+                    securityGroupId: security.ids.backupHost!,
+                    primaryAddress: nodeAddresses[host.target.node],
+                    tags,
+                },
+                parent,
+            );
+        }
 
         this.endpoint = plan.endpoint;
         this.dnsName = plan.dns[0]?.name ?? "";

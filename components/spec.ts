@@ -74,6 +74,20 @@ export interface BackupSpec {
     readonly keep: number;
 }
 
+/** The GHES backup host (`ghesBackup`), every default applied (ghes-backup-config.ts). */
+export interface GhesBackupSpec {
+    readonly ami: string;
+    readonly ghesVersion: string;
+    readonly utilsVersion: string;
+    readonly utilsSha256?: string;
+    readonly instanceType: string;
+    readonly zone: string;
+    readonly dataVolumeSize: number;
+    readonly schedule: string;
+    readonly snapshots: number;
+    readonly managementPasswordParameter: string;
+}
+
 export interface FailoverSettingsSpec {
     /** HA with automatic failover: the replica the SECONDARY record points at, as configured (see `failoverSecondary`). */
     readonly secondary?: string;
@@ -111,6 +125,8 @@ export interface StackSpec {
     readonly loadBalancer?: LoadBalancerSpec;
     readonly monitoring: MonitoringSpec;
     readonly backups: BackupSpec;
+    /** GHES only: the Backup Utilities host; undefined when the stack has none. */
+    readonly ghesBackup?: GhesBackupSpec;
     readonly failoverSettings: FailoverSettingsSpec;
     readonly tags: Readonly<Record<string, string>>;
     /** Things that are allowed but worth a reviewer's attention; printed by the offline plan. */

@@ -3,6 +3,7 @@
  * balancer, failover, profile rules and the secure defaults a stack may relax only by name. Pure;
  * every problem is collected so the user fixes them all in one go.
  */
+import { ghesBackupChecks } from "./ghes-backup-config";
 import { activeTargetCount } from "./plan/monitoring";
 import { slug } from "./plan/naming";
 import { placeNode } from "./plan/placement";
@@ -344,6 +345,10 @@ export function crossCheck(
             add(`tags.${k}`, "tag keys are at most 128 characters and must not start with aws:");
         if (v.length > 256) add(`tags.${k}`, "tag values are at most 256 characters", v);
     }
+
+    const backupHost = ghesBackupChecks(cfg, { ...spec, zones });
+    problems.push(...backupHost.problems);
+    warnings.push(...backupHost.warnings);
 
     // A switch that relaxes nothing here would silently allow the next change that needs it.
     for (const [sw, on] of Object.entries(cfg.relax)) {

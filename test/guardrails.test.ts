@@ -73,11 +73,17 @@ describe("secure by default: every example stack", () => {
                 assert.ok(!JSON.stringify(plain).includes(secret as string));
             });
 
-            it("opens nothing to the internet but the nodes' HTTPS egress to AWS APIs", () => {
+            it("opens nothing to the internet but HTTPS egress to AWS APIs (the nodes', and a GHES backup host's)", () => {
                 const world = [...byType(r, INGRESS), ...byType(r, EGRESS)].filter((x) => String(x.inputs.cidrIpv4).endsWith("/0"));
                 assert.deepEqual(
                     world.map((x) => [x.type === EGRESS ? "egress" : "ingress", x.inputs.ipProtocol, x.inputs.fromPort, x.inputs.toPort]),
-                    [["egress", "tcp", 443, 443]],
+                    world.map(() => ["egress", "tcp", 443, 443]),
+                );
+                assert.deepEqual(
+                    world.map((x) => x.name.replace(/^[a-z0-9]+-sg-/, "")).sort(),
+                    byType(r, "aws:ec2/securityGroup:SecurityGroup").some((g) => g.name.endsWith("-sg-backupHost"))
+                        ? ["backupHost-https-out", "nodes-https-out"]
+                        : ["nodes-https-out"],
                 );
             });
 

@@ -42,11 +42,14 @@ describe("profile ghes: HA (stacks/Pulumi.ghes-ha.yaml)", () => {
     it("opens user ports only from the NLB, admin 8443 and 122 only from admin CIDRs, 122/tcp and 1194/udp only between nodes", () => {
         assert.deepEqual(ingress(p), [
             "tcp/122 from 10.20.0.0/16",
+            // The backup host (ghesBackup): ghe-backup over admin SSH, and the Manage API to authorise its key.
+            "tcp/122 from sg:backupHost",
             "tcp/122 from sg:nodes",
             "tcp/22 from sg:loadBalancer",
             "tcp/443 from sg:loadBalancer",
             "tcp/80 from sg:loadBalancer",
             "tcp/8443 from 10.20.0.0/16",
+            "tcp/8443 from sg:backupHost",
             "tcp/9418 from sg:loadBalancer",
             "udp/1194 from sg:nodes",
         ]);
@@ -223,7 +226,9 @@ describe("profile ghes: cluster (stacks/Pulumi.ghes-cluster.yaml)", () => {
         const s = spec(unpinned);
         assert.deepEqual(s.leaders, { "mysql-server": "ghe-data-1", "redis-server": "ghe-data-1" });
         assert.equal(s.warnings.filter((w) => /^leaders\.(mysql|redis)-server is not set/.test(w)).length, 2);
-        assert.deepEqual(spec(raw).warnings, []);
+        assert.deepEqual(spec(raw).warnings, [
+            "ghes cluster: EBS snapshots of running nodes are not a supported GHES backup; run Backup Utilities against the cluster yourself (this package automates it for HA only).",
+        ]);
     });
 
     it("refuses a cluster whose node script could outgrow its SSM parameter, before anything is deployed", () => {
@@ -376,8 +381,11 @@ describe("profile stacks through the program", () => {
             "aws:cloudwatch/metricAlarm:MetricAlarm::ghe-dns-primary-health dimensions",
             // Re-targeted delete-first (the old primary leaves before the new one joins).
             ...[22, 443, 80, 9418].map((port) => `aws:lb/targetGroupAttachment:TargetGroupAttachment::ghe-lb-tcp-${port}-primary targetId`),
+            // The backup host's script names the new primary (GHE_HOSTNAME); its association re-runs it.
+            "aws:ssm/association:Association::ghe-backup-host parameters",
             "aws:ssm/association:Association::ghe-repl-ghe-1 parameters",
             "aws:ssm/association:Association::ghe-repl-ghe-2 parameters",
+            "aws:ssm/parameter:Parameter::ghe-backup-host-config value",
             "aws:ssm/parameter:Parameter::ghe-repl-ghe-1 value",
             "aws:ssm/parameter:Parameter::ghe-repl-ghe-1-config value",
             "aws:ssm/parameter:Parameter::ghe-repl-ghe-2 value",

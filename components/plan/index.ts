@@ -3,6 +3,7 @@
  * about a stack is decided here.
  */
 import { ConfigError, networkZones, type StackSpec } from "../config";
+import { planBackupHost } from "./backuphost";
 import { backupTargetTags, planBackups } from "./backups";
 import { analyseFailover } from "./failover";
 import { failoverWarnings, planFailoverRecords, planHealthChecks } from "./healthchecks";
@@ -76,6 +77,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const dns = spec.topology === "ha" && spec.failover === "automatic" ? planFailoverRecords(spec) : planDns(spec);
     const monitoring = planMonitoring(spec, nodes, loadBalancer);
     const backups = planBackups(spec);
+    const backupHost = planBackupHost(spec);
     const documents = planDocuments(spec, nodes, secret).map((d) => {
         const config = profile.render(d, { stateDir: STATE_DIR });
         return {
@@ -122,6 +124,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         healthChecks,
         ...(monitoring ? { monitoring } : {}),
         ...(backups ? { backups } : {}),
+        ...(backupHost ? { backupHost } : {}),
         failoverAnalysis: analyseFailover({ spec, nodes, zones, ...(loadBalancer ? { loadBalancer } : {}), healthChecks }),
         runbooks: planRunbooks(spec, nodes, loadBalancer),
         endpoint: `${scheme}://${spec.dns.name}`,

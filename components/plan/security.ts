@@ -1,5 +1,6 @@
 import type { StackSpec } from "../config";
 import type { IpProtocol } from "../profiles";
+import { planBackupHostSecurity } from "./backuphost";
 import { slug } from "./naming";
 import type { LoadBalancerPlan, SecurityGroupPlan, SecurityRule } from "./types";
 
@@ -100,7 +101,11 @@ export function planSecurityGroups(spec: StackSpec, lb: LoadBalancerPlan | undef
         ),
     );
 
+    const backupHost = planBackupHostSecurity(spec);
+    if (backupHost) nodeRules.push(...backupHost.nodeRules);
+
     const groups: SecurityGroupPlan[] = [{ key: "nodes", description: `${spec.name} nodes of stack ${spec.stack}`, rules: nodeRules }];
     if (lb) groups.push({ key: "loadBalancer", description: `${spec.name} load balancer of stack ${spec.stack}`, rules: lbRules });
+    if (backupHost) groups.push(backupHost.group);
     return groups;
 }

@@ -3,6 +3,7 @@
  * without deciding anything; the offline plan prints it; tests assert it without mocks.
  */
 import type { HealthCheckSpec, NetworkSpec, Relaxation } from "../config";
+import type { BackupHostPlan } from "./backuphost";
 import type { SubnetTier, ZoneSubnets } from "./network";
 import type { IpProtocol, LoadBalancerKind, NodeConfig, Topology } from "../profiles";
 
@@ -53,7 +54,7 @@ export interface PlannedNode {
 }
 
 /** Who may send traffic: a CIDR, or a security group of this stack. */
-export type RuleSource = { readonly cidr: string } | { readonly group: "loadBalancer" | "nodes" };
+export type RuleSource = { readonly cidr: string } | { readonly group: SecurityGroupPlan["key"] };
 
 export interface SecurityRule {
     /** Stable key: the rule's resource name derives from it, never from a position in a list. */
@@ -67,7 +68,7 @@ export interface SecurityRule {
 }
 
 export interface SecurityGroupPlan {
-    readonly key: "loadBalancer" | "nodes";
+    readonly key: "loadBalancer" | "nodes" | "backupHost";
     readonly description: string;
     readonly rules: readonly SecurityRule[];
 }
@@ -350,6 +351,8 @@ export interface TopologyPlan {
     readonly healthChecks: readonly DnsHealthCheckPlan[];
     readonly monitoring?: MonitoringPlan;
     readonly backups?: BackupPlan;
+    /** GHES: the Backup Utilities host (`ghesBackup`). */
+    readonly backupHost?: BackupHostPlan;
     readonly failoverAnalysis: FailoverAnalysis;
     readonly runbooks: readonly Runbook[];
     /** URL clients use. */

@@ -17,6 +17,31 @@ export interface NodeParameters {
 }
 
 /**
+ * Bash that sets `region` from the instance metadata (IMDSv2) and defines `fetch NAME FILE [ARGS]`,
+ * which writes an SSM parameter's value to FILE, retrying while it is still being written.
+ */
+export const SSM_FETCH = `token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+region=$(curl -fsS -H "X-aws-ec2-metadata-token: \${token}" http://169.254.169.254/latest/meta-data/placement/region)
+
+# At first boot the parameters may still be being written: retry for up to five minutes.
+fetch() {
+  local name=$1 out=$2 attempt
+  shift 2
+  for attempt in $(seq 1 30); do
+    if aws ssm get-parameter --region "\${region}" --name "\${name}" "$@" \\
+      --query Parameter.Value --output text > "\${out}.new"; then
+      mv "\${out}.new" "\${out}"
+      return 0
+    fi
+    echo "waiting for \${name} (attempt \${attempt})" >&2
+    sleep 10
+  done
+  return 1
+}
+
+`;
+
+/**
  * The script that fetches a node's replication document, its rendered config and the join secret,
  * applies the config and hands the document to the service's hook.
  */
@@ -37,26 +62,7 @@ config_param='${params.config}'
 secret_param='${params.secret}'
 state_dir='${STATE_DIR}'
 
-token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-region=$(curl -fsS -H "X-aws-ec2-metadata-token: \${token}" http://169.254.169.254/latest/meta-data/placement/region)
-
-# At first boot the parameters may still be being written: retry for up to five minutes.
-fetch() {
-  local name=$1 out=$2 attempt
-  shift 2
-  for attempt in $(seq 1 30); do
-    if aws ssm get-parameter --region "\${region}" --name "\${name}" "$@" \\
-      --query Parameter.Value --output text > "\${out}.new"; then
-      mv "\${out}.new" "\${out}"
-      return 0
-    fi
-    echo "waiting for \${name} (attempt \${attempt})" >&2
-    sleep 10
-  done
-  return 1
-}
-
-install -d -m 0700 "\${state_dir}"
+${SSM_FETCH}install -d -m 0700 "\${state_dir}"
 umask 077
 fetch "\${doc_param}" "\${state_dir}/replication.json"
 fetch "\${secret_param}" "\${state_dir}/join-secret" --with-decryption
@@ -79,14 +85,19 @@ function indent(text: string, spaces: number): string {
 
 /** cloud-init user data: install the apply script and run it once. */
 export function renderUserData(params: NodeParameters): string {
+    return cloudConfig(APPLY_SCRIPT_PATH, applyScript(params));
+}
+
+/** cloud-init user data that installs `script` at `path` (root only) and runs it once. */
+export function cloudConfig(path: string, script: string): string {
     return `#cloud-config
 write_files:
-  - path: ${APPLY_SCRIPT_PATH}
+  - path: ${path}
     owner: root:root
     permissions: "0755"
     content: |
-${indent(applyScript(params).trimEnd(), 6)}
+${indent(script.trimEnd(), 6)}
 runcmd:
-  - [${APPLY_SCRIPT_PATH}]
+  - [${path}]
 `;
 }
