@@ -105,14 +105,17 @@ export interface LoadBalancerPlan {
     readonly accessLogs?: { readonly bucket: string; readonly prefix: string };
     readonly listeners: readonly ListenerPlan[];
     readonly targetGroups: readonly TargetGroupPlan[];
-    /** One per (target group, serving node). Cluster: keyed by node. HA: keyed by role, replaced delete-first. */
+    /** One per (target group, target node), keyed by node: HA registers every node, a cluster its serving ones. */
     readonly attachments: readonly {
         readonly key: string;
         readonly targetGroup: string;
         readonly node: string;
         readonly port: number;
-        /** Take the old target out before the new one is registered (HA: never two primaries). */
-        readonly deleteBeforeReplace: boolean;
+        /**
+         * Keys this attachment had before (HA's role-keyed `<target group>-primary`): the component
+         * aliases them, so an upgraded stack keeps the primary's registration instead of replacing it.
+         */
+        readonly formerKeys?: readonly string[];
     }[];
 }
 
