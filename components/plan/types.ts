@@ -28,7 +28,7 @@ export interface PlannedNode {
     /** HA: "primary" or "replica". Cluster: the node's roles joined with "+". */
     readonly role: string;
     readonly roles: readonly string[];
-    /** Behind the load balancer (HA: the primary; cluster: nodes with a serving role). */
+    /** Takes client traffic (HA: the primary, the one node passing the health check though every node is registered; cluster: nodes with a serving role). */
     readonly serving: boolean;
     /** Instance properties Pulumi must not act on for a running node (so an AMI change replaces nothing). */
     readonly ignoreChanges: readonly string[];
