@@ -4,8 +4,9 @@
  * passes it, which the promotion runbook's order guarantees.
  */
 import assert from "node:assert/strict";
+import { diffRuns } from "../tools/diff";
 import { planDiff } from "../tools/plandiff";
-import { getResource } from "../tools/harness";
+import { getResource, type ProgramRun } from "../tools/harness";
 import { haConfig, plan } from "./fixtures";
 import { run } from "./program";
 import { stackConfig } from "./stacks";
@@ -34,6 +35,32 @@ describe("HA promotion behind a load balancer", function () {
             ]);
             assert.deepEqual(former("node-2"), []);
         }
+    });
+
+    it("upgrading from role-keyed attachments keeps the primary's (through the alias) and creates only the replica's", async () => {
+        const now = await run(haConfig({ loadBalancer: { kind: "nlb" } }));
+        // The same stack as the role-keyed version registered it: the primary's attachments under
+        // `<tg>-primary`, none for the replica.
+        const roleKeyed: ProgramRun = {
+            ...now,
+            resources: now.resources
+                .filter((r) => !(r.type === ATTACHMENT && r.name.endsWith("-node-2")))
+                .map((r) =>
+                    r.type === ATTACHMENT
+                        ? { ...r, name: r.name.replace("-node-1", "-primary"), urn: r.urn.replace("-node-1", "-primary"), aliases: [] }
+                        : r,
+                ),
+        };
+        const d = diffRuns(roleKeyed, now);
+        assert.deepEqual(d.deleted, []);
+        assert.deepEqual(d.created, [`${ATTACHMENT}::svc-lb-tcp-443-node-2`, `${ATTACHMENT}::svc-lb-tcp-80-node-2`]);
+        assert.deepEqual(d.updated, []);
+        // Without the aliases Pulumi would delete the primary's registrations and register it anew.
+        const unaliased = { ...now, resources: now.resources.map((r) => ({ ...r, aliases: [] })) };
+        assert.deepEqual([...diffRuns(roleKeyed, unaliased).deleted].sort(), [
+            `${ATTACHMENT}::svc-lb-tcp-443-primary`,
+            `${ATTACHMENT}::svc-lb-tcp-80-primary`,
+        ]);
     });
 
     it("GHES: the runbook puts the old primary in maintenance mode (/status 503) before ghe-repl-promote, both before `pulumi up`", () => {
