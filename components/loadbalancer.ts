@@ -12,7 +12,7 @@ export interface LoadBalancerArgs {
     readonly tags: Readonly<Record<string, string>>;
 }
 
-/** The load balancer, its health-checked target groups, listeners and the serving nodes' attachments. */
+/** The load balancer, its health-checked target groups, listeners and the target nodes' attachments. */
 export class LoadBalancer extends pulumi.ComponentResource {
     readonly dnsName: pulumi.Output<string>;
     readonly zoneId: pulumi.Output<string>;
@@ -96,7 +96,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             new aws.lb.TargetGroupAttachment(
                 `${name}-${a.key}`,
                 { targetGroupArn: targetGroups[a.targetGroup].arn, targetId: instanceId, port: a.port },
-                { ...parent, deleteBeforeReplace: a.deleteBeforeReplace },
+                { ...parent, aliases: (a.formerKeys ?? []).map((k) => ({ name: `${name}-${k}` })) },
             );
         }
         this.dnsName = lb.dnsName;

@@ -129,9 +129,13 @@ const HealthCheckSchema = obj({
         .describe("Path for HTTP(S) checks; default: the profile's (for example /status)."),
     matcher: str("HTTP codes such as 200 or 200-299").optional().describe("HTTP codes that count as healthy; default: the profile's."),
     interval: int(5, 300, "seconds", "AWS target-group limit")
-        .default(10)
-        .describe("Seconds between checks. 10 s detects a failed node in about 20 s; AWS's own default (30 s) takes minutes."),
-    timeout: int(2, 120, "seconds", "AWS target-group limit").default(5).describe("Seconds before one check counts as failed."),
+        .default(5)
+        .describe(
+            "Seconds between checks. 5 s (AWS's minimum for ALB and NLB) takes a failed node out in about 10 s and puts a promoted HA primary in after about 10 s; AWS's own default (30 s) takes minutes.",
+        ),
+    timeout: int(2, 120, "seconds", "AWS target-group limit")
+        .default(4)
+        .describe("Seconds before one check counts as failed; less than the interval."),
     healthyThreshold: int(2, 10, "checks", "AWS target-group limit")
         .default(2)
         .describe("Passing checks before a node is put back in service."),
@@ -425,7 +429,7 @@ export const ConfigSchema = obj({
             .describe(
                 "Listeners; default: the profile's for the load-balancer kind. An ALB also gets an HTTP listener on 80 that redirects to HTTPS.",
             ),
-        healthCheck: HealthCheckSchema.default({ interval: 10, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 2 }).describe(
+        healthCheck: HealthCheckSchema.default({ interval: 5, timeout: 4, healthyThreshold: 2, unhealthyThreshold: 2 }).describe(
             "Target-group health check.",
         ),
         deregistrationDelay: int(0, 3600, "seconds", "AWS limit")

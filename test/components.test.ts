@@ -83,8 +83,8 @@ describe("components (mock runtime)", function () {
             port: "80",
             path: "/health",
             matcher: "200",
-            interval: 10,
-            timeout: 5,
+            interval: 5,
+            timeout: 4,
             healthyThreshold: 2,
             unhealthyThreshold: 2,
         });

@@ -50,8 +50,8 @@ describe("config validation", () => {
             port: 80,
             path: "/health",
             matcher: "200",
-            interval: 10,
-            timeout: 5,
+            interval: 5,
+            timeout: 4,
             healthyThreshold: 2,
             unhealthyThreshold: 2,
         });

@@ -185,7 +185,7 @@ describe("automatic DNS failover", function () {
 });
 
 describe("failover analysis", () => {
-    it("prod: the load balancer takes a lost node out in 10 s x 2 = 20 s; a lost zone also waits out the LB's DNS", () => {
+    it("prod: the load balancer takes a lost node out in 5 s x 2 = 10 s; a lost zone also waits out the LB's DNS", () => {
         const a = stackFailoverAnalysis("prod", join(root, "stacks"));
         assert.equal(a.mechanism, "loadBalancer");
         assert.deepEqual(
@@ -206,18 +206,18 @@ describe("failover analysis", () => {
             assert.deepEqual(figures(scenario(a, `node:${n}`)), {
                 staysUp: true,
                 failover: "automatic",
-                detectSeconds: 20,
+                detectSeconds: 10,
                 followSeconds: 0,
-                clientsMoveSeconds: 20,
+                clientsMoveSeconds: 10,
                 operator: false,
             });
         }
-        // Nodes out after 20 s; clients on the lost zone's LB address after 60 s (assumed) + 60 s alias TTL.
+        // Nodes out after 10 s; clients on the lost zone's LB address after 60 s (assumed) + 60 s alias TTL.
         assert.deepEqual(figures(scenario(a, "zone:us-east-1a")), {
             staysUp: true,
             failover: "automatic",
-            detectSeconds: 20,
-            followSeconds: 100,
+            detectSeconds: 10,
+            followSeconds: 110,
             clientsMoveSeconds: 120,
             operator: false,
         });
@@ -402,18 +402,18 @@ describe("failover analysis", () => {
                 "| node node-1 (primary, us-east-1a) lost | down until an operator acts | manual | 120 s | 240 s + the operator's time |",
             ),
         );
-        assert.ok(readme.includes("| node app-a (member, us-east-1a) lost | stays up | automatic | 20 s | 20 s |"));
+        assert.ok(readme.includes("| node app-a (member, us-east-1a) lost | stays up | automatic | 10 s | 10 s |"));
     });
 });
 
 describe("failover analysis of a service that elects its active node (stacks/Pulumi.cloudify.yaml)", () => {
     const cloudify = (overrides: Raw = {}) => plan(stackConfig("cloudify", overrides), "cloudify").failoverAnalysis;
     // The stack: mgr-a (leaders.manager, the active manager), mgr-b, mgr-c in us-east-1a/b/c; NLB health
-    // check every 10 s, healthy threshold 2; the profile's election estimate 60 s.
+    // check every 5 s (the default), healthy threshold 2; the profile's election estimate 60 s.
     const ELECTION = 60;
-    const NEW_ACTIVE_IN = 10 * 2;
+    const NEW_ACTIVE_IN = 5 * 2;
 
-    it("losing the active manager: elected in 60 s, in rotation after 10 s x 2, so clients move after 80 s without a DNS change", () => {
+    it("losing the active manager: elected in 60 s, in rotation after 5 s x 2, so clients move after 70 s without a DNS change", () => {
         const a = cloudify();
         assert.equal(a.mechanism, "election");
         const s = scenario(a, "node:mgr-a");
@@ -425,11 +425,11 @@ describe("failover analysis of a service that elects its active node (stacks/Pul
             clientsMoveSeconds: ELECTION + NEW_ACTIVE_IN,
             operator: false,
         });
-        assert.equal(s.clientsMoveSeconds, 80);
+        assert.equal(s.clientsMoveSeconds, 70);
         assert.match(s.detectedBy, /^the manager nodes' own election of a new active manager \(60 s/);
         assert.match(
             s.clientsMoveBy,
-            /^mgr-b, mgr-c elect a new active manager; .*passes 2 health checks 10 s apart \(20 s\); DNS does not change/,
+            /^mgr-b, mgr-c elect a new active manager; .*passes 2 health checks 5 s apart \(10 s\); DNS does not change/,
         );
         assert.match(
             s.dataAtRisk,
@@ -521,7 +521,7 @@ describe("failover analysis of a service that elects its active node (stacks/Pul
         assert.deepEqual(figures(active), {
             staysUp: false,
             failover: "manual",
-            detectSeconds: 20,
+            detectSeconds: 10,
             followSeconds: undefined,
             clientsMoveSeconds: undefined,
             operator: true,
@@ -543,7 +543,7 @@ describe("failover analysis of a service that elects its active node (stacks/Pul
         const { start, end } = failoverMarkers("cloudify");
         const body = readme.slice(readme.indexOf(start) + start.length, readme.indexOf(end)).trim();
         assert.equal(body, failoverMarkdown(stackFailoverAnalysis("cloudify", join(root, "stacks"))));
-        assert.ok(body.includes("| node mgr-a (manager, us-east-1a) lost | stays up | automatic | 60 s | 80 s |"));
+        assert.ok(body.includes("| node mgr-a (manager, us-east-1a) lost | stays up | automatic | 60 s | 70 s |"));
         assert.ok(body.includes("| node mgr-b (manager, us-east-1b) lost | stays up | none | 120 s | 0 s |"));
     });
 
@@ -559,7 +559,7 @@ describe("failover analysis of a service that elects its active node (stacks/Pul
 });
 
 describe("failover analysis: the lost zone's load-balancer node and nodes that serve no client", () => {
-    // Both stacks: NLB health check every 10 s, unhealthy and healthy threshold 2, cross-zone on; the
+    // Both stacks: NLB health check every 5 s (the default), unhealthy and healthy threshold 2, cross-zone on; the
     // LB's zone address leaves its DNS in an assumed 60 s, then the fixed 60 s alias TTL: 120 s.
     const LB_ZONE = 60 + 60;
     const ghesHa = () => stackFailoverAnalysis("ghes-ha", join(root, "stacks"));
@@ -576,43 +576,43 @@ describe("failover analysis: the lost zone's load-balancer node and nodes that s
     });
     const onlyLbZone = automaticMove(60, LB_ZONE);
 
-    it("ghes-ha, the primary's zone: max(120 s for the zone's LB address, 20 s + 20 s + the operator's time), not 40 s", () => {
+    it("ghes-ha, the primary's zone: max(120 s for the zone's LB address, 10 s + 10 s + the operator's time), not 20 s", () => {
         const a = ghesHa();
-        // The primary alone: detected in 10 s x 2 = 20 s; after `pulumi up` ghe-2 is in after 10 s x 2 = 20 s.
+        // The primary alone: detected in 5 s x 2 = 10 s; promoted, ghe-2 (registered already) is in after 5 s x 2 = 10 s.
         assert.deepEqual(figures(scenario(a, "node:ghe-1")), {
             staysUp: false,
             failover: "manual",
-            detectSeconds: 20,
-            followSeconds: 20,
-            clientsMoveSeconds: 40,
+            detectSeconds: 10,
+            followSeconds: 10,
+            clientsMoveSeconds: 20,
             operator: true,
         });
         // Its zone also takes the LB's node there. That address leaves DNS without waiting for the
-        // operator, so the two run in parallel: max(120, 40 + operator), 120 with the operator's time
-        // left out. It read 40 s before: the zone's LB effect was skipped for a service that goes down.
+        // operator, so the two run in parallel: max(120, 20 + operator), 120 with the operator's time
+        // left out. It read 40 s before (10 s checks): the zone's LB effect was skipped for a service that goes down.
         const zone = scenario(a, "zone:us-east-1a");
         assert.deepEqual(figures(zone), {
             staysUp: false,
             failover: "manual",
-            detectSeconds: 20,
-            followSeconds: 20,
-            clientsMoveSeconds: Math.max(LB_ZONE, 20 + 20),
+            detectSeconds: 10,
+            followSeconds: 10,
+            clientsMoveSeconds: Math.max(LB_ZONE, 10 + 10),
             operator: true,
         });
         assert.equal(zone.clientsMoveSeconds, 120);
         assert.match(
             zone.clientsMoveBy,
-            /^promote ghe-2 .*\(20 s\); DNS does not change\. Meanwhile clients that resolved the lost zone's load-balancer address .*\(120 s\), counted from the failure: those clients move after max\(120 s, 40 s \+ the operator's time\)$/,
+            /^promote ghe-2 .*\(10 s\); DNS does not change\. Meanwhile clients that resolved the lost zone's load-balancer address .*\(120 s\), counted from the failure: those clients move after max\(120 s, 20 s \+ the operator's time\)$/,
         );
         const table = failoverMarkdown(a);
         assert.ok(
             table.includes(
-                "| zone us-east-1a lost (ghe-1) | down until an operator acts | manual | 20 s | max(120 s, 40 s + the operator's time) |",
+                "| zone us-east-1a lost (ghe-1) | down until an operator acts | manual | 10 s | max(120 s, 20 s + the operator's time) |",
             ),
         );
         assert.ok(
             table.includes(
-                "| node ghe-1 (primary, us-east-1a) lost | down until an operator acts | manual | 20 s | 40 s + the operator's time |",
+                "| node ghe-1 (primary, us-east-1a) lost | down until an operator acts | manual | 10 s | 20 s + the operator's time |",
             ),
         );
         assert.match(a.assumptions.join("\n"), /clients move after the later of the two \(max, not sum\)/);
@@ -635,7 +635,7 @@ describe("failover analysis: the lost zone's load-balancer node and nodes that s
             assert.deepEqual(figures(s), notAffected, n);
             assert.equal(s.clientsMoveBy, "clients are not affected: no serving node is lost");
         }
-        assert.deepEqual(figures(scenario(a, "node:ghe-app-1")), automaticMove(20, 20), "a web node: out after 10 s x 2");
+        assert.deepEqual(figures(scenario(a, "node:ghe-app-1")), automaticMove(10, 10), "a web node: out after 5 s x 2");
     });
 
     it("ghes-cluster, a zone of data nodes only: the LB's node there still moves its clients; without one, nothing moves", () => {
@@ -644,8 +644,8 @@ describe("failover analysis: the lost zone's load-balancer node and nodes that s
         assert.deepEqual(c.nodesLost, ["ghe-data-3"]);
         assert.deepEqual(figures(c), onlyLbZone);
         assert.match(c.clientsMoveBy, /\(120 s\); otherwise clients are not affected: no serving node is lost$/);
-        // A web node's zone: targets out at 10 s x 2 = 20 s, the zone's LB clients at 120 s: max.
-        assert.deepEqual(figures(scenario(a, "zone:us-east-1a")), automaticMove(20, Math.max(20, LB_ZONE)));
+        // A web node's zone: targets out at 5 s x 2 = 10 s, the zone's LB clients at 120 s: max.
+        assert.deepEqual(figures(scenario(a, "zone:us-east-1a")), automaticMove(10, Math.max(10, LB_ZONE)));
         // The load balancer only in the web nodes' zones: losing us-east-1c moves no client.
         const net = stackConfig("ghes-cluster").network as { subnets: { id: string }[] };
         const noLbInC = ghesCluster({ network: { ...net, loadBalancerSubnets: [net.subnets[0].id, net.subnets[1].id] } });
@@ -686,8 +686,11 @@ describe("runbooks", () => {
 
     it("HA behind a load balancer: clients follow once the new primary passes its health checks", () => {
         const r = plan(haConfig({ loadBalancer: { kind: "nlb" } })).runbooks[0];
-        assert.equal(r.after?.clientsFollowSeconds, 20);
-        assert.match(r.after!.target, /keeps aliasing the load balancer, which forwards only to node-2/);
+        assert.equal(r.after?.clientsFollowSeconds, 10, "5 s x 2 passed checks");
+        assert.match(
+            r.after!.target,
+            /keeps aliasing the load balancer, which forwards only to the node passing its health check, node-2$/,
+        );
     });
 
     it("automatic: says what DNS points at after the promotion and asks to move a pinned secondary", () => {

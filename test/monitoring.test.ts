@@ -318,3 +318,50 @@ describe("monitoring of a cluster whose standbys fail the health check by design
         assert.match(steps.at(-1)!, /they expect only the 1 active target\(s\), so they do not show a standby's return/);
     });
 });
+
+describe("monitoring of HA behind a load balancer: every node registered, exactly one passes the health check", () => {
+    const p = plan(haConfig({ nodeCount: 3, loadBalancer: { kind: "nlb" } }));
+    const alarms = (tg: string) => p.monitoring!.alarms.filter((a) => a.key.startsWith(`${tg}-`));
+    /** Whether an alarm fires for one host count, as CloudWatch compares it. */
+    const fires = (a: { comparison: string; threshold: number }, count: number) =>
+        a.comparison === "GreaterThanThreshold" ? count > a.threshold : count < a.threshold;
+
+    it("expects exactly one healthy target: below 1 or above 1 healthy, or more than the 2 replicas unhealthy, alarms", () => {
+        assert.deepEqual(
+            p.loadBalancer!.targetGroups.map((tg) => tg.key),
+            ["tcp-443", "tcp-80"],
+        );
+        for (const tg of ["tcp-443", "tcp-80"]) {
+            assert.deepEqual(
+                alarms(tg).map((a) => [a.key, a.metricName, a.statistic, a.comparison, a.threshold, a.treatMissingData]),
+                [
+                    [`${tg}-unhealthy`, "UnHealthyHostCount", "Maximum", "GreaterThanThreshold", 2, "notBreaching"],
+                    [`${tg}-healthy-below`, "HealthyHostCount", "Minimum", "LessThanThreshold", 1, "breaching"],
+                    [`${tg}-healthy-above`, "HealthyHostCount", "Maximum", "GreaterThanThreshold", 1, "notBreaching"],
+                ],
+            );
+        }
+    });
+
+    it("stays OK with one primary, fires when none or two pass (each step of a promotion, in the runbook's order)", () => {
+        // [healthy, unhealthy] per target group of 3 registered nodes.
+        const states: [string, number, number, boolean][] = [
+            ["primary serving, 2 replicas failing /status by design", 1, 2, false],
+            ["a replica lost (still registered, failing)", 1, 2, false],
+            ["old primary in maintenance mode, replica not yet promoted (no writer)", 0, 3, true],
+            ["replica promoted: the one new primary passes", 1, 2, false],
+            ["replica promoted while the old primary still serves (two writers)", 2, 1, true],
+        ];
+        for (const tg of ["tcp-443", "tcp-80"]) {
+            const [unhealthy, below, above] = alarms(tg);
+            for (const [what, healthy, failing, expected] of states) {
+                assert.equal(fires(below, healthy) || fires(above, healthy) || fires(unhealthy, failing), expected, `${tg}: ${what}`);
+            }
+            assert.equal(fires(above, 2), true, "two passing targets alone alarm");
+        }
+    });
+
+    it("adds no two-primaries alarm to a cluster, whose serving nodes all pass", () => {
+        assert.ok(!plan(clusterConfig()).monitoring!.alarms.some((a) => a.key.endsWith("-healthy-above")));
+    });
+});

@@ -42,28 +42,29 @@ describe("operations by config change", function () {
             );
         });
 
-        it("behind an NLB: re-targets the primary's attachments delete-first, keeps the DNS alias, replaces no instance or volume", async () => {
+        it("behind an NLB: changes no target attachment, keeps the DNS alias, replaces no instance or volume", async () => {
             const lb = { loadBalancer: { kind: "nlb" } };
             const before = await run(haConfig({ ...lb, primary: "node-1" }));
             const after = await run(haConfig({ ...lb, primary: "node-2" }));
             const d = diffRuns(before, after);
             assert.deepEqual([...d.created, ...d.deleted], []);
-            const moved = d.updated.filter((u) => u.type === "aws:lb/targetGroupAttachment:TargetGroupAttachment");
+            // Every node stays registered: only which one passes the health check changes.
             assert.deepEqual(
-                moved.map((u) => `${u.name} ${u.changed.join(",")}`),
-                ["svc-lb-tcp-443-primary targetId", "svc-lb-tcp-80-primary targetId"],
+                d.updated.filter((u) => u.type === "aws:lb/targetGroupAttachment:TargetGroupAttachment"),
+                [],
             );
-            for (const u of moved) {
-                // targetId forces a replacement; delete-first means the old primary leaves before the new one joins.
-                assert.equal(getResource(after, u.type, u.name).deleteBeforeReplace, true, u.name);
-                assert.equal(
-                    getResource(after, u.type, u.name).inputs.targetId,
-                    getResource(after, "aws:ec2/instance:Instance", "svc-node-2").id,
-                );
-            }
+            const attached = after.resources
+                .filter((r) => r.type === "aws:lb/targetGroupAttachment:TargetGroupAttachment")
+                .map((r) => `${r.name} ${String(r.inputs.targetId)}`);
+            const id = (node: string) => getResource(after, "aws:ec2/instance:Instance", `svc-${node}`).id;
+            assert.deepEqual(sorted(attached), [
+                `svc-lb-tcp-443-node-1 ${id("node-1")}`,
+                `svc-lb-tcp-443-node-2 ${id("node-2")}`,
+                `svc-lb-tcp-80-node-1 ${id("node-1")}`,
+                `svc-lb-tcp-80-node-2 ${id("node-2")}`,
+            ]);
             assert.deepEqual(sorted([...new Set(d.updated.map((u) => u.type))]), [
                 "aws:cloudwatch/metricAlarm:MetricAlarm",
-                "aws:lb/targetGroupAttachment:TargetGroupAttachment",
                 "aws:ssm/association:Association",
                 "aws:ssm/parameter:Parameter",
             ]);

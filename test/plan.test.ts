@@ -45,12 +45,23 @@ describe("plan: HA topology", () => {
         ]);
     });
 
-    it("puts only the primary behind a load balancer", () => {
+    it("registers every node behind a load balancer, keyed by node, the primary's keeping its role-keyed identity", () => {
         const withLb = plan(haConfig({ loadBalancer: { kind: "nlb" } }));
         assert.deepEqual(
-            withLb.loadBalancer!.attachments.map((a) => a.node),
-            ["node-1", "node-1"],
-            "one attachment per target group, all to the primary",
+            withLb.loadBalancer!.attachments.map((a) => [a.key, a.node, a.formerKeys]),
+            [
+                ["tcp-443-node-1", "node-1", ["tcp-443-primary"]],
+                ["tcp-443-node-2", "node-2", undefined],
+                ["tcp-80-node-1", "node-1", ["tcp-80-primary"]],
+                ["tcp-80-node-2", "node-2", undefined],
+            ],
+            "one attachment per target group and node",
+        );
+        const promoted = plan(haConfig({ loadBalancer: { kind: "nlb" }, primary: "node-2" }));
+        assert.deepEqual(
+            promoted.loadBalancer!.attachments.map(({ key, targetGroup, node, port }) => ({ key, targetGroup, node, port })),
+            withLb.loadBalancer!.attachments.map(({ key, targetGroup, node, port }) => ({ key, targetGroup, node, port })),
+            "a promotion changes no attachment",
         );
         assert.deepEqual(withLb.dns[0].target, { kind: "loadBalancer", evaluateTargetHealth: true });
         assert.equal(withLb.dns[0].effectiveTtl, 60, "alias records have AWS's fixed 60 s TTL");
@@ -125,9 +136,10 @@ describe("plan: cluster topology", () => {
         assert.equal(lb.internal, true);
     });
 
-    it("health-checks every target group with the configured fast check and a 30 s drain", () => {
+    it("health-checks every target group every 5 s (AWS's minimum) by default, out after 2 failures, with a 30 s drain", () => {
         for (const tg of p.loadBalancer!.targetGroups) {
-            assert.equal(tg.healthCheck.interval, 10);
+            assert.equal(tg.healthCheck.interval, 5);
+            assert.ok(tg.healthCheck.timeout < tg.healthCheck.interval, "AWS: the timeout must be less than the interval");
             assert.equal(tg.healthCheck.unhealthyThreshold, 2);
             assert.equal(tg.healthCheck.path, "/health");
             assert.equal(tg.deregistrationDelay, 30);

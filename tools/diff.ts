@@ -21,6 +21,8 @@ export interface DiffableResource {
     readonly replaceOnChanges?: readonly string[];
     /** Per input property, the URNs whose outputs feed it (only needed on the newer side). */
     readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+    /** Former URNs this resource declares (only needed on the newer side). */
+    readonly aliases?: readonly string[];
 }
 
 export interface DiffableRun {
@@ -64,8 +66,26 @@ function compare(key: string, old: DiffableResource, now: DiffableResource): Res
     return { key, type: now.type, name: now.name, changed, ignored, replace: replaceKeys.length > 0, replaceKeys, unknown: [] };
 }
 
+/**
+ * Older resources that a newer one names in its `aliases`, by old key -> new key: Pulumi moves them to
+ * the new name in place (compared, not deleted and created). Only when the old key is gone.
+ */
+export function aliasRenames(before: readonly DiffableResource[], after: readonly DiffableResource[]): Map<string, string> {
+    const byUrn = new Map(before.filter((r) => r.urn !== undefined).map((r) => [r.urn, resourceKey(r)]));
+    const afterKeys = new Set(after.map(resourceKey));
+    const renames = new Map<string, string>();
+    for (const r of after) {
+        for (const urn of r.aliases ?? []) {
+            const old = byUrn.get(urn);
+            if (old !== undefined && !afterKeys.has(old)) renames.set(old, resourceKey(r));
+        }
+    }
+    return renames;
+}
+
 export function diffRuns(before: DiffableRun, after: DiffableRun): RunDiff {
-    const a = new Map(before.resources.filter(managed).map((r) => [resourceKey(r), r]));
+    const renames = aliasRenames(before.resources, after.resources);
+    const a = new Map(before.resources.filter(managed).map((r) => [renames.get(resourceKey(r)) ?? resourceKey(r), r]));
     const b = new Map(after.resources.filter(managed).map((r) => [resourceKey(r), r]));
     const created = [...b.keys()].filter((k) => !a.has(k));
     const deleted = [...a.keys()].filter((k) => !b.has(k));

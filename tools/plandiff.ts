@@ -15,7 +15,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { diffRuns, type ResourceChange, withDependents } from "./diff";
+import { aliasRenames, diffRuns, type ResourceChange, withDependents } from "./diff";
 import { type ProgramRun, type RecordedResource, resourceKey, runProgram, SECRET_MASK } from "./harness";
 import { displayType, loadProgram, planHeader } from "./plan";
 import { applyIgnoreChanges, formatPath, getPath, hasReplaceRules, type Keys, leafChanges } from "./replacements";
@@ -63,7 +63,9 @@ export function planDiff(before: ProgramRun | undefined, after: ProgramRun, ref:
     const a = after.resources;
     const d = withDependents(diffRuns({ resources: b }, after), after);
     const index = (rs: readonly RecordedResource[]) => new Map(rs.map((r) => [resourceKey(r), r]));
-    const beforeByKey = index(b);
+    // Keyed like diffRuns keys them: a resource kept through an alias under its new name.
+    const renames = aliasRenames(b, a);
+    const beforeByKey = new Map(b.map((r) => [renames.get(resourceKey(r)) ?? resourceKey(r), r]));
     const afterByKey = index(a);
     const item = (key: string, side: Map<string, RecordedResource>): DiffItem => {
         const r = side.get(key)!;

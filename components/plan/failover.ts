@@ -3,7 +3,8 @@
  * load balancer's presence in one zone is lost. Estimates, from documented AWS mechanisms:
  *
  * - a target-group health check takes a target out after interval x unhealthy threshold and puts a
- *   new one in after interval x healthy threshold;
+ *   registered one in after interval x healthy threshold (HA registers every node, so a promoted
+ *   node is already a target: no new registration, which takes minutes on an NLB);
  * - a node's Route 53 health check follows a CloudWatch alarm on one-minute EC2 status checks, so
  *   it turns unhealthy after 60 s x `failoverSettings.healthCheckFailures`;
  * - a DNS answer changes within Route 53's 60 s propagation, and resolvers keep the old answer for
@@ -228,7 +229,7 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
         const detect = viaLb ? lbDetect : healthDetect("primary");
         const follow = viaLb && hc ? hc.interval * hc.healthyThreshold : ROUTE53_PROPAGATION + spec.dns.ttl;
         const how = viaLb
-            ? `after \`pulumi up\` the load balancer sends traffic to ${target} once it passes ${hc?.healthyThreshold} health checks (${follow} s); DNS does not change`
+            ? `every node is registered, so no attachment changes: once promoted, ${target} passes the health check and the load balancer sends traffic to it after ${hc?.healthyThreshold} passed checks ${hc?.interval} s apart (${follow} s); DNS does not change`
             : `after \`pulumi up\` the record points at ${target} (${ROUTE53_PROPAGATION} s propagation), resolvers follow after the ${spec.dns.ttl} s TTL`;
         return withLbZone(
             {

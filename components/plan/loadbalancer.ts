@@ -6,10 +6,8 @@ export const ALIAS_TTL = 60;
 
 /**
  * Listeners, target groups (one per target port and protocol, each health-checked) and the
- * attachments of the serving nodes. In a cluster an attachment is keyed by its node, so adding or
- * removing a node touches only its own. In HA it is keyed by the role (`primary`) and replaced
- * delete-first on a promotion: the old primary leaves the target group before the new one joins,
- * so the two never take writes at the same time.
+ * attachments of the nodes the load balancer may send to, each keyed by its node, so adding or
+ * removing a node touches only its own. See `targetNodes` for HA.
  */
 export function planLoadBalancer(spec: StackSpec, nodes: readonly PlannedNode[]): LoadBalancerPlan | undefined {
     const lb = spec.loadBalancer;
@@ -44,15 +42,13 @@ export function planLoadBalancer(spec: StackSpec, nodes: readonly PlannedNode[])
         // Plain HTTP only ever redirects: clients that type http:// still land on TLS.
         listeners.push({ key: "http-80", port: 80, protocol: "HTTP", action: "redirect-https" });
     }
-    const serving = nodes.filter((n) => n.serving);
-    const ha = spec.topology === "ha";
     const attachments = [...targetGroups.values()].flatMap((tg) =>
-        serving.map((n) => ({
-            key: `${tg.key}-${ha ? "primary" : n.key}`,
+        targetNodes(spec, nodes).map((n) => ({
+            key: `${tg.key}-${n.key}`,
             targetGroup: tg.key,
             node: n.key,
             port: tg.port,
-            deleteBeforeReplace: ha,
+            ...(spec.topology === "ha" && n.key === spec.primary ? { formerKeys: [`${tg.key}-primary`] } : {}),
         })),
     );
     return {
@@ -67,6 +63,19 @@ export function planLoadBalancer(spec: StackSpec, nodes: readonly PlannedNode[])
         targetGroups: [...targetGroups.values()],
         attachments,
     };
+}
+
+/**
+ * The nodes registered in every target group. A cluster: its serving nodes. HA: every node, and the
+ * health check passes only on the primary (GHES `/status` answers 503 on a replica and in
+ * maintenance mode; the generic profile's service must do the same), so a promotion changes no
+ * attachment: the load balancer moves clients once the promoted node passes `healthyThreshold`
+ * checks, instead of waiting for a newly registered target (minutes on an NLB). The old primary
+ * fails the check before the new one passes because the promotion runbook puts it in maintenance
+ * mode (or stops it) before the replica is promoted (runbook.ts).
+ */
+export function targetNodes(spec: StackSpec, nodes: readonly PlannedNode[]): readonly PlannedNode[] {
+    return spec.topology === "ha" ? nodes : nodes.filter((n) => n.serving);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { StackSpec } from "../config";
 import type { ServiceProfile } from "../profiles";
+import { targetNodes } from "./loadbalancer";
 import { slug, uniquePrefix } from "./naming";
 import type { AlarmPlan, LoadBalancerPlan, MonitoringPlan, PlannedNode } from "./types";
 
@@ -49,8 +50,31 @@ export function nodeHealthAlarm(spec: StackSpec, key: string, node: string): Ala
 }
 
 /**
+ * HA registers every node, so exactly one target may pass the health check: a second one means two
+ * nodes act as primary (the old one was not in maintenance mode when the replica was promoted), and
+ * the load balancer spreads clients' writes over both.
+ */
+function twoPrimariesAlarm(
+    prefix: string,
+    tg: string,
+    common: Pick<AlarmPlan, "subject" | "namespace" | "period" | "evaluationPeriods" | "recover">,
+): AlarmPlan {
+    return {
+        ...common,
+        key: `${tg}-healthy-above`,
+        name: `${prefix}-${tg}-healthy-above`,
+        description: `More than one target of target group ${tg} passes its health check: two nodes act as primary and both receive clients' writes. Put the former primary in maintenance mode (promotion runbook).`,
+        metricName: "HealthyHostCount",
+        statistic: "Maximum",
+        comparison: "GreaterThanThreshold",
+        threshold: 1,
+        treatMissingData: "notBreaching",
+    };
+}
+
+/**
  * The alarm topic and its subscriptions, two alarms per target group (more unhealthy targets than
- * the profile's standbys; fewer healthy targets than the topology needs) and two per node (instance and system status checks,
+ * the profile's standbys; fewer healthy targets than the topology needs; HA also more than one) and two per node (instance and system status checks,
  * the latter with EC2's recover action). Undefined when monitoring is off.
  */
 export function planMonitoring(
@@ -64,8 +88,9 @@ export function planMonitoring(
     if (lb) {
         const namespace = lb.kind === "alb" ? "AWS/ApplicationELB" : "AWS/NetworkELB";
         const needed = neededHealthyTargets(spec, nodes);
-        const targets = nodes.filter((n) => n.serving).length;
-        const active = spec.topology === "ha" ? targets : activeTargetCount(spec.profile, targets);
+        const targets = targetNodes(spec, nodes).length;
+        // HA registers every node and only the primary passes the check: exactly one healthy target.
+        const active = spec.topology === "ha" ? 1 : activeTargetCount(spec.profile, targets);
         // A profile's standbys fail the check by design, so `standbys` unhealthy targets is the normal
         // state and only more is a failure. With every target registered that is the same event as
         // fewer than `active` healthy ones. The alarm is kept rather than dropped for such profiles: every
@@ -91,7 +116,7 @@ export function planMonitoring(
                 description:
                     standbys === 0
                         ? `A target of target group ${tg.key} is failing its health check (${check}).`
-                        : `More than ${standbys} target(s) of target group ${tg.key} fail its health check (${check}). Only ${active} of ${targets} are meant to pass it (the others are standbys), so an active one failed.`,
+                        : `More than ${standbys} target(s) of target group ${tg.key} fail its health check (${check}). Only ${active} of ${targets} are meant to pass it (the others are ${spec.topology === "ha" ? "replicas" : "standbys"}), so an active one failed.`,
                 metricName: "UnHealthyHostCount",
                 statistic: "Maximum",
                 comparison: "GreaterThanThreshold",
@@ -110,6 +135,7 @@ export function planMonitoring(
                 // No host count at all means nothing healthy is reporting.
                 treatMissingData: "breaching",
             });
+            if (spec.topology === "ha") alarms.push(twoPrimariesAlarm(prefix, tg.key, common));
         }
     }
     for (const n of nodes) {

@@ -28,7 +28,7 @@ function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, rep
     }
     steps.push(
         `Check that ${replica} is healthy (alarms ${prefix}-${replica}-instance-check and -system-check are OK) and caught up with ${primary}.`,
-        `If ${primary} still runs, stop writes to it (the service's maintenance mode), so nothing is written there after ${replica} takes over.`,
+        `If ${primary} still runs, stop writes to it (the service's maintenance mode), so nothing is written there after ${replica} takes over${viaLb ? ` and it fails the load balancer's health check before ${replica} passes it` : ""}.`,
     );
     if (commands.length > 0) steps.push(...commands.map((c) => `Run: ${c}`));
     else
@@ -42,15 +42,15 @@ function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, rep
         );
     }
     steps.push(
-        `Review: \`npm run plan -- ${spec.stack}\`, then \`pulumi preview\`: it must update only the ${viaLb ? "load-balancer target attachments (one swapped per target group)" : "DNS record(s)"}, the replication documents and their State Manager associations, and the health-check alarms; no instance or volume may be replaced.`,
+        `Review: \`npm run plan -- ${spec.stack}\`, then \`pulumi preview\`: it must update only the ${viaLb ? "" : "DNS record(s), the "}replication documents and their State Manager associations, and the health-check alarms; no instance or volume may be replaced${viaLb ? " and no load-balancer attachment may change (every node stays registered)" : ""}.`,
         `Apply: \`pulumi up\`. Each node's association re-runs its apply script, because its document changed.`,
     );
 
     const after = viaLb
         ? {
-              target: `${spec.dns.name} keeps aliasing the load balancer, which forwards only to ${replica}`,
+              target: `${spec.dns.name} keeps aliasing the load balancer, which forwards only to the node passing its health check, ${replica}`,
               clientsFollowSeconds: (hc?.interval ?? 0) * (hc?.healthyThreshold ?? 0),
-              why: `${replica} receives traffic once it passes ${hc?.healthyThreshold} health checks ${hc?.interval} s apart; DNS does not change`,
+              why: `${replica} is registered already and receives traffic once, promoted, it passes ${hc?.healthyThreshold} health checks ${hc?.interval} s apart, which can happen before \`pulumi up\`; ${primary} failed the check when writes to it stopped; DNS does not change`,
           }
         : {
               target: automatic

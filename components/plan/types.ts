@@ -29,7 +29,7 @@ export interface PlannedNode {
     /** HA: "primary" or "replica". Cluster: the node's roles joined with "+". */
     readonly role: string;
     readonly roles: readonly string[];
-    /** Behind the load balancer (HA: the primary; cluster: nodes with a serving role). */
+    /** Takes client traffic (HA: the primary, the one node passing the health check though every node is registered; cluster: nodes with a serving role). */
     readonly serving: boolean;
     /** Instance properties Pulumi must not act on for a running node (so an AMI change replaces nothing). */
     readonly ignoreChanges: readonly string[];
@@ -106,14 +106,17 @@ export interface LoadBalancerPlan {
     readonly accessLogs?: { readonly bucket: string; readonly prefix: string };
     readonly listeners: readonly ListenerPlan[];
     readonly targetGroups: readonly TargetGroupPlan[];
-    /** One per (target group, serving node). Cluster: keyed by node. HA: keyed by role, replaced delete-first. */
+    /** One per (target group, target node), keyed by node: HA registers every node, a cluster its serving ones. */
     readonly attachments: readonly {
         readonly key: string;
         readonly targetGroup: string;
         readonly node: string;
         readonly port: number;
-        /** Take the old target out before the new one is registered (HA: never two primaries). */
-        readonly deleteBeforeReplace: boolean;
+        /**
+         * Keys this attachment had before (HA's role-keyed `<target group>-primary`): the component
+         * aliases them, so an upgraded stack keeps the primary's registration instead of replacing it.
+         */
+        readonly formerKeys?: readonly string[];
     }[];
 }
 

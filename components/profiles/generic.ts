@@ -19,6 +19,9 @@ export const generic: ServiceProfile = {
             cluster: [{ port: 7000, protocol: "tcp", description: "replication stream" }],
         },
     },
+    // The service's contract: 200 only where it takes writes. HA registers every node with the load
+    // balancer, so /health must fail on a replica and on a primary whose writes were stopped for a
+    // promotion (its maintenance mode); otherwise two nodes would take traffic at once.
     healthCheck: { protocol: "HTTP", port: 80, path: "/health", matcher: "200" },
     loadBalancer: {
         defaultKind: "alb",

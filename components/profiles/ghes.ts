@@ -162,7 +162,9 @@ export const ghes: ServiceProfile = {
             cluster: CLUSTER_PORTS,
         },
     },
-    // /status answers 200 only when the node can serve users; GHES serves it over HTTPS.
+    // /status answers 200 only when the node can serve users, 503 on a passive replica and in
+    // maintenance mode (github/docs: monitoring-a-high-availability-configuration.md, "Monitoring
+    // replication from a remote system"), so HA registers every node and the check picks the primary.
     healthCheck: { protocol: "HTTPS", port: 443, path: "/status", matcher: "200" },
     loadBalancer: {
         // Git over SSH (22) and the Git protocol (9418) are not HTTP, and GHES terminates TLS itself.
