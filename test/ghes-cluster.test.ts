@@ -102,6 +102,25 @@ describe("GHES cluster: losing the MySQL/Redis primary's node", () => {
     });
 });
 
+describe("GHES cluster: a node is never replaced under its own host name", () => {
+    it("refuses allowReplacement on a cluster node, naming the key, the rule's source and the fix", () => {
+        const message = rejection({ ...raw, nodes: { ...nodes, "ghe-app-2": { ...nodes["ghe-app-2"], allowReplacement: true } } });
+        assert.match(
+            message,
+            /ha-service:nodes\.ghe-app-2\.allowReplacement: would replace ghe-app-2 under its own host name, which the "ghes" profile forbids \(.*replacing-a-cluster-node\.md.*\): remove the key, add a node with a new name and list ghe-app-2 in `removedNodes` \(runbook replace-node\)/,
+        );
+    });
+
+    it("still lets a GHES HA node roll onto a new AMI (host-name reuse is a cluster rule)", () => {
+        const ha = stackConfig("ghes-ha");
+        const haNodes = ha.nodes as Record<string, Raw>;
+        const [first] = Object.keys(haNodes);
+        assert.doesNotThrow(() =>
+            plan({ ...ha, nodes: { ...haNodes, [first]: { ...haNodes[first], allowReplacement: true } } }, "ghes-ha"),
+        );
+    });
+});
+
 describe("GHES cluster runbooks", () => {
     const runbooks = plan(raw, "ghes-cluster").runbooks;
 
