@@ -192,6 +192,23 @@ describe("GHES cluster on a stand-in appliance (test/standin/ghes-cluster)", fun
         );
     });
 
+    it("refuses a node the stack set up that left the config without being listed in removedNodes, changing nothing", () => {
+        const withApp4: Raw = { ...swapped, nodes: { ...(swapped.nodes as Record<string, Raw>), "ghe-app-4": { zone: "us-east-1a" } } };
+        const ips = { ...NODE_IPS, "ghe-app-4": "10.1.0.14" };
+        assert.equal(data1.run(scriptOf(plan(withApp4, "ghes-cluster"), "ghe-data-1", ips)).status, 0);
+        data1.takeCalls();
+        const before = readFileSync(data1.conf, "utf8");
+        const r = data1.run(scriptOf(plan(swapped, "ghes-cluster"), "ghe-data-1"));
+        assert.notEqual(r.status, 0);
+        assert.match(r.output, /ghe-app-4 left the stack config without being listed in removedNodes; nothing changed/);
+        assert.deepEqual(data1.takeCalls(), []);
+        assert.equal(readFileSync(data1.conf, "utf8"), before);
+        // Listed, it is removed through ghe-remove-node.
+        const listed = data1.run(scriptOf(plan({ ...swapped, removedNodes: ["ghe-app-1", "ghe-app-4"] }, "ghes-cluster"), "ghe-data-1"));
+        assert.equal(listed.status, 0, listed.output);
+        assert.deepEqual(data1.takeCalls(), ["ghe-remove-node ghe-app-4", "evacuate ghe-app-4"]);
+    });
+
     it("refuses a node replaced under its old host name (pulumi up --replace: a new address), changing nothing", () => {
         const before = readFileSync(data1.conf, "utf8");
         const r = data1.run(scriptOf(plan(swapped, "ghes-cluster"), "ghe-data-1", { ...NODE_IPS, "ghe-app-2": "10.1.1.99" }));
