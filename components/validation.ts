@@ -7,6 +7,7 @@ import { ghesBackupChecks } from "./ghes-backup-config";
 import { activeTargetCount } from "./plan/monitoring";
 import { slug } from "./plan/naming";
 import { placeNode } from "./plan/placement";
+import { clusterRuleProblems } from "./cluster-rules";
 import type { ParsedConfig } from "./schema";
 import { type ConfigProblem, MAX_HEALTH_CHECK_INTERVAL, networkZones, type Relaxation, type RelaxSwitch, type StackSpec } from "./spec";
 
@@ -160,6 +161,7 @@ export function crossCheck(
                 add("nodes", `no node carries the required role "${role}"; add it to some node's \`roles\``);
             }
         }
+        problems.push(...clusterRuleProblems(profile, nodes, !cfg.nodes));
         if (nodes.length > 0 && !nodes.some((x) => x.roles.some((r) => profile.roles.serving.includes(r)))) {
             add("nodes", `no node serves users: give at least one node a role among ${profile.roles.serving.join(", ")}`);
         }

@@ -143,6 +143,7 @@ describe("profile ghes: cluster (stacks/Pulumi.ghes-cluster.yaml)", () => {
         `[cluster "${name}"]`,
         `  hostname = ${name}`,
         `  ipv4 = {{address:${name}}}`,
+        "  consul-datacenter = default",
         "  datacenter = default",
         ...roles.map((r) => `  ${r} = true`),
     ];
@@ -174,7 +175,7 @@ describe("profile ghes: cluster (stacks/Pulumi.ghes-cluster.yaml)", () => {
         }
     });
 
-    it("renders one cluster.conf, the same on every node, with the masters, the datacenter and each node's role flags", () => {
+    it("holds the cluster.conf keys the stack owns on the MySQL primary only: masters, both datacenters, each node's role flags", () => {
         const expected = [
             "[cluster]",
             "  mysql-master = ghe-data-1",
@@ -187,14 +188,25 @@ describe("profile ghes: cluster (stacks/Pulumi.ghes-cluster.yaml)", () => {
             ...section("ghe-data-3", DATA_ROLES),
             "",
         ].join("\n");
-        for (const d of p.replication.documents) {
-            assert.deepEqual(d.config.files, [{ path: "/data/user/common/cluster.conf", mode: "0644", content: expected }], d.node);
-        }
+        const files = p.replication.documents.find((d) => d.node === "ghe-data-1")!.config.files;
+        assert.deepEqual(
+            files.map((f) => [f.path, f.mode]),
+            [
+                ["/etc/ha-service/cluster.conf.stack", "0644"],
+                ["/etc/ha-service/ghes-cluster-sync", "0755"],
+            ],
+        );
+        assert.equal(files[0].content, expected);
+        // Never the whole cluster.conf: GHES writes its own keys there.
+        for (const d of p.replication.documents)
+            assert.ok(!d.config.files.some((f) => f.path === "/data/user/common/cluster.conf"), d.node);
     });
 
-    it("initialises and applies the cluster from the MySQL master only", () => {
-        assert.deepEqual(commandsOf(p, "ghe-data-1"), ["ghe-cluster-config-init", "ghe-cluster-config-apply"]);
+    it("syncs, initialises and applies the cluster from the MySQL master only, passing it the removed nodes", () => {
+        assert.deepEqual(commandsOf(p, "ghe-data-1"), ["/etc/ha-service/ghes-cluster-sync ghe-data-1"]);
         for (const node of ["ghe-app-1", "ghe-app-2", "ghe-data-2", "ghe-data-3"]) assert.deepEqual(commandsOf(p, node), [], node);
+        const removed = plan({ ...raw, removedNodes: ["ghe-app-0", "ghe-data-0"] }, "ghes-cluster");
+        assert.deepEqual(commandsOf(removed, "ghe-data-1"), ["/etc/ha-service/ghes-cluster-sync ghe-data-1 ghe-app-0 ghe-data-0"]);
     });
 
     it("refuses a cluster missing a required role, naming the role and the fix", () => {
@@ -235,10 +247,10 @@ describe("profile ghes: cluster (stacks/Pulumi.ghes-cluster.yaml)", () => {
     it("refuses a cluster whose node script could outgrow its SSM parameter, before anything is deployed", () => {
         const counted = (nodeCount: number) => ({ ...raw, nodes: undefined, leaders: undefined, nodeCount });
         assert.match(
-            rejection(counted(20)),
+            rejection(counted(12)),
             /ha-service:nodes: the rendered configuration of node-1 (\(and \d+ more nodes\) )?would be up to \d+ characters, more than the 8192 an SSM parameter holds; use fewer nodes/,
         );
-        assert.doesNotThrow(() => plan(counted(18)));
+        assert.doesNotThrow(() => plan(counted(11)));
     });
 
     it("never reuses the name of a removed node", () => {

@@ -162,12 +162,11 @@ describe("rendered files, checked by the real tools", function () {
             requireTool(this, "git", "git");
         });
 
-        it("parses the GHES cluster.conf into the masters, the datacenter and each node's settings", () => {
+        it("parses the GHES cluster.conf keys the stack owns into the masters, the datacenter and each node's settings", () => {
             const confs = resolvedConfigs()
                 .filter((c) => c.stack === "ghes-cluster")
-                .map((c) => c.config.files.find((f) => f.path === "/data/user/common/cluster.conf")!.content);
-            assert.equal(confs.length, 5);
-            assert.equal(new Set(confs).size, 1, "every node has the same cluster.conf");
+                .flatMap((c) => c.config.files.filter((f) => f.path.endsWith("/cluster.conf.stack")).map((f) => f.content));
+            assert.equal(confs.length, 1, "only the MySQL primary holds the stack's cluster.conf keys");
             const file = join(dir, "cluster.conf");
             writeFileSync(file, confs[0]);
             const r = tool("git", ["config", "-f", file, "--list"]);
@@ -183,6 +182,7 @@ describe("rendered files, checked by the real tools", function () {
                 [
                     "cluster.ghe-app-1.hostname=ghe-app-1",
                     "cluster.ghe-app-1.ipv4=10.1.0.10",
+                    "cluster.ghe-app-1.consul-datacenter=default",
                     "cluster.ghe-app-1.datacenter=default",
                     "cluster.ghe-app-1.web-server=true",
                     "cluster.ghe-app-1.job-server=true",

@@ -13,6 +13,7 @@
 import type { StackSpec } from "../config";
 import type { Election, FailoverDataRisk } from "../profiles";
 import { failoverSecondary } from "./healthchecks";
+import { manualLeaderLoss } from "./leaders";
 import { ALIAS_TTL } from "./loadbalancer";
 import { natZone } from "./network";
 import { STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
@@ -269,6 +270,19 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
                 clientsMoveBy: `${why}: add nodes (runbook replace-node)`,
                 dataAtRisk,
                 notes: [],
+            };
+        }
+        // A single primary the service never moves by itself (GHES MySQL/Redis): plan/leaders.ts.
+        const leaderLost = manualLeaderLoss(spec, loss.lost);
+        if (leaderLost !== undefined) {
+            return {
+                staysUp: false,
+                failover: "manual",
+                ...statusDetect,
+                operator: true,
+                clientsMoveBy: leaderLost,
+                dataAtRisk,
+                notes: [REPLACE_NOTE],
             };
         }
         const elected = electionOf(spec);

@@ -5,9 +5,11 @@
  */
 import type { StackSpec } from "../config";
 import { failoverSecondary } from "./healthchecks";
+import { moveLeadersRunbooks } from "./leaders";
 import { ROUTE53_PROPAGATION } from "./failover";
 import { activeTargetCount, STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
 import { uniquePrefix } from "./naming";
+import { replaceByNewNameRunbook } from "./replace-by-name";
 import type { LoadBalancerPlan, PlannedNode, Runbook } from "./types";
 
 function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, replica: string): Runbook {
@@ -99,5 +101,9 @@ function replaceNodeRunbook(spec: StackSpec, nodes: readonly PlannedNode[], lb: 
 
 export function planRunbooks(spec: StackSpec, nodes: readonly PlannedNode[], lb: LoadBalancerPlan | undefined): Runbook[] {
     if (spec.topology === "ha") return nodes.filter((n) => n.key !== spec.primary).map((n) => promotionRunbook(spec, lb, n.key));
-    return [replaceNodeRunbook(spec, nodes, lb)];
+    const byName = spec.profile.newNameOnReplace;
+    return [
+        byName ? replaceByNewNameRunbook(spec, nodes, byName.source) : replaceNodeRunbook(spec, nodes, lb),
+        ...moveLeadersRunbooks(spec),
+    ];
 }

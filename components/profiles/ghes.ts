@@ -1,5 +1,8 @@
 import type { NodeDocument } from "../plan/types";
+import { CLUSTER_PORTS, GHES_LEADER_MOVE, GHES_MIN_NODES, GHES_ROLES, renderCluster } from "./ghes-cluster";
 import type { NodeConfig, PortSpec, RenderContext, ServiceProfile } from "./types";
+
+export { CLUSTER_CONF_PATH, CLUSTER_PORTS, clusterConf, GHES_DATACENTER, GHES_MIN_NODES, GHES_ROLES } from "./ghes-cluster";
 
 /**
  * GitHub Enterprise Server, as an HA pair (or primary with several replicas) or as a cluster.
@@ -11,62 +14,7 @@ import type { NodeConfig, PortSpec, RenderContext, ServiceProfile } from "./type
 const tcp = (port: number, description: string): PortSpec => ({ port, protocol: "tcp", description });
 const udp = (port: number, description: string): PortSpec => ({ port, protocol: "udp", description });
 
-/** Every cluster role flag cluster.conf knows, in the order they are written. */
-export const GHES_ROLES = [
-    "web-server",
-    "job-server",
-    "memcache-server",
-    "consul-server",
-    "mysql-server",
-    "redis-server",
-    "elasticsearch-server",
-    "git-server",
-    "pages-server",
-    "storage-server",
-    "metrics-server",
-] as const;
-
-export const CLUSTER_CONF_PATH = "/data/user/common/cluster.conf";
-
-/**
- * The cluster's datacenter. GHES datacenters separate an active cluster from a passive replica
- * cluster, so every active node shares one, whatever its availability zone.
- */
-export const GHES_DATACENTER = "default";
-
-/** Node-to-node ports of a cluster ("Cluster network configuration"); none of them is encrypted. */
-const CLUSTER_PORTS: readonly PortSpec[] = [
-    tcp(122, "admin SSH: ghe-cluster-config-apply configures the other nodes over it"),
-    tcp(1336, "internal API"),
-    tcp(3033, "internal SVN access"),
-    tcp(3037, "internal SVN access"),
-    tcp(3306, "MySQL"),
-    tcp(4486, "Governor access"),
-    tcp(5115, "storage backend"),
-    tcp(5208, "internal SVN access"),
-    tcp(6379, "Redis"),
-    tcp(8001, "Grafana"),
-    tcp(8090, "internal GPG access"),
-    tcp(8149, "GitRPC file server access"),
-    tcp(8300, "Consul"),
-    tcp(8301, "Consul"),
-    tcp(8302, "Consul"),
-    tcp(9000, "Git daemon"),
-    tcp(9102, "Pages file server"),
-    tcp(9105, "LFS server"),
-    tcp(9200, "Elasticsearch"),
-    tcp(9203, "semantic code service"),
-    tcp(9300, "Elasticsearch"),
-    tcp(11211, "Memcache"),
-    udp(161, "SNMP"),
-    udp(8125, "StatsD"),
-    udp(8301, "Consul"),
-    udp(8302, "Consul"),
-    udp(25827, "collectd"),
-];
-
 type HaDocument = Extract<NodeDocument, { topology: "ha" }>;
-type ClusterDocument = Extract<NodeDocument, { topology: "cluster" }>;
 
 /**
  * Run on the node the config names primary. It promotes only an appliance this package last set
@@ -112,39 +60,6 @@ function renderHa(doc: HaDocument, ctx: RenderContext): NodeConfig {
     };
 }
 
-/** cluster.conf (git-config format), identical on every node: sections sorted by host name. */
-export function clusterConf(doc: ClusterDocument): string {
-    const leader = (role: string): string => {
-        const l = doc.leaders[role];
-        if (l === undefined) throw new Error(`cluster document of ${doc.node} names no leader for ${role}`);
-        return l.name;
-    };
-    const members = [{ name: doc.node, address: doc.self, roles: doc.roles }, ...doc.peers].sort((a, b) =>
-        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
-    );
-    const lines = [
-        "[cluster]",
-        `  mysql-master = ${leader("mysql-server")}`,
-        `  redis-master = ${leader("redis-server")}`,
-        `  primary-datacenter = ${GHES_DATACENTER}`,
-    ];
-    for (const m of members) {
-        lines.push(`[cluster "${m.name}"]`, `  hostname = ${m.name}`, `  ipv4 = ${m.address}`, `  datacenter = ${GHES_DATACENTER}`);
-        for (const role of GHES_ROLES) if (m.roles.includes(role)) lines.push(`  ${role} = true`);
-    }
-    return `${lines.join("\n")}\n`;
-}
-
-function renderCluster(doc: ClusterDocument): NodeConfig {
-    // Every node holds the file; the MySQL master initialises new nodes and applies it to all of
-    // them ("Initializing the cluster": both run on the first node, again after every change).
-    const isMaster = doc.leaders["mysql-server"]?.name === doc.node;
-    return {
-        files: [{ path: CLUSTER_CONF_PATH, mode: "0644", content: clusterConf(doc) }],
-        commands: isMaster ? ["ghe-cluster-config-init", "ghe-cluster-config-apply"] : [],
-    };
-}
-
 export const ghes: ServiceProfile = {
     name: "ghes",
     description: "GitHub Enterprise Server: HA replicas (ghe-repl-*) or a cluster (cluster.conf).",
@@ -185,6 +100,11 @@ export const ghes: ServiceProfile = {
         required: GHES_ROLES.filter((r) => r !== "metrics-server"),
         defaults: GHES_ROLES,
         leaders: ["mysql-server", "redis-server"],
+        minNodes: GHES_MIN_NODES,
+    },
+    manualLeaderMove: GHES_LEADER_MOVE,
+    newNameOnReplace: {
+        source: "github/docs content/admin/monitoring-and-managing-your-instance/configuring-clustering/replacing-a-cluster-node.md: do not reuse a hostname that was previously assigned to a node in the cluster",
     },
     limits: {
         ha: { min: 2, max: 10 },
@@ -200,5 +120,5 @@ export const ghes: ServiceProfile = {
         "`ghe-repl-status` on {replica}: replication must be caught up.",
         "`ghe-repl-promote` on {replica} (the rendered runbook /etc/ha-service/ghes-promote does this when the association re-runs after the config change; run it by hand to promote before `pulumi up`).",
     ],
-    render: (doc, ctx) => (doc.topology === "ha" ? renderHa(doc, ctx) : renderCluster(doc)),
+    render: (doc, ctx) => (doc.topology === "ha" ? renderHa(doc, ctx) : renderCluster(doc, ctx)),
 };

@@ -103,6 +103,8 @@ export interface ServiceProfile {
          * picks it with `leaders.<role>`; default: the first node, in config order, with the role.
          */
         readonly leaders: readonly string[];
+        /** Fewest nodes that must carry a role (when any node carries it), where the service documents one. */
+        readonly minNodes?: Readonly<Record<string, number>>;
     };
     readonly limits: { readonly [T in Topology]: NodeCountLimits };
     /**
@@ -131,6 +133,14 @@ export interface ServiceProfile {
      * the service has none (the runbook says so).
      */
     readonly promotionSteps?: readonly string[];
+    /**
+     * Cluster: single-leader roles whose leader the service never moves by itself, so losing its node
+     * stops the service until an operator moves it, and the documented steps to move it (runbook
+     * move-leaders; `{leader:<role>}` stands for the configured leader). See plan/leaders.ts.
+     */
+    readonly manualLeaderMove?: { readonly roles: readonly string[]; readonly source: string; readonly steps: readonly string[] };
+    /** Cluster: a replaced node must not keep its host name; the replace-node runbook adds a node with a new name instead. */
+    readonly newNameOnReplace?: { readonly source: string };
     /**
      * Turns a node's replication document into the files and commands the node runs. Pure, and it
      * must treat addresses as opaque text: the plan renders with address placeholders, which the
