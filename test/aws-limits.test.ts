@@ -17,7 +17,7 @@ import { CERT, clusterConfig, haConfig, type Raw } from "./fixtures";
 import { stackConfig } from "./stacks";
 import { readStackFile } from "../tools/stackfile";
 
-export const MODELS = process.env.AWS_MODELS_DIR ?? join(__dirname, "..", "..", "shared", "aws-models");
+import { MODELS } from "./aws-models";
 
 /** Every problem of a config, through validation and planning (as `pulumi up` runs them); [] when accepted. */
 function problemsOf(raw: Raw, region: string | undefined): ConfigProblem[] {
