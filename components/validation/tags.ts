@@ -93,8 +93,8 @@ function tagPath(key: string): string {
 }
 
 /**
- * Per-resource tag limits counting the package's own tags, allowed characters per service, empty
- * keys, and the DNS name's length (253 characters, RFC 1035 as Route 53 applies it).
+ * Per-resource tag limits counting the package's own tags, allowed characters per service and
+ * empty keys. (The DNS name's 253 characters are a field rule in the schema.)
  */
 export function tagProblems(spec: Spec): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
@@ -126,11 +126,5 @@ export function tagProblems(spec: Spec): ConfigProblem[] {
             });
         }
     }
-    if (spec.dns.name.length > 253)
-        problems.push({
-            path: "dns.name",
-            message: `is ${spec.dns.name.length} characters; a DNS name has at most 253 (RFC 1035); shorten it`,
-            value: spec.dns.name,
-        });
     return problems;
 }
