@@ -387,7 +387,7 @@ export const ConfigSchema = obj({
         deletionProtection: bool().optional().describe("Refuse to delete the load balancer; default: `production`."),
         accessLogs: obj({
             bucket: str("an S3 bucket name").describe("Bucket for access logs (S3 bucket naming rules), in the stack's region."),
-            prefix: z.string().default("").describe("Key prefix in the bucket; without AWSLogs and without a leading or trailing '/'."),
+            prefix: z.string().default("").describe("Key prefix in the bucket; without AWSLogs and without a leading '/'."),
         })
             .optional()
             .describe("Access logs (recommended for production)."),

@@ -247,7 +247,7 @@ describe("AWS limits, class 3: load balancer", () => {
             what: "a prefix starting with a slash",
             raw: withLb({ accessLogs: { bucket: "logs", prefix: "/alb" } }),
             path: "loadBalancer.accessLogs.prefix",
-            fix: /start or end with '\/'/,
+            fix: /must not start with '\/'/,
         },
         { what: "a dotted bucket and a nested prefix", raw: withLb({ accessLogs: { bucket: "logs.example-prod", prefix: "alb/prod" } }) },
     ]);

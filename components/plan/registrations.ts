@@ -161,6 +161,7 @@ export function duplicateRegistrationProblems(plan: TopologyPlan): ConfigProblem
         const fix = blame.source.startsWith("nodes.") ? "rename the node" : "change one of the two values";
         problems.push({
             path: blame.source,
+            value: r.name,
             message: `derives the ${r.type} "${r.name}", which ${other.source === blame.source ? "it also derives" : `\`${other.source}\` derives too`}; Pulumi refuses two resources with one URN: ${fix}`,
         });
     }

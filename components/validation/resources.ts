@@ -52,12 +52,12 @@ export function bucketNameProblem(bucket: string): string | undefined {
 
 /**
  * Access-log prefix (ELB user guide, "Enable access logs": the prefix must not include AWSLogs,
- * which ELB appends itself, and must not start with a slash; ELBv2 API `LoadBalancerAttribute.Value`
+ * which ELB appends itself (`bucket[/prefix]/AWSLogs/...`), and must not start with a slash; ELBv2 API `LoadBalancerAttribute.Value`
  * is at most 1024 characters).
  */
 export function logPrefixProblem(prefix: string): string | undefined {
     if (prefix.includes("AWSLogs")) return "must not include AWSLogs (ELB appends AWSLogs/<account>/... itself); remove it";
-    if (prefix.startsWith("/") || prefix.endsWith("/")) return "must not start or end with '/' (write logs/prod, not /logs/prod/)";
+    if (prefix.startsWith("/")) return "must not start with '/' (write logs/prod, not /logs/prod)";
     if (prefix.length > 1024) return "must be at most 1024 characters (ELBv2 attribute value limit)";
     return undefined;
 }

@@ -100,7 +100,7 @@ export function tagProblems(spec: Spec): ConfigProblem[] {
     const problems: ConfigProblem[] = [];
     const keys = Object.keys(spec.tags);
     if (keys.includes(""))
-        problems.push({ path: 'tags[""]', message: "is an empty tag key; every AWS service requires 1 to 128 characters" });
+        problems.push({ path: 'tags[""]', message: "is an empty tag key; every AWS service requires 1 to 128 characters", value: "" });
     const reported = new Set<string>();
     for (const rule of TAG_RULES) {
         if (!rule.applies(spec)) continue;
