@@ -322,12 +322,18 @@ describe("AWS limits, class 5: tags and DNS names", () => {
         { what: "5 tags on an HA stack", raw: haConfig(tags(5)) },
         { what: "a tag the package sets anyway does not count twice", raw: haConfig(tags(5, { Name: "x" })) },
         {
-            what: "43 tags on a cluster (EC2 takes 50, 8 are the package's)",
-            raw: clusterConfig(tags(43)),
+            what: "44 tags on a cluster (an EC2 data volume takes 50, 7 are the package's)",
+            raw: clusterConfig(tags(44)),
             path: "tags",
-            fix: /EC2 .* 51 tags.*keep at most 42/,
+            fix: /EC2 data volume .* 51 tags.*keep at most 43/,
         },
-        { what: "42 tags on a cluster", raw: clusterConfig(tags(42)) },
+        { what: "43 tags on a cluster", raw: clusterConfig(tags(43)) },
+        {
+            what: "45 tags in a created network (a subnet takes 50, 6 are the package's)",
+            raw: haConfig({ ...tags(45), monitoring: { enabled: false }, failover: "manual" }),
+            path: "tags",
+            fix: /EC2 subnet .*keep at most 44/,
+        },
         {
             what: "a key IAM refuses",
             raw: haConfig({ tags: { "cost#center": "1" } }),
@@ -460,6 +466,14 @@ describe("AWS limits, class 7: instance types", () => {
             raw: haConfig({ instanceType: "m6id.xlarge", monitoring: { enabled: false } }),
         },
         { what: "a flex type", raw: haConfig({ instanceType: "m7i-flex.large" }) },
+        { what: "an EBS-only Graviton GPU type (g5g, unlike g5)", raw: haConfig({ instanceType: "g5g.xlarge" }) },
+        { what: "an inference type (inf2: EBS only)", raw: haConfig({ instanceType: "inf2.xlarge" }) },
+        {
+            what: "a storage-optimised type (d3)",
+            raw: haConfig({ instanceType: "d3.xlarge" }),
+            path: "instanceType",
+            fix: /instance-store/,
+        },
         { what: "a metal size", raw: haConfig({ instanceType: "m6i.metal" }) },
     ]);
 

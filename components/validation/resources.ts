@@ -145,7 +145,8 @@ export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\d[a-z0-9-]*\.(nano|micro|small|me
  * on them (EC2 User Guide, "Recover your instance": "Has only EBS volumes (do not configure
  * instance store volumes)"), so the package's recover alarm could never act.
  */
-const STORE_FAMILIES = /^(i\d|im\d|is\d|d\d|dl1|h1|hs1|hi1|c1|c3|m1|m2|m3|r3|g2|g5|g6|gr6|x1|f1|cr1|cc2|p5|trn1)/;
+const STORE_FAMILIES =
+    /^(i\d+[a-z]*|im4gn|is4gen|d\d+[a-z]*|dl1|h1|hs1|hi1|c1|cc2|cr1|c3|m1|m2|m3|r3|g2|g5|g6|g6e|gr6|x1|x1e|f1|f2|p5|p5e|p5en|trn1|trn1n)$/;
 
 export function hasInstanceStore(instanceType: string): boolean {
     const family = instanceType.split(".")[0];

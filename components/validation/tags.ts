@@ -40,10 +40,17 @@ export const TAG_RULES: readonly TagRule[] = [
         source: "Route 53 API reference, ChangeTagsForResource: at most 10 tags per health check",
     },
     {
-        what: "EC2 instance, volume, subnet, VPC and security group",
+        what: "EC2 data volume (the most-tagged EC2 resource)",
         applies: () => true,
         max: 50,
-        own: [...BASE_TAGS, "Name", "Node", "Tier", BACKUP_TAG],
+        own: [...BASE_TAGS, "Name", "Node", BACKUP_TAG],
+        source: "Amazon EC2 User Guide, tag restrictions: 50 tags per resource",
+    },
+    {
+        what: "EC2 subnet",
+        applies: (s) => s.network.kind === "create",
+        max: 50,
+        own: [...BASE_TAGS, "Name", "Tier"],
         source: "Amazon EC2 User Guide, tag restrictions: 50 tags per resource",
     },
     {
