@@ -146,6 +146,8 @@ function resolveNetwork(cfg: ParsedConfig): NetworkSpec {
 export interface SpecContext {
     readonly project: string;
     readonly stack: string;
+    /** `aws:region` (or the provider's AWS_REGION / AWS_DEFAULT_REGION); undefined: not compared. */
+    readonly region?: string;
 }
 
 /** Validates a stack's raw config (this project's keys, already JSON-decoded) into a StackSpec. */
@@ -194,7 +196,7 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
         failoverSettings: cfg.failoverSettings,
         tags: cfg.tags,
     } satisfies Omit<StackSpec, "warnings" | "relaxations">;
-    const { problems, warnings, relaxations } = crossCheck(cfg, base);
+    const { problems, warnings, relaxations } = crossCheck(cfg, base, ctx.region);
     if (problems.length > 0) throw new ConfigError(ctx.stack, problems, ctx.project);
     return { ...base, warnings, relaxations };
 }
@@ -205,5 +207,7 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
  */
 export function loadSpec(): StackSpec {
     const project = pulumi.getProject();
-    return parseSpec(readNamespace(pulumi.runtime.allConfig(), project), { project, stack: pulumi.getStack() });
+    const all = pulumi.runtime.allConfig();
+    const region = all["aws:region"] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    return parseSpec(readNamespace(all, project), { project, stack: pulumi.getStack(), ...(region ? { region } : {}) });
 }

@@ -127,7 +127,9 @@ const HealthCheckSchema = obj({
         .startsWith("/", { error: "must be an HTTP path starting with /" })
         .optional()
         .describe("Path for HTTP(S) checks; default: the profile's (for example /status)."),
-    matcher: str("HTTP codes such as 200 or 200-299").optional().describe("HTTP codes that count as healthy; default: the profile's."),
+    matcher: str("HTTP codes such as 200 or 200-299")
+        .optional()
+        .describe("HTTP codes that count as healthy, as a list or ranges (ALB: 200 to 499, NLB: 200 to 599); default: the profile's."),
     interval: int(5, 300, "seconds", "AWS target-group limit")
         .default(5)
         .describe(
@@ -304,18 +306,24 @@ export const ConfigSchema = obj({
             "HA only: `manual` (promote by changing `primary`) or `automatic` (Route 53 failover records with health checks move DNS to a replica by themselves; only where the profile allows it).",
         ),
     primary: nodeName.optional().describe("HA only: the node that is primary. Change it to promote a replica. Default: the first node."),
-    instanceType: str("an EC2 instance type such as m6i.xlarge").default("m6i.xlarge").describe("EC2 instance type of every node."),
+    instanceType: str("an EC2 instance type such as m6i.xlarge")
+        .default("m6i.xlarge")
+        .describe("EC2 instance type of every node (family.size; with monitoring on, an EBS-only type so the recover alarm can act)."),
     ami: str("an AMI id such as ami-0123456789abcdef0")
         .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI id such as ami-0123456789abcdef0" })
         .describe("AMI of every node. Changing it does not replace running nodes unless the node sets `allowReplacement`."),
     rootVolumeSize: int(8, 16384, "GiB").default(50).describe("Encrypted gp3 root volume size."),
     dataVolume: obj({
         size: int(1, 16384, "GiB", "gp3 volume size").default(100).describe("Size of each node's data volume."),
-        iops: int(3000, 16000, "IOPS", "gp3 limit").optional().describe("Provisioned gp3 IOPS; default: the gp3 baseline (3000)."),
+        iops: int(3000, 16000, "IOPS", "gp3 limit")
+            .optional()
+            .describe("Provisioned gp3 IOPS, at most 500 per GiB of each node's data volume; default: the gp3 baseline (3000)."),
         throughput: int(125, 1000, "MiB/s", "gp3 limit")
             .optional()
-            .describe("Provisioned gp3 throughput; default: the gp3 baseline (125)."),
-        kmsKeyId: str("a KMS key ARN").optional().describe("KMS key for the data volumes; default: the account's EBS key."),
+            .describe("Provisioned gp3 throughput, at most IOPS/4; default: the gp3 baseline (125)."),
+        kmsKeyId: str("a KMS key ARN")
+            .optional()
+            .describe("KMS key ARN (not an alias or key id) in the stack's region for the data volumes; default: the account's EBS key."),
         deviceName: z
             .string({ error: "must be a device name such as /dev/sdf" })
             .regex(/^\/dev\/(sd[f-p]|xvd[f-p])$/, { error: "must be a device name from /dev/sdf to /dev/sdp" })
@@ -386,6 +394,8 @@ export const ConfigSchema = obj({
         name: z
             .string({ error: "must be a DNS name such as git.example.com" })
             .regex(/^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}\.?$/, { error: "must be a DNS name such as git.example.com" })
+            // RFC 1035: a name is at most 255 octets on the wire, 253 characters written out (254 with the root dot).
+            .refine((n) => n.replace(/\.$/, "").length <= 253, { error: "must be at most 253 characters (the DNS limit); shorten it" })
             .describe("Record name clients use."),
         ttl: int(1, 300, "seconds", "clients must follow a promotion within minutes; GHES documents 60 s to 5 min")
             .default(60)
@@ -437,8 +447,8 @@ export const ConfigSchema = obj({
             .describe("Seconds a removed target drains. AWS's 300 s default would stall every promotion for 5 minutes."),
         deletionProtection: bool().optional().describe("Refuse to delete the load balancer; default: `production`."),
         accessLogs: obj({
-            bucket: str("an S3 bucket name").describe("Bucket for access logs."),
-            prefix: z.string().default("").describe("Key prefix in the bucket."),
+            bucket: str("an S3 bucket name").describe("Bucket for access logs (S3 bucket naming rules), in the stack's region."),
+            prefix: z.string().default("").describe("Key prefix in the bucket; without AWSLogs and without a leading '/'."),
         })
             .optional()
             .describe("Access logs (recommended for production)."),
@@ -516,7 +526,9 @@ export const ConfigSchema = obj({
     tags: z
         .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of tag name to value" })
         .default({})
-        .describe("Tags added to every resource (beside Project, Stack, Service, ManagedBy)."),
+        .describe(
+            "Tags added to every resource (beside Project, Stack, Service, ManagedBy, and Name, Node or Tier where they apply). An HA stack takes at most 5 (its Route 53 health check allows 10 in all); keys and values use letters, digits, spaces and _ . : / = + - @, and with backups on keys have no spaces or @ (Data Lifecycle Manager).",
+        ),
 });
 
 export type RawConfig = z.input<typeof ConfigSchema>;

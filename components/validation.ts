@@ -9,12 +9,17 @@ import { slug } from "./plan/naming";
 import { placeNode } from "./plan/placement";
 import { clusterRuleProblems } from "./cluster-rules";
 import type { ParsedConfig } from "./schema";
+import { awsLimitProblems } from "./validation/aws";
 import { type ConfigProblem, MAX_HEALTH_CHECK_INTERVAL, networkZones, type Relaxation, type RelaxSwitch, type StackSpec } from "./spec";
 
-/** Checks that need more than one key at a time. Pure; returns every problem found. */
+/**
+ * Checks that need more than one key at a time. Pure; returns every problem found. `region` is the
+ * stack's `aws:region`; without it zones and ARNs are not compared with a region.
+ */
 export function crossCheck(
     cfg: ParsedConfig,
     spec: Omit<StackSpec, "warnings" | "relaxations">,
+    region?: string,
 ): { problems: ConfigProblem[]; warnings: string[]; relaxations: Relaxation[] } {
     const problems: ConfigProblem[] = [];
     const warnings: string[] = [];
@@ -351,6 +356,7 @@ export function crossCheck(
     const backupHost = ghesBackupChecks(cfg, { ...spec, zones });
     problems.push(...backupHost.problems);
     warnings.push(...backupHost.warnings);
+    problems.push(...awsLimitProblems(cfg, spec, region));
 
     // A switch that relaxes nothing here would silently allow the next change that needs it.
     for (const [sw, on] of Object.entries(cfg.relax)) {

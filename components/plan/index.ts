@@ -12,6 +12,7 @@ import { planMonitoring } from "./monitoring";
 import { loadBalancerSubnetTier, natZone, subnetCidrs } from "./network";
 import { baseTags, configParameter, documentParameter, parameterPrefix, secretParameter } from "./naming";
 import { renderNodeScript } from "./nodescript";
+import { duplicateRegistrationProblems } from "./registrations";
 import { placeNode } from "./placement";
 import { applyDocument, oversizedParameters, PARAMETER_TIER, planDocuments } from "./replication";
 import { planRunbooks } from "./runbook";
@@ -26,6 +27,7 @@ export { BACKUP_TAG } from "./naming";
 export { addressRef, canonicalJson, documentHash, PARAMETER_MAX_LENGTH, referencedNodes, resolveAddresses } from "./replication";
 export { slug } from "./naming";
 export { renderNodeScript, shellQuote } from "./nodescript";
+export { duplicateRegistrationProblems, plannedRegistrations, registrationKey } from "./registrations";
 export { APPLY_SCRIPT_PATH, applyScript, STATE_DIR } from "./userdata";
 export type { SubnetTier, ZoneSubnets } from "./network";
 
@@ -93,7 +95,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     if (tooLarge.length > 0) throw new ConfigError(spec.stack, tooLarge, spec.project);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 
-    return {
+    const plan: TopologyPlan = {
         project: spec.project,
         stack: spec.stack,
         name: spec.name,
@@ -132,4 +134,8 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         warnings: [...spec.warnings, ...failoverWarnings(spec, nodes)],
         relaxations: spec.relaxations,
     };
+    // Derived names that collide (nodes `a` and `a-config`) would stop `pulumi up` halfway.
+    const collisions = duplicateRegistrationProblems(plan);
+    if (collisions.length > 0) throw new ConfigError(spec.stack, collisions, spec.project);
+    return plan;
 }

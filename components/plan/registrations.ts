@@ -1,0 +1,169 @@
+/**
+ * Every resource `pulumi up` registers for a plan, as (parent type, type, name): the parts of a URN
+ * besides the stack and project. The Pulumi engine refuses a program that registers one URN twice
+ * ("Duplicate resource URN"), after it may have created other resources already, so a plan whose
+ * derived names collide (nodes `a` and `a-config`: both give an SSM parameter `svc-repl-a-config`)
+ * is refused here, before anything is registered.
+ *
+ * This mirrors the names the components in components/*.ts give their children; the test
+ * "planned registrations are exactly what the program registers" (test/aws-limits.test.ts) runs the
+ * real program under the mock harness for every example stack and compares, so the two cannot drift.
+ */
+import type { ConfigProblem } from "../spec";
+import type { TopologyPlan } from "./types";
+
+export interface PlannedRegistration {
+    /** Type token of the parent (the URN qualifies a type with its parent's type). */
+    readonly parent: string;
+    readonly type: string;
+    readonly name: string;
+    /** The config key the name derives from (a node, a CIDR list, ...), for the error message. */
+    readonly source: string;
+}
+
+const T = {
+    stack: "pulumi:pulumi:Stack",
+    service: "hatopo:index:Service",
+    network: "hatopo:net:Network",
+    security: "hatopo:net:SecurityGroups",
+    nodes: "hatopo:compute:NodeGroup",
+    lb: "hatopo:lb:LoadBalancer",
+    monitoring: "hatopo:monitoring:Monitoring",
+    dns: "hatopo:dns:DnsRecords",
+    replication: "hatopo:replication:Replication",
+    backup: "hatopo:backup:Backups",
+} as const;
+
+/** The registrations of the Service component and its children, in no particular order. */
+export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] {
+    const out: PlannedRegistration[] = [];
+    const add = (parent: string, type: string, name: string, source = "name") => out.push({ parent, type, name, source });
+    const name = plan.name;
+    add(T.stack, T.service, name);
+
+    const net = `${name}-net`;
+    add(T.service, T.network, net);
+    if (plan.network.kind === "create") {
+        const zones = "network.create.zones";
+        add(T.network, "aws:ec2/vpc:Vpc", `${net}-vpc`);
+        add(T.network, "aws:ec2/internetGateway:InternetGateway", `${net}-igw`);
+        add(T.network, "aws:ec2/routeTable:RouteTable", `${net}-public`);
+        add(T.network, "aws:ec2/routeTable:RouteTable", `${net}-private`);
+        add(T.network, "aws:ec2/eip:Eip", `${net}-nat`);
+        add(T.network, "aws:ec2/natGateway:NatGateway", `${net}-nat`);
+        for (const tier of ["public", "private"]) {
+            for (const z of plan.network.subnets) {
+                add(T.network, "aws:ec2/subnet:Subnet", `${net}-${tier}-${z.zone}`, zones);
+                add(T.network, "aws:ec2/routeTableAssociation:RouteTableAssociation", `${net}-${tier}-${z.zone}`, zones);
+            }
+        }
+    }
+
+    const sg = `${name}-sg`;
+    add(T.service, T.security, sg);
+    for (const g of plan.securityGroups) {
+        add(T.security, "aws:ec2/securityGroup:SecurityGroup", `${sg}-${g.key}`);
+        for (const r of g.rules) {
+            const type =
+                r.direction === "ingress"
+                    ? "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+                    : "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+            add(T.security, type, `${sg}-${g.key}-${r.key}`, "cidr" in r.peer ? "access" : "name");
+        }
+    }
+
+    add(T.service, T.nodes, name);
+    add(T.nodes, "aws:iam/role:Role", `${name}-role`);
+    add(T.nodes, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${name}-ssm-core`);
+    add(T.nodes, "aws:iam/rolePolicy:RolePolicy", `${name}-parameters`);
+    add(T.nodes, "aws:iam/instanceProfile:InstanceProfile", `${name}-profile`);
+    for (const n of plan.nodes) {
+        const source = `nodes.${n.key}`;
+        add(T.nodes, "aws:ec2/instance:Instance", `${name}-${n.key}`, source);
+        add(T.nodes, "aws:ebs/volume:Volume", `${name}-${n.key}-data`, source);
+        add(T.nodes, "aws:ec2/volumeAttachment:VolumeAttachment", `${name}-${n.key}-data`, source);
+    }
+
+    if (plan.loadBalancer) {
+        const lb = `${name}-lb`;
+        add(T.service, T.lb, lb);
+        add(T.lb, "aws:lb/loadBalancer:LoadBalancer", lb);
+        for (const tg of plan.loadBalancer.targetGroups) add(T.lb, "aws:lb/targetGroup:TargetGroup", `${lb}-${tg.key}`, "loadBalancer");
+        for (const l of plan.loadBalancer.listeners) add(T.lb, "aws:lb/listener:Listener", `${lb}-${l.key}`, "loadBalancer");
+        for (const a of plan.loadBalancer.attachments)
+            add(T.lb, "aws:lb/targetGroupAttachment:TargetGroupAttachment", `${lb}-${a.key}`, `nodes.${a.node}`);
+    }
+
+    if (plan.monitoring) {
+        const mon = `${name}-mon`;
+        add(T.service, T.monitoring, mon);
+        add(T.monitoring, "aws:kms/key:Key", `${mon}-topic`);
+        add(T.monitoring, "aws:sns/topic:Topic", `${mon}-alarms`);
+        for (const s of plan.monitoring.subscriptions)
+            add(T.monitoring, "aws:sns/topicSubscription:TopicSubscription", `${mon}-${s.key}`, "monitoring");
+        for (const a of plan.monitoring.alarms) {
+            const source = a.subject.kind === "node" ? `nodes.${a.subject.node}` : "loadBalancer";
+            add(T.monitoring, "aws:cloudwatch/metricAlarm:MetricAlarm", `${mon}-${a.key}`, source);
+        }
+    }
+
+    const dns = `${name}-dns`;
+    add(T.service, T.dns, dns);
+    for (const h of plan.healthChecks) {
+        add(T.dns, "aws:cloudwatch/metricAlarm:MetricAlarm", `${dns}-${h.alarm.key}`, `nodes.${h.node}`);
+        add(T.dns, "aws:route53/healthCheck:HealthCheck", `${dns}-${h.key}`, `nodes.${h.node}`);
+    }
+    for (const r of plan.dns) add(T.dns, "aws:route53/record:Record", `${dns}-${r.key}`, "dns");
+
+    const repl = `${name}-repl`;
+    add(T.service, T.replication, repl);
+    add(T.replication, "random:index/randomPassword:RandomPassword", `${repl}-secret`);
+    add(T.replication, "aws:ssm/parameter:Parameter", `${repl}-secret`);
+    add(T.replication, "aws:ssm/document:Document", `${repl}-apply`);
+    for (const d of plan.replication.documents) {
+        const source = `nodes.${d.node}`;
+        add(T.replication, "aws:ssm/parameter:Parameter", `${repl}-${d.node}`, source);
+        add(T.replication, "aws:ssm/parameter:Parameter", `${repl}-${d.node}-config`, source);
+        add(T.replication, "aws:ssm/association:Association", `${repl}-${d.node}`, source);
+    }
+
+    if (plan.backups) {
+        const backup = `${name}-backup`;
+        add(T.service, T.backup, backup);
+        add(T.backup, "aws:iam/role:Role", `${backup}-role`);
+        add(T.backup, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${backup}-dlm`);
+        add(T.backup, "aws:dlm/lifecyclePolicy:LifecyclePolicy", backup);
+    }
+    return out;
+}
+
+/** The URN-determining part of a registration: `Parent$type::name`. */
+export function registrationKey(r: Pick<PlannedRegistration, "parent" | "type" | "name">): string {
+    return `${r.parent}$${r.type}::${r.name}`;
+}
+
+/**
+ * One problem per registration whose URN an earlier one already has. The engine would stop
+ * `pulumi up` at the second registration; the fix is almost always a node name.
+ */
+export function duplicateRegistrationProblems(plan: TopologyPlan): ConfigProblem[] {
+    const seen = new Map<string, PlannedRegistration>();
+    const problems: ConfigProblem[] = [];
+    for (const r of plannedRegistrations(plan)) {
+        const key = registrationKey(r);
+        const first = seen.get(key);
+        if (first === undefined) {
+            seen.set(key, r);
+            continue;
+        }
+        const blame = r.source.startsWith("nodes.") ? r : first.source.startsWith("nodes.") ? first : r;
+        const other = blame === r ? first : r;
+        const fix = blame.source.startsWith("nodes.") ? "rename the node" : "change one of the two values";
+        problems.push({
+            path: blame.source,
+            value: r.name,
+            message: `derives the ${r.type} "${r.name}", which ${other.source === blame.source ? "it also derives" : `\`${other.source}\` derives too`}; Pulumi refuses two resources with one URN: ${fix}`,
+        });
+    }
+    return problems;
+}
