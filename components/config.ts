@@ -187,6 +187,7 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
         monitoring: cfg.monitoring,
         backups: cfg.backups,
         failoverSettings: cfg.failoverSettings,
+        ghesHa: cfg.ghesHa,
         tags: cfg.tags,
     } satisfies Omit<StackSpec, "warnings" | "relaxations">;
     const { problems, warnings, relaxations } = crossCheck(cfg, base);

@@ -80,6 +80,14 @@ export interface FailoverSettingsSpec {
     readonly healthCheckFailures: number;
 }
 
+/** GHES HA settings (`ghesHa`); empty maps unless the stack sets them. */
+export interface GhesHaSpec {
+    /** Former primaries: `fenced` (kept out) or `rejoin` (may be set up as a replica). */
+    readonly formerPrimaries: Readonly<Record<string, "fenced" | "rejoin">>;
+    /** `ghe-repl-node` settings per node. */
+    readonly geo: Readonly<Record<string, { readonly datacenter: string; readonly active: boolean }>>;
+}
+
 export interface StackSpec {
     readonly project: string;
     readonly stack: string;
@@ -112,6 +120,7 @@ export interface StackSpec {
     readonly monitoring: MonitoringSpec;
     readonly backups: BackupSpec;
     readonly failoverSettings: FailoverSettingsSpec;
+    readonly ghesHa: GhesHaSpec;
     readonly tags: Readonly<Record<string, string>>;
     /** Things that are allowed but worth a reviewer's attention; printed by the offline plan. */
     readonly warnings: readonly string[];

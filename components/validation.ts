@@ -7,6 +7,7 @@ import { activeTargetCount } from "./plan/monitoring";
 import { slug } from "./plan/naming";
 import { placeNode } from "./plan/placement";
 import type { ParsedConfig } from "./schema";
+import { ghesHaProblems } from "./validation-ghes-ha";
 import { type ConfigProblem, MAX_HEALTH_CHECK_INTERVAL, networkZones, type Relaxation, type RelaxSwitch, type StackSpec } from "./spec";
 
 /** Checks that need more than one key at a time. Pure; returns every problem found. */
@@ -38,11 +39,17 @@ export function crossCheck(
     const limits = profile.limits[topology];
     if (nodes.length > 0 && (nodes.length < limits.min || nodes.length > limits.max)) {
         const what = topology === "ha" ? "one primary and at least one replica" : `a cluster of the "${profile.name}" profile`;
-        add(cfg.nodes ? "nodes" : "nodeCount", `must have ${limits.min} to ${limits.max} nodes for ${what}`, nodes.length);
+        const reason =
+            limits.maxReason === undefined || nodes.length <= limits.max
+                ? ""
+                : ` (${limits.maxReason}); remove ${nodes.length - limits.max}`;
+        add(cfg.nodes ? "nodes" : "nodeCount", `must have ${limits.min} to ${limits.max} nodes for ${what}${reason}`, nodes.length);
     }
     if (limits.recommendedMax !== undefined && nodes.length > limits.recommendedMax) {
         warnings.push(`${nodes.length} nodes: the "${profile.name}" profile recommends at most ${limits.recommendedMax}.`);
     }
+
+    problems.push(...ghesHaProblems(cfg, spec));
 
     // Network.
     const zones = networkZones(network);

@@ -14,6 +14,8 @@ export interface NodeParameters {
     readonly config: string;
     /** The join secret (SecureString). */
     readonly secret: string;
+    /** The node's state directory (the profile's `stateDir`); default STATE_DIR. */
+    readonly stateDir?: string;
 }
 
 /**
@@ -35,7 +37,7 @@ flock 9
 doc_param='${params.document}'
 config_param='${params.config}'
 secret_param='${params.secret}'
-state_dir='${STATE_DIR}'
+state_dir='${params.stateDir ?? STATE_DIR}'
 
 token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
 region=$(curl -fsS -H "X-aws-ec2-metadata-token: \${token}" http://169.254.169.254/latest/meta-data/placement/region)
