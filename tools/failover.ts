@@ -38,7 +38,7 @@ function clientsMove(s: FailureScenario): string {
             ? s.detectSeconds + s.followSeconds + (s.promotion?.minSeconds ?? 0)
             : undefined;
     // The service's own promotion time (GHES: 20 to 30 minutes): the figure is a range.
-    const upTo = (n: number) => (s.promotion ? ` to ${n - s.promotion.minSeconds + s.promotion.maxSeconds} s` : "");
+    const upTo = (n: number) => (s.promotion ? ` to ${n - s.promotion.minSeconds + s.promotion.maxSeconds}` : "");
     if (promotion !== undefined && s.clientsMoveSeconds !== undefined && promotion < s.clientsMoveSeconds) {
         return `max(${s.clientsMoveSeconds} s, ${promotion}${upTo(promotion)} s + the operator's time)`;
     }
