@@ -576,43 +576,46 @@ describe("failover analysis: the lost zone's load-balancer node and nodes that s
     });
     const onlyLbZone = automaticMove(60, LB_ZONE);
 
-    it("ghes-ha, the primary's zone: max(120 s for the zone's LB address, 20 s + 20 s + the operator's time), not 40 s", () => {
+    it("ghes-ha, the primary's zone: max(120 s for the zone's LB address, 20 s + GitHub's 20 to 30 min promotion + 20 s + the operator's time)", () => {
         const a = ghesHa();
-        // The primary alone: detected in 10 s x 2 = 20 s; after `pulumi up` ghe-2 is in after 10 s x 2 = 20 s.
+        // The primary alone: detected in 10 s x 2 = 20 s; GitHub's promotion takes 20 to 30 minutes on
+        // average (initiating-a-failover-to-your-replica-appliance.md); after `pulumi up` ghe-2 is in
+        // after 10 s x 2 = 20 s.
+        const PROMOTION = 20 * 60;
         assert.deepEqual(figures(scenario(a, "node:ghe-1")), {
             staysUp: false,
             failover: "manual",
             detectSeconds: 20,
             followSeconds: 20,
-            clientsMoveSeconds: 40,
+            clientsMoveSeconds: 20 + PROMOTION + 20,
             operator: true,
         });
         // Its zone also takes the LB's node there. That address leaves DNS without waiting for the
-        // operator, so the two run in parallel: max(120, 40 + operator), 120 with the operator's time
-        // left out. It read 40 s before: the zone's LB effect was skipped for a service that goes down.
+        // operator, so the two run in parallel: max(120, 1240 + operator); here the promotion is the
+        // longer one.
         const zone = scenario(a, "zone:us-east-1a");
         assert.deepEqual(figures(zone), {
             staysUp: false,
             failover: "manual",
             detectSeconds: 20,
             followSeconds: 20,
-            clientsMoveSeconds: Math.max(LB_ZONE, 20 + 20),
+            clientsMoveSeconds: Math.max(LB_ZONE, 20 + PROMOTION + 20),
             operator: true,
         });
-        assert.equal(zone.clientsMoveSeconds, 120);
+        assert.equal(zone.clientsMoveSeconds, 1240);
         assert.match(
             zone.clientsMoveBy,
-            /^promote ghe-2 .*\(20 s\); DNS does not change\. Meanwhile clients that resolved the lost zone's load-balancer address .*\(120 s\), counted from the failure: those clients move after max\(120 s, 40 s \+ the operator's time\)$/,
+            /^promote ghe-2 .*\(20 s\); DNS does not change\. Meanwhile clients that resolved the lost zone's load-balancer address .*\(120 s\), counted from the failure: those clients move after max\(120 s, 1240 s \+ the operator's time\)$/,
         );
         const table = failoverMarkdown(a);
         assert.ok(
             table.includes(
-                "| zone us-east-1a lost (ghe-1) | down until an operator acts | manual | 20 s | max(120 s, 40 s + the operator's time) |",
+                "| zone us-east-1a lost (ghe-1) | down until an operator acts | manual | 20 s | 1240 to 1840 s + the operator's time |",
             ),
         );
         assert.ok(
             table.includes(
-                "| node ghe-1 (primary, us-east-1a) lost | down until an operator acts | manual | 20 s | 40 s + the operator's time |",
+                "| node ghe-1 (primary, us-east-1a) lost | down until an operator acts | manual | 20 s | 1240 to 1840 s + the operator's time |",
             ),
         );
         assert.match(a.assumptions.join("\n"), /clients move after the later of the two \(max, not sum\)/);
