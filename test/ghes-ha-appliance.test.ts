@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseSpec } from "../components/config";
@@ -73,7 +73,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     }
 
     /** Runs the node's configuration as the apply script would: join secret fetched first, then the script. */
-    function apply(p: TopologyPlan, node: Node): { status: number | null; calls: string[]; stderr: string } {
+    function apply(p: TopologyPlan, node: Node, bin = STANDIN): { status: number | null; calls: string[]; stderr: string } {
         writeFileSync(join(net(), "ssm", "name"), licenseParameter(p.replication.secretParameter));
         const before = log().length;
         const script = scriptOf(p, node);
@@ -84,7 +84,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         writeFileSync(file, script);
         const r = spawnSync("bash", [file], {
             encoding: "utf8",
-            env: { ...process.env, PATH: `${STANDIN}:${process.env.PATH}`, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: ADDRESS[node] },
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: ADDRESS[node] },
         });
         const calls = log()
             .slice(before)
@@ -228,6 +228,22 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             [A["ghe-3"], A["ghe-4"]],
         );
         for (const n of ["ghe-3", "ghe-4"] as const) assert.equal(state(n, "repl-primary"), A["ghe-2"], n);
+    });
+
+    it("decommissions with ghe-repl-teardown -u on releases before 3.18, which have no ghe-repl-decommission", () => {
+        bootstrap(ghesPlan());
+        down("ghe-1");
+        const older = join(dir, "bin-3.17");
+        mkdirSync(older);
+        for (const f of readdirSync(STANDIN).filter((f) => f !== "ghe-repl-decommission")) symlinkSync(join(STANDIN, f), join(older, f));
+        const promoted = apply(ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-2", older);
+        assert.equal(promoted.status, 0, promoted.stderr);
+        assert.deepEqual(promoted.calls.slice(0, 3), [
+            "ghe-repl-status -vv",
+            "ghe-repl-promote",
+            `ghe-repl-teardown -u uuid-${A["ghe-1"]}`,
+        ]);
+        assert.equal(state("ghe-2", "members"), "");
     });
 
     it("keeps a returning former primary fenced until the config says rejoin, then re-joins it in maintenance mode", () => {
