@@ -194,6 +194,7 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
         backups: cfg.backups,
         ...(ghesBackup ? { ghesBackup } : {}),
         failoverSettings: cfg.failoverSettings,
+        ghesHa: cfg.ghesHa,
         tags: cfg.tags,
     } satisfies Omit<StackSpec, "warnings" | "relaxations">;
     const { problems, warnings, relaxations } = crossCheck(cfg, base, ctx.region);

@@ -523,6 +523,35 @@ export const ConfigSchema = obj({
     })
         .default({ healthCheckFailures: 2 })
         .describe("HA: the Route 53 health checks on the nodes and, with `failover: automatic`, the replica DNS fails over to."),
+    ghesHa: obj({
+        formerPrimaries: z
+            .record(nodeName, oneOf(["fenced", "rejoin"]), {
+                error: (iss) => (iss.code === "invalid_type" ? "must be a map of node name to `fenced` or `rejoin`" : undefined),
+            })
+            .default({})
+            .describe(
+                "Former primaries after a promotion: `fenced` keeps the node in maintenance mode and out of replication; `rejoin` lets it be set up as a replica of the current primary (in maintenance mode first, as GitHub requires). A node the package last set up as primary stays fenced until it is listed here as `rejoin`.",
+            ),
+        geo: z
+            .record(
+                nodeName,
+                obj({
+                    datacenter: str("a datacenter name")
+                        .regex(/^[a-z0-9][a-z0-9-]{0,30}$/, { error: "must be lower-case letters, digits or '-', such as eu-west" })
+                        .describe("`ghe-repl-node --datacenter`: nodes in different datacenters seed from their own datacenter."),
+                    active: bool()
+                        .default(false)
+                        .describe("Replicas only: `ghe-repl-node --active` (serves users, geo-replication) or `--inactive` (passive)."),
+                }),
+                { error: (iss) => (iss.code === "invalid_type" ? "must be a map of node name to { datacenter, active }" : undefined) },
+            )
+            .default({})
+            .describe(
+                "Geo-replication settings per node, applied with `ghe-repl-node` (then a config apply on the primary) after a replica has started; they stay with the node when it is promoted. A node that starts as primary gets its datacenter by hand (README: GHES). Default: none (one datacenter, passive replicas).",
+            ),
+    })
+        .default({ formerPrimaries: {}, geo: {} })
+        .describe("GHES profile, HA topology only: former primaries and geo-replication (README: GHES)."),
     tags: z
         .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of tag name to value" })
         .default({})

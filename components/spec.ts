@@ -94,6 +94,14 @@ export interface FailoverSettingsSpec {
     readonly healthCheckFailures: number;
 }
 
+/** GHES HA settings (`ghesHa`); empty maps unless the stack sets them. */
+export interface GhesHaSpec {
+    /** Former primaries: `fenced` (kept out) or `rejoin` (may be set up as a replica). */
+    readonly formerPrimaries: Readonly<Record<string, "fenced" | "rejoin">>;
+    /** `ghe-repl-node` settings per node. */
+    readonly geo: Readonly<Record<string, { readonly datacenter: string; readonly active: boolean }>>;
+}
+
 export interface StackSpec {
     readonly project: string;
     readonly stack: string;
@@ -128,6 +136,7 @@ export interface StackSpec {
     /** GHES only: the Backup Utilities host; undefined when the stack has none. */
     readonly ghesBackup?: GhesBackupSpec;
     readonly failoverSettings: FailoverSettingsSpec;
+    readonly ghesHa: GhesHaSpec;
     readonly tags: Readonly<Record<string, string>>;
     /** Things that are allowed but worth a reviewer's attention; printed by the offline plan. */
     readonly warnings: readonly string[];

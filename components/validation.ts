@@ -10,6 +10,7 @@ import { placeNode } from "./plan/placement";
 import { clusterRuleProblems } from "./cluster-rules";
 import type { ParsedConfig } from "./schema";
 import { awsLimitProblems } from "./validation/aws";
+import { ghesHaProblems } from "./validation-ghes-ha";
 import { type ConfigProblem, MAX_HEALTH_CHECK_INTERVAL, networkZones, type Relaxation, type RelaxSwitch, type StackSpec } from "./spec";
 
 /**
@@ -45,11 +46,17 @@ export function crossCheck(
     const limits = profile.limits[topology];
     if (nodes.length > 0 && (nodes.length < limits.min || nodes.length > limits.max)) {
         const what = topology === "ha" ? "one primary and at least one replica" : `a cluster of the "${profile.name}" profile`;
-        add(cfg.nodes ? "nodes" : "nodeCount", `must have ${limits.min} to ${limits.max} nodes for ${what}`, nodes.length);
+        const reason =
+            limits.maxReason === undefined || nodes.length <= limits.max
+                ? ""
+                : ` (${limits.maxReason}); remove ${nodes.length - limits.max}`;
+        add(cfg.nodes ? "nodes" : "nodeCount", `must have ${limits.min} to ${limits.max} nodes for ${what}${reason}`, nodes.length);
     }
     if (limits.recommendedMax !== undefined && nodes.length > limits.recommendedMax) {
         warnings.push(`${nodes.length} nodes: the "${profile.name}" profile recommends at most ${limits.recommendedMax}.`);
     }
+
+    problems.push(...ghesHaProblems(cfg, spec));
 
     // Network.
     const zones = networkZones(network);

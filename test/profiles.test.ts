@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError } from "../components/config";
-import { canonicalJson, type NodeDocument, resolveAddresses, type SecurityRule, type TopologyPlan } from "../components/plan";
+import { canonicalJson, type NodeDocument, resolveAddresses, type SecurityRule, STATE_DIR, type TopologyPlan } from "../components/plan";
 import { getProfile } from "../components/profiles";
 import { diffRuns } from "../tools/diff";
 import { main } from "../tools/plan";
@@ -77,37 +77,57 @@ describe("profile ghes: HA (stacks/Pulumi.ghes-ha.yaml)", () => {
     });
 
     it("sets the replica up against the primary's address and leaves the primary nothing to join", () => {
+        const helper = "/data/user/ha-service/ghes-ha";
         assert.deepEqual(commandsOf(p, "ghe-2"), [
+            `${helper} guard replica`,
+            `${helper} leave {{address:ghe-1}}`,
+            `${helper} init /ha-service/ghes-ha/ghe/ghes-license setup`,
+            `${helper} authorize {{address:ghe-1}}`,
             "ghe-repl-setup {{address:ghe-1}}",
             "ghe-config-apply",
             "ghe-repl-start",
-            "printf 'replica\\n' > /etc/ha-service/ghes-role",
+            "ghe-repl-status",
+            `${helper} joined {{address:ghe-1}}`,
         ]);
-        assert.deepEqual(docOf(p, "ghe-2").config.files, []);
+        assert.deepEqual(
+            docOf(p, "ghe-2").config.files.map((f) => [f.path, f.mode]),
+            [[helper, "0700"]],
+        );
         const primary = docOf(p, "ghe-1").config;
         assert.ok(!primary.commands.some((c) => c.includes("ghe-repl-setup")), "the primary joins nothing");
-        assert.deepEqual(primary.commands, ["/etc/ha-service/ghes-promote"]);
+        assert.deepEqual(primary.commands, [
+            "/data/user/ha-service/ghes-promote",
+            `${helper} init /ha-service/ghes-ha/ghe/ghes-license apply`,
+            `${helper} primary`,
+        ]);
     });
 
-    it("adds further replicas with ghe-repl-setup --add", () => {
+    it("adds further replicas with ghe-repl-setup --add, after waiting for the first", () => {
         const nodes = { ...(stackConfig("ghes-ha").nodes as Raw), "ghe-3": { zone: "us-east-1a" } };
         const three = plan(stackConfig("ghes-ha", { nodes }), "ghes-ha");
-        assert.equal(commandsOf(three, "ghe-2")[0], "ghe-repl-setup {{address:ghe-1}}");
-        assert.equal(commandsOf(three, "ghe-3")[0], "ghe-repl-setup --add {{address:ghe-1}}");
+        const setup = (node: string) => commandsOf(three, node).filter((c) => /ghe-repl-setup|wait-for-seed/.test(c));
+        assert.deepEqual(setup("ghe-2"), ["ghe-repl-setup {{address:ghe-1}}"]);
+        assert.deepEqual(setup("ghe-3"), [
+            "/data/user/ha-service/ghes-ha wait-for-seed {{address:ghe-1}}",
+            "ghe-repl-setup --add {{address:ghe-1}}",
+        ]);
     });
 
     it("after a promotion gives the new primary the ghe-repl-promote runbook and re-points the old one", () => {
         const promoted = plan(stackConfig("ghes-ha", { primary: "ghe-2" }), "ghes-ha");
-        const runbook = docOf(promoted, "ghe-2").config.files[0];
-        assert.equal(runbook.path, "/etc/ha-service/ghes-promote");
-        assert.equal(runbook.mode, "0755");
+        const runbook = docOf(promoted, "ghe-2").config.files[1];
+        assert.equal(runbook.path, "/data/user/ha-service/ghes-promote");
+        assert.equal(runbook.mode, "0700");
         assert.match(runbook.content, /^ghe-repl-promote$/m);
-        assert.match(runbook.content, /ghe-maintenance -s/, "the runbook says to put the old primary in maintenance mode first");
-        assert.deepEqual(commandsOf(promoted, "ghe-2"), ["/etc/ha-service/ghes-promote"]);
-        assert.deepEqual(commandsOf(promoted, "ghe-1").slice(0, 3), [
-            "ghe-repl-setup {{address:ghe-2}}",
-            "ghe-config-apply",
-            "ghe-repl-start",
+        assert.match(
+            runbook.content,
+            /maintenance mode\n# on the old primary/,
+            "the runbook says to put the old primary in maintenance mode first",
+        );
+        assert.equal(commandsOf(promoted, "ghe-2")[0], "/data/user/ha-service/ghes-promote");
+        assert.deepEqual(commandsOf(promoted, "ghe-1").slice(0, 2), [
+            "/data/user/ha-service/ghes-ha guard replica",
+            "/data/user/ha-service/ghes-ha leave {{address:ghe-2}}",
         ]);
     });
 
@@ -355,7 +375,7 @@ describe("profile renderers", () => {
             const addresses = Object.fromEntries(p.nodes.map((n, i) => [n.key, `10.9.${i}.${200 + i}`]));
             for (const d of p.replication.documents) {
                 const resolved = JSON.parse(resolveAddresses(canonicalJson(d.document), addresses)) as NodeDocument;
-                const direct = getProfile(p.profile).render(resolved, { stateDir: "/etc/ha-service" });
+                const direct = getProfile(p.profile).render(resolved, { stateDir: getProfile(p.profile).stateDir ?? STATE_DIR });
                 assert.equal(canonicalJson(direct), resolveAddresses(canonicalJson(d.config), addresses), `${stack} ${d.node}`);
             }
         }

@@ -34,11 +34,16 @@ function clientsMove(s: FailureScenario): string {
     // A manual failover whose lost zone also held a load-balancer node: that zone's DNS runs from the
     // failure, the promotion after the operator, so the later of the two (components/plan/failover.ts).
     const promotion =
-        s.operator && s.detectSeconds !== undefined && s.followSeconds !== undefined ? s.detectSeconds + s.followSeconds : undefined;
+        s.operator && s.detectSeconds !== undefined && s.followSeconds !== undefined
+            ? s.detectSeconds + s.followSeconds + (s.promotion?.minSeconds ?? 0)
+            : undefined;
+    // The service's own promotion time (GHES: 20 to 30 minutes): the figure is a range.
+    const upTo = (n: number) => (s.promotion ? ` to ${n - s.promotion.minSeconds + s.promotion.maxSeconds}` : "");
     if (promotion !== undefined && s.clientsMoveSeconds !== undefined && promotion < s.clientsMoveSeconds) {
-        return `max(${s.clientsMoveSeconds} s, ${promotion} s + the operator's time)`;
+        return `max(${s.clientsMoveSeconds} s, ${promotion}${upTo(promotion)} s + the operator's time)`;
     }
-    if (s.clientsMoveSeconds !== undefined) return `${s.clientsMoveSeconds} s${s.operator ? " + the operator's time" : ""}`;
+    if (s.clientsMoveSeconds !== undefined)
+        return `${s.clientsMoveSeconds}${upTo(s.clientsMoveSeconds)} s${s.operator ? " + the operator's time" : ""}`;
     if (s.followSeconds !== undefined) return `${s.followSeconds} s after ${s.operator ? "the operator's `pulumi up`" : "detection"}`;
     return "never: nothing is left to move to";
 }

@@ -232,15 +232,17 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
         const how = viaLb
             ? `every node is registered, so no attachment changes: once promoted, ${target} passes the health check and the load balancer sends traffic to it after ${hc?.healthyThreshold} passed checks ${hc?.interval} s apart (${follow} s); DNS does not change`
             : `after \`pulumi up\` the record points at ${target} (${ROUTE53_PROPAGATION} s propagation), resolvers follow after the ${spec.dns.ttl} s TTL`;
+        const promotion = promotionOf(spec);
         return withLbZone(
             {
                 staysUp: false,
                 failover: "manual",
                 ...detect,
                 followSeconds: follow,
-                ...sum(detect, follow),
+                ...sum(detect, follow === undefined || promotion === undefined ? follow : follow + promotion.minSeconds),
+                ...(promotion === undefined ? {} : { promotion }),
                 operator: true,
-                clientsMoveBy: `promote ${target} (runbook promote-${target}); ${how}`,
+                clientsMoveBy: `promote ${target} (runbook promote-${target}${promotionText(spec)}); ${how}`,
                 dataAtRisk: `${risk.description}, on ${primary}`,
                 notes:
                     spec.failover === "automatic"
@@ -475,8 +477,24 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
         out.push(
             `Status-check alarms fire after ${STATUS_CHECK_EVALUATIONS} x ${STATUS_CHECK_PERIOD} s; a notification adds up to a minute.`,
         );
+    const promotion = spec.topology === "ha" ? spec.profile.promotionDuration : undefined;
+    if (promotion)
+        out.push(
+            `A manual promotion takes ${promotion.minMinutes} to ${promotion.maxMinutes} minutes on average; a lost primary's figures include the ${promotion.minMinutes} minutes, and clients may wait up to ${promotion.maxMinutes}. ${promotion.source}`,
+        );
     out.push("An operator's own time (noticing, deciding, running `pulumi up`) is not in `clientsMoveSeconds`.");
     return out;
+}
+
+/** HA: the profile's published promotion time, in seconds (profiles/types.ts `promotionDuration`). */
+export function promotionOf(spec: StackSpec): { readonly minSeconds: number; readonly maxSeconds: number } | undefined {
+    const d = spec.topology === "ha" ? spec.profile.promotionDuration : undefined;
+    return d && { minSeconds: d.minMinutes * 60, maxSeconds: d.maxMinutes * 60 };
+}
+
+function promotionText(spec: StackSpec): string {
+    const d = spec.profile.promotionDuration;
+    return d ? `: ${d.minMinutes} to ${d.maxMinutes} minutes on average, see assumptions` : "";
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);

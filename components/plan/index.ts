@@ -40,6 +40,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const secret = secretParameter(prefix);
     const tags = baseTags(spec.project, spec.stack, spec.name, spec.tags);
     const { profile } = spec;
+    const stateDir = profile.stateDir ?? STATE_DIR;
 
     const nodes: PlannedNode[] = spec.nodes.map((n) => {
         const isPrimary = spec.topology === "ha" && n.key === spec.primary;
@@ -68,7 +69,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
             },
             documentParameter: parameter,
             configParameter: config,
-            userData: renderUserData({ document: parameter, config, secret }),
+            userData: renderUserData({ document: parameter, config, secret, stateDir }),
             // No role tag: a promotion must not touch the instances.
             tags: { ...tags, Name: `${spec.name}-${spec.stack}-${n.key}`, Node: n.key },
         };
@@ -81,14 +82,14 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const backups = planBackups(spec);
     const backupHost = planBackupHost(spec);
     const documents = planDocuments(spec, nodes, secret).map((d) => {
-        const config = profile.render(d, { stateDir: STATE_DIR });
+        const config = profile.render(d, { stateDir });
         return {
             node: d.node,
             parameter: documentParameter(prefix, d.node),
             document: d,
             configParameter: configParameter(prefix, d.node),
             config,
-            script: renderNodeScript(config, { node: d.node, stateDir: STATE_DIR }),
+            script: renderNodeScript(config, { node: d.node, stateDir }),
         };
     });
     const tooLarge = [...oversizedParameters(documents), ...targetGroupNameProblems(spec, loadBalancer)];

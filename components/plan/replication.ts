@@ -70,6 +70,8 @@ export function planDocuments(spec: StackSpec, nodes: readonly PlannedNode[], se
     if (spec.topology === "ha") {
         const primary = spec.primary ?? nodes[0].key;
         const replicas = nodes.filter((n) => n.key !== primary).map(peer);
+        const { formerPrimaries, geo } = spec.ghesHa;
+        const ghesHa = Object.keys(formerPrimaries).length + Object.keys(geo).length > 0 ? { ghesHa: spec.ghesHa } : {};
         return nodes.map((n) => ({
             schema: 1,
             service: spec.profile.name,
@@ -81,6 +83,7 @@ export function planDocuments(spec: StackSpec, nodes: readonly PlannedNode[], se
             replicas,
             ports,
             secretParameter,
+            ...ghesHa,
         }));
     }
     const peers = nodes.map(peer);

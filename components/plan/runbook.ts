@@ -18,7 +18,14 @@ function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, rep
     const prefix = uniquePrefix(spec.project, spec.stack, spec.name);
     const viaLb = spec.dns.target === "loadBalancer" && lb !== undefined;
     const hc = lb?.targetGroups[0]?.healthCheck;
-    const commands = (spec.profile.promotionSteps ?? []).map((c) => c.replaceAll("{primary}", primary).replaceAll("{replica}", replica));
+    const activeReplicas =
+        Object.entries(spec.ghesHa.geo)
+            .filter(([node, g]) => g.active && node !== primary && node !== replica)
+            .map(([node]) => node)
+            .join(", ") || "none in this stack";
+    const commands = (spec.profile.promotionSteps ?? []).map((c) =>
+        c.replaceAll("{primary}", primary).replaceAll("{replica}", replica).replaceAll("{activeReplicas}", activeReplicas),
+    );
     const automatic = spec.failover === "automatic";
     const nextSecondary = failoverSecondary(spec, replica);
 
@@ -61,7 +68,13 @@ function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, rep
               clientsFollowSeconds: ROUTE53_PROPAGATION + spec.dns.ttl,
               why: `Route 53 propagates the change within ${ROUTE53_PROPAGATION} s; resolvers keep the old address for up to the ${spec.dns.ttl} s TTL`,
           };
-    steps.push(`Afterwards: ${after.target}; clients follow within ${after.clientsFollowSeconds} s (${after.why}).`);
+    const duration = spec.profile.promotionDuration;
+    const whole = duration
+        ? ` The whole promotion, these steps included, takes ${duration.minMinutes} to ${duration.maxMinutes} minutes on average: ${duration.source}`
+        : "";
+    steps.push(
+        `Afterwards: ${after.target}; once \`pulumi up\` has run, clients follow within ${after.clientsFollowSeconds} s (${after.why}).${whole}`,
+    );
     return { key: `promote-${replica}`, title: `Promote ${replica} (primary now: ${primary})`, steps, after };
 }
 

@@ -2,7 +2,7 @@
  * The topology plan: every decision about a stack as plain data. Components turn it into resources
  * without deciding anything; the offline plan prints it; tests assert it without mocks.
  */
-import type { HealthCheckSpec, NetworkSpec, Relaxation } from "../config";
+import type { GhesHaSpec, HealthCheckSpec, NetworkSpec, Relaxation } from "../config";
 import type { BackupHostPlan } from "./backuphost";
 import type { SubnetTier, ZoneSubnets } from "./network";
 import type { IpProtocol, LoadBalancerKind, NodeConfig, Topology } from "../profiles";
@@ -224,6 +224,11 @@ export interface FailureScenario {
     readonly clientsMoveSeconds?: number;
     /** An operator must act; their time is not in `clientsMoveSeconds`. */
     readonly operator: boolean;
+    /**
+     * A manual promotion whose duration the service's vendor publishes (profile `promotionDuration`):
+     * `clientsMoveSeconds` includes `minSeconds`; clients may wait up to `maxSeconds` instead.
+     */
+    readonly promotion?: { readonly minSeconds: number; readonly maxSeconds: number };
     readonly clientsMoveBy: string;
     readonly dataAtRisk: string;
     readonly notes: readonly string[];
@@ -272,6 +277,8 @@ export type ReplicationDocument =
           readonly replicas: readonly ReplicationPeer[];
           readonly ports: { readonly tcp: readonly number[]; readonly udp: readonly number[] };
           readonly secretParameter: string;
+          /** GHES: the stack's `ghesHa` settings, present only when it sets any. */
+          readonly ghesHa?: GhesHaSpec;
       }
     | {
           readonly schema: 1;

@@ -14,6 +14,8 @@ export interface NodeParameters {
     readonly config: string;
     /** The join secret (SecureString). */
     readonly secret: string;
+    /** The node's state directory (the profile's `stateDir`); default STATE_DIR. */
+    readonly stateDir?: string;
 }
 
 /**
@@ -60,7 +62,7 @@ flock 9
 doc_param='${params.document}'
 config_param='${params.config}'
 secret_param='${params.secret}'
-state_dir='${STATE_DIR}'
+state_dir='${params.stateDir ?? STATE_DIR}'
 
 ${SSM_FETCH}install -d -m 0700 "\${state_dir}"
 umask 077

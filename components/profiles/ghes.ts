@@ -1,5 +1,6 @@
 import type { NodeDocument } from "../plan/types";
 import { CLUSTER_PORTS, GHES_LEADER_MOVE, GHES_MIN_NODES, GHES_ROLES, renderCluster } from "./ghes-cluster";
+import { HELPER, helperScript, licenseParameter, promoteScript } from "./ghes-manage";
 import type { NodeConfig, PortSpec, RenderContext, ServiceProfile } from "./types";
 
 export { CLUSTER_CONF_PATH, CLUSTER_PORTS, clusterConf, GHES_DATACENTER, GHES_MIN_NODES, GHES_ROLES } from "./ghes-cluster";
@@ -16,52 +17,61 @@ const udp = (port: number, description: string): PortSpec => ({ port, protocol: 
 
 type HaDocument = Extract<NodeDocument, { topology: "ha" }>;
 
-/**
- * Run on the node the config names primary. It promotes only an appliance this package last set
- * up as a replica, so it does nothing on a primary that never was one (or was promoted already).
- */
-function promoteRunbook(node: string, roleFile: string): string {
-    return `#!/bin/bash
-# Promotion runbook of ${node}, rendered because the stack config names it primary. Before changing
-# \`primary\`: put the old primary in maintenance mode (ghe-maintenance -s) if it is still up, and wait
-# for its active Git operations to reach zero. Afterwards the load balancer or DNS record already
-# points here, and the other nodes re-point their replication to this node.
-set -euo pipefail
+/** GHES keeps the package's state on the user data volume: every upgrade replaces the root filesystem. */
+export const GHES_STATE_DIR = "/data/user/ha-service";
 
-role_file='${roleFile}'
-if [ "$(cat "\${role_file}" 2>/dev/null || true)" != replica ]; then
-  echo "${node} is not a replica set up by ha-service: nothing to promote"
-  exit 0
-fi
-# With the old primary down the status is critical; that is why we are promoting.
-ghe-repl-status -vv || echo "replication is not healthy; promoting ${node} anyway" >&2
-ghe-repl-promote
-printf 'primary\\n' > "\${role_file}"
-`;
+/**
+ * The first replica, in config order, that never was primary: it is set up with plain
+ * `ghe-repl-setup`; every other replica waits for it and is added with `--add`.
+ */
+export function seedReplica(doc: HaDocument): string | undefined {
+    const former = doc.ghesHa?.formerPrimaries ?? {};
+    return doc.replicas.find((r) => former[r.name] === undefined)?.name;
 }
 
 function renderHa(doc: HaDocument, ctx: RenderContext): NodeConfig {
-    const roleFile = `${ctx.stateDir}/ghes-role`;
+    const helper = `${ctx.stateDir}/${HELPER}`;
+    const license = licenseParameter(doc.secretParameter);
+    const helperFile = { path: helper, mode: "0700", content: helperScript(ctx.stateDir) };
     if (doc.role === "primary") {
-        const runbook = `${ctx.stateDir}/ghes-promote`;
-        return { files: [{ path: runbook, mode: "0755", content: promoteRunbook(doc.node, roleFile) }], commands: [runbook] };
+        const promote = `${ctx.stateDir}/ghes-promote`;
+        return {
+            files: [helperFile, { path: promote, mode: "0700", content: promoteScript(doc.node, ctx.stateDir) }],
+            // A promoted replica is promoted first; a new appliance gets its license and password.
+            commands: [promote, `${helper} init ${license} apply`, `${helper} primary`],
+        };
     }
-    // The first replica (in config order) sets replication up; every further one is added to it.
-    const first = doc.replicas[0]?.name === doc.node;
+    const primary = doc.primary.address;
+    const seed = seedReplica(doc) === doc.node;
+    const add = seed ? "" : "--add ";
+    const geo = doc.ghesHa?.geo[doc.node];
     return {
-        files: [],
+        files: [helperFile],
         commands: [
-            first ? `ghe-repl-setup ${doc.primary.address}` : `ghe-repl-setup --add ${doc.primary.address}`,
+            `${helper} guard ${doc.ghesHa?.formerPrimaries[doc.node] ?? "replica"}`,
+            `${helper} leave ${primary}`,
+            `${helper} init ${license} setup`,
+            ...(seed ? [] : [`${helper} wait-for-seed ${primary}`]),
+            `${helper} authorize ${add}${primary}`,
+            `ghe-repl-setup ${add}${primary}`,
             // GitHub: ghe-config-apply between ghe-repl-setup and ghe-repl-start keeps the primary serving.
             "ghe-config-apply",
             "ghe-repl-start",
-            `printf 'replica\\n' > ${roleFile}`,
+            ...(geo
+                ? [
+                      `ghe-repl-node --datacenter ${geo.datacenter} ${geo.active ? "--active" : "--inactive"}`,
+                      `${helper} config-apply ${primary}`,
+                  ]
+                : []),
+            "ghe-repl-status",
+            `${helper} joined ${primary}`,
         ],
     };
 }
 
 export const ghes: ServiceProfile = {
     name: "ghes",
+    stateDir: GHES_STATE_DIR,
     description: "GitHub Enterprise Server: HA replicas (ghe-repl-*) or a cluster (cluster.conf).",
     topologies: ["ha", "cluster"],
     ports: {
@@ -107,7 +117,13 @@ export const ghes: ServiceProfile = {
         source: "github/docs content/admin/monitoring-and-managing-your-instance/configuring-clustering/replacing-a-cluster-node.md: do not reuse a hostname that was previously assigned to a node in the cluster",
     },
     limits: {
-        ha: { min: 2, max: 10 },
+        // One primary and at most 8 replicas, passive and active (geo) ones together.
+        ha: {
+            min: 2,
+            max: 9,
+            maxReason:
+                "GHES allows at most 8 replicas, passive and active together, beside the primary (github/docs data/reusables/enterprise_installation/replica-limit.md)",
+        },
         // Git, Pages and storage data keep three copies on different nodes.
         cluster: { min: 3, max: 200 },
     },
@@ -115,10 +131,21 @@ export const ghes: ServiceProfile = {
         automaticAllowed: false,
         reason: "GHES promotion is manual: put the primary in maintenance mode (ghe-maintenance -s), run ghe-repl-promote on the replica, then re-point DNS; a DNS failover record alone would send users to a replica that was never promoted",
     },
+    // github/docs content/admin/monitoring-and-managing-your-instance/configuring-high-availability/
+    // initiating-a-failover-to-your-replica-appliance.md, in its order.
     promotionSteps: [
         "If {primary} still runs: `ghe-maintenance -s` on {primary}, so nothing is written there after the switch.",
-        "`ghe-repl-status` on {replica}: replication must be caught up.",
-        "`ghe-repl-promote` on {replica} (the rendered runbook /etc/ha-service/ghes-promote does this when the association re-runs after the config change; run it by hand to promote before `pulumi up`).",
+        "On {primary}: wait until active Git operations, MySQL queries and job (Resque) queues are at zero (the management console's maintenance page lists them; Nomad jobs may be ignored), then 30 s more.",
+        "`ghe-repl-status -vv` on {primary}: every replication channel must report OK.",
+        "`ghe-maintenance -s` on every active replica ({activeReplicas}).",
+        "`ghe-repl-promote` on {replica}; with {primary} unreachable, warnings and timeouts may be ignored. The rendered runbook " +
+            `${GHES_STATE_DIR}/ghes-promote does this when the association re-runs after the config change; run it by hand to promote before \`pulumi up\`.`,
+        "In the same config change as `primary` below, set `ghesHa.formerPrimaries.{primary}: fenced`: {primary} then stays in maintenance mode and out of replication when it returns, and the other replicas do not wait for it. Its UUID is decommissioned on {replica}; to make it a replica again later, set the entry to `rejoin`.",
     ],
+    promotionDuration: {
+        minMinutes: 20,
+        maxMinutes: 30,
+        source: "GitHub gives 20 to 30 minutes on average for a manual promotion and redirecting traffic (github/docs initiating-a-failover-to-your-replica-appliance.md).",
+    },
     render: (doc, ctx) => (doc.topology === "ha" ? renderHa(doc, ctx) : renderCluster(doc, ctx)),
 };

@@ -37,6 +37,8 @@ export interface NodeCountLimits {
     readonly max: number;
     /** Above this the plan warns rather than fails. */
     readonly recommendedMax?: number;
+    /** Why `max` is the limit (the vendor's rule and its source); shown with the fix when a stack has more. */
+    readonly maxReason?: string;
 }
 
 /** A file a node writes, rendered from its replication document. */
@@ -61,14 +63,28 @@ export interface NodeConfig {
 }
 
 export interface RenderContext {
-    /** Directory on the node for this package's state (root-only). */
+    /** Directory on the node for this package's state (root-only): the profile's `stateDir`. */
     readonly stateDir: string;
+}
+
+/** How long the service's own promotion takes, as its vendor publishes it. */
+export interface PromotionDuration {
+    readonly minMinutes: number;
+    readonly maxMinutes: number;
+    /** Where the figure comes from, in a whole sentence; printed with the analysis and the runbook. */
+    readonly source: string;
 }
 
 export interface ServiceProfile {
     readonly name: string;
     readonly description: string;
     readonly topologies: readonly Topology[];
+    /**
+     * Directory on the node for the package's state (step record, fetched documents, role files,
+     * rendered scripts). Default: plan/userdata.ts STATE_DIR. A service whose upgrades replace the
+     * root filesystem keeps it on its data volume, so an upgrade never re-runs a join.
+     */
+    readonly stateDir?: string;
     /** Why the profile offers only `topologies`; shown with the fix when a stack asks for another. */
     readonly topologyNote?: string;
     readonly ports: {
@@ -133,6 +149,8 @@ export interface ServiceProfile {
      * the service has none (the runbook says so).
      */
     readonly promotionSteps?: readonly string[];
+    /** HA: the vendor's published time for a manual promotion; the failover analysis and runbooks show it. */
+    readonly promotionDuration?: PromotionDuration;
     /**
      * Cluster: single-leader roles whose leader the service never moves by itself, so losing its node
      * stops the service until an operator moves it, and the documented steps to move it (runbook

@@ -1,0 +1,267 @@
+/**
+ * The GHES HA helper script a node of the ghes profile receives (a rendered file, run by the
+ * node script's steps). It does what GitHub's documentation leaves to a person at the management
+ * console, through the Manage GHES API (REST docs: rest/enterprise-admin/manage-ghes), with the
+ * root site administrator password read from the stack's join secret (SSM SecureString, fetched by
+ * the apply script into the state directory); the password goes to curl in a 0600 config file,
+ * never on a command line, in user data or in an output.
+ *
+ * Sources (repository github/docs, under content/admin/monitoring-and-managing-your-instance/
+ * configuring-high-availability/ unless noted):
+ * - creating-a-high-availability-replica.md: license and the primary's admin password on the
+ *   replica first (data/reusables/enterprise_installation/replica-steps.md); `ghe-repl-setup
+ *   PRIMARY_IP` prints an SSH key, which is authorised on the primary; `ghe-repl-setup` again;
+ *   further replicas only after the first, with `--add`; geo settings with `ghe-repl-node`;
+ * - recovering-a-high-availability-configuration.md: a former primary is in maintenance mode before
+ *   it is set up as a replica ("If you do not enable maintenance mode, you will cause a production
+ *   outage");
+ * - removing-a-high-availability-replica.md: `ghe-repl-stop`, then `ghe-repl-teardown`;
+ * - initiating-a-failover-to-your-replica-appliance.md: replicas that were not promoted stay in the
+ *   old primary's group until removed from it; appliances left out are decommissioned by UUID on the
+ *   new primary (`ghe-repl-decommission UUID` from 3.18, `ghe-repl-teardown -u UUID` before).
+ */
+import { shellQuote } from "../plan/nodescript";
+
+/** Administration port of the Manage API when the instance uses TLS (REST docs, manage-ghes). */
+export const MANAGE_PORT = 8443;
+
+/** The helper's file name in the state directory. */
+export const HELPER = "ghes-ha";
+
+/** The role file: `primary`, `replica PRIMARY_ADDRESS` or `fenced`, as this package last left the node. */
+export const ROLE_FILE = "ghes-role";
+
+/**
+ * The SSM SecureString holding the base64 of the GHES license (.ghl), beside the join secret under
+ * the stack's parameter prefix, which the nodes' IAM policy already lets them read. The operator
+ * creates it once (README: GHES).
+ */
+export function licenseParameter(secretParameter: string): string {
+    return `${secretParameter.replace(/\/[^/]*$/, "")}/ghes-license`;
+}
+
+/** Tries (and the pause between them) while a further replica waits for the first one: 60 x 30 s. */
+export const SEED_WAIT = { attempts: 60, seconds: 30 } as const;
+
+/**
+ * Comment lines cost SSM parameter space on every node (8 KB per node's whole configuration): the
+ * rendered scripts keep their first comment block and drop the other comment-only lines, which stay
+ * here in the source.
+ */
+function compact(script: string): string {
+    const lines = script.split("\n");
+    const body = lines.findIndex((l, i) => i > 0 && !l.startsWith("#"));
+    return [...lines.slice(0, body), ...lines.slice(body).filter((l) => !/^\s*#/.test(l))].join("\n");
+}
+
+/** The helper script, for a node whose package state lives in `stateDir`. */
+export function helperScript(stateDir: string): string {
+    return compact(`#!/bin/bash
+# GHES HA helper rendered by ha-service: the steps of GitHub's HA procedures that a person would
+# otherwise do at the management console. Subcommands are called by this node's configuration
+# script, one step each; a failing subcommand stops the run, which then records nothing, so the next
+# run retries from the same step.
+set -euo pipefail
+
+state_dir=${shellQuote(stateDir)}
+role_file="\${state_dir}/${ROLE_FILE}"
+secret_file="\${state_dir}/join-secret"
+
+role() {
+  cat "\${role_file}" 2>/dev/null || true
+}
+
+set_role() {
+  printf '%s\\n' "$1" > "\${role_file}.new"
+  mv -f "\${role_file}.new" "\${role_file}"
+}
+
+# manage METHOD HOST PATH [CURL ARGS]: one Manage API call as the root site administrator
+# (\`api_key\` user), the password read from the join secret through a 0600 curl config file.
+# The appliance's certificate is its own self-signed one until TLS is configured, hence -k.
+manage() {
+  local method=$1 host=$2 path=$3 config status=0
+  shift 3
+  config=$(mktemp "\${state_dir}/curl.XXXXXX")
+  chmod 0600 "\${config}"
+  printf 'user = "api_key:%s"\\n' "$(sed 's/[\\\\"]/\\\\&/g' "\${secret_file}")" > "\${config}"
+  curl -fsS -k -K "\${config}" -X "\${method}" "https://\${host}:${MANAGE_PORT}/manage/v1/\${path}" "$@" || status=$?
+  rm -f "\${config}"
+  return "\${status}"
+}
+
+# guard MODE: MODE is this node's entry in ghesHa.formerPrimaries (fenced or rejoin), else replica.
+# A node this package last left as primary (or fenced) that is now told to be a replica is a former
+# primary: it stays in maintenance mode and out of replication unless the stack says rejoin.
+guard() {
+  local mode=$1 was
+  was=$(role)
+  case "\${was}" in
+    primary | fenced) ;;
+    *) return 0 ;;
+  esac
+  # recovering-a-high-availability-configuration.md: maintenance mode before it becomes a replica.
+  ghe-maintenance -s
+  if [ "\${mode}" = rejoin ]; then
+    echo "former primary: in maintenance mode, re-joining as a replica (ghesHa.formerPrimaries says rejoin)"
+    set_role fenced
+    return 0
+  fi
+  set_role fenced
+  echo "this node was primary and another node is primary now: it stays fenced (maintenance mode, not replicating)." >&2
+  echo "To set it up as a replica of the current primary, set ghesHa.formerPrimaries.<this node>: rejoin." >&2
+  return 1
+}
+
+# leave PRIMARY: a replica still in another primary's HA group leaves it before joining PRIMARY
+# (removing-a-high-availability-replica.md: ghe-repl-stop, then ghe-repl-teardown).
+leave() {
+  local primary=$1 was
+  was=$(role)
+  case "\${was}" in
+    "replica \${primary}" | primary | fenced | "") return 0 ;;
+    replica\\ *)
+      ghe-repl-stop
+      ghe-repl-teardown
+      rm -f "\${role_file}" "\${state_dir}/ghes-primary-uuid"
+      ;;
+  esac
+}
+
+# init LICENSE_PARAMETER apply|setup: license and root site administrator password on this
+# appliance, once (POST /manage/v1/config/init). A primary then applies them (ghe-config-apply); a
+# replica goes on to ghe-repl-setup, as the management console's replica flow does.
+init() {
+  local parameter=$1 then=$2 token region license password status=0
+  if manage GET localhost config/license -o /dev/null 2>/dev/null; then
+    echo "license and password already set"
+    return 0
+  fi
+  token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+  region=$(curl -fsS -H "X-aws-ec2-metadata-token: \${token}" http://169.254.169.254/latest/meta-data/placement/region)
+  license=$(mktemp "\${state_dir}/license.XXXXXX")
+  password=$(mktemp "\${state_dir}/password.XXXXXX")
+  printf '%s' "$(cat "\${secret_file}")" > "\${password}"
+  aws ssm get-parameter --region "\${region}" --name "\${parameter}" --with-decryption \\
+    --query Parameter.Value --output text | base64 -d > "\${license}" &&
+    manage POST localhost config/init -F "license=@\${license}" -F "password=<\${password}" > /dev/null || status=$?
+  rm -f "\${license}" "\${password}"
+  [ "\${status}" -eq 0 ] || return "\${status}"
+  if [ "\${then}" = apply ]; then
+    ghe-config-apply
+  fi
+}
+
+# wait-for-seed PRIMARY: a further replica is set up only once the first one runs (creating-a-high-
+# availability-replica.md): wait until PRIMARY's replication status lists a replica and is OK.
+wait_for_seed() {
+  local primary=$1 attempt status
+  for attempt in $(seq 1 ${SEED_WAIT.attempts}); do
+    if status=$(manage GET "\${primary}" replication/status 2>/dev/null) &&
+      [ "$(jq -r '(.nodes | length) > 0 and .status == "OK"' <<< "\${status}")" = true ]; then
+      return 0
+    fi
+    echo "waiting for the first replica to run on \${primary} (attempt \${attempt} of ${SEED_WAIT.attempts})" >&2
+    sleep ${SEED_WAIT.seconds}
+  done
+  echo "no replica runs on \${primary} yet: stopping here; the next run retries from this step" >&2
+  return 1
+}
+
+# authorize [--add] PRIMARY: ghe-repl-setup prints this replica's SSH key; authorise it on PRIMARY
+# (POST /manage/v1/access/ssh) so the next ghe-repl-setup can connect.
+authorize() {
+  local primary=\${*: -1} out key body
+  if out=$(ghe-repl-setup "$@" 2>&1); then
+    echo "\${out}"
+    return 0
+  fi
+  key=$(grep -Eo '(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp[0-9]+) [A-Za-z0-9+/=]+' <<< "\${out}" | head -n 1 || true)
+  if [ -z "\${key}" ]; then
+    echo "\${out}" >&2
+    echo "ghe-repl-setup printed no SSH key to authorise on \${primary}" >&2
+    return 1
+  fi
+  body=$(mktemp "\${state_dir}/key.XXXXXX")
+  jq -n --arg key "\${key}" '{key: $key}' > "\${body}"
+  manage POST "\${primary}" access/ssh -H 'Content-Type: application/json' --data "@\${body}" > /dev/null || {
+    rm -f "\${body}"
+    return 1
+  }
+  rm -f "\${body}"
+}
+
+# config-apply PRIMARY: apply geo-replication settings on the primary (POST /manage/v1/config/apply).
+config_apply() {
+  manage POST "$1" config/apply > /dev/null
+}
+
+# joined PRIMARY: records the primary this replica follows and that primary's UUID, which the
+# replica decommissions if it is ever promoted in its place.
+joined() {
+  local primary=$1 uuid
+  uuid=$(manage GET "\${primary}" config/nodes | jq -r '[.nodes[] | select(.replica == false) | .uuid][0] // empty')
+  printf '%s\\n' "\${uuid}" > "\${state_dir}/ghes-primary-uuid"
+  set_role "replica \${primary}"
+}
+
+command=$1
+shift
+case "\${command}" in
+  guard) guard "$@" ;;
+  leave) leave "$@" ;;
+  init) init "$@" ;;
+  wait-for-seed) wait_for_seed "$@" ;;
+  authorize) authorize "$@" ;;
+  config-apply) config_apply "$@" ;;
+  joined) joined "$@" ;;
+  primary) set_role primary ;;
+  *)
+    echo "unknown command \${command}" >&2
+    exit 2
+    ;;
+esac
+`);
+}
+
+/**
+ * Run on the node the config names primary. It promotes only an appliance this package last set up
+ * as a replica, so it does nothing on a primary that never was one (or was promoted already). The
+ * operator's part (maintenance mode on the old primary and the active replicas, the drain) comes
+ * before the config change: runbook promote-<node>.
+ */
+export function promoteScript(node: string, stateDir: string): string {
+    return compact(`#!/bin/bash
+# Promotion of ${node}, rendered because the stack config names it primary (GitHub's
+# initiating-a-failover-to-your-replica-appliance.md). Before changing \`primary\`: maintenance mode
+# on the old primary (if it still runs) and on every active replica, Git operations, MySQL queries
+# and job queues drained to zero. Afterwards the load balancer or DNS record points here.
+set -euo pipefail
+
+state_dir=${shellQuote(stateDir)}
+role_file="\${state_dir}/${ROLE_FILE}"
+case "$(cat "\${role_file}" 2>/dev/null || true)" in
+  replica\\ *) ;;
+  *)
+    echo "${node} is not a replica set up by ha-service: nothing to promote"
+    exit 0
+    ;;
+esac
+# With the old primary down the status is critical; that is why we are promoting.
+ghe-repl-status -vv || echo "replication is not healthy; promoting ${node} anyway" >&2
+ghe-repl-promote
+printf 'primary\\n' > "\${role_file}"
+# The old primary is left out of the new HA group until the stack lets it re-join: decommission its
+# UUID here, on the new primary (ghe-repl-decommission from GHES 3.18, ghe-repl-teardown -u before).
+uuid_file="\${state_dir}/ghes-primary-uuid"
+if [ -s "\${uuid_file}" ]; then
+  uuid=$(cat "\${uuid_file}")
+  if command -v ghe-repl-decommission > /dev/null; then
+    ghe-repl-decommission "\${uuid}"
+  else
+    ghe-repl-teardown -u "\${uuid}"
+  fi
+  rm -f "\${uuid_file}"
+fi
+`);
+}

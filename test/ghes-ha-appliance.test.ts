@@ -1,0 +1,416 @@
+/**
+ * GHES HA as an appliance receives it: the rendered node scripts of a ghes HA plan run with bash
+ * against stand-in appliances (test/standin/ghes: ghe-* commands, the Manage API behind a stand-in
+ * curl, SSM behind a stand-in aws), in the order real events happen. Each stand-in records its call
+ * and enforces GitHub's documented precondition, so a missing or misplaced step fails the run.
+ *
+ * Paths in the scripts are pointed at a temporary directory per node: the user data volume
+ * (/data/...) and the root filesystem (everything else, such as /etc/ha-service) separately, so a
+ * test can wipe the root filesystem as a GHES upgrade does.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseSpec } from "../components/config";
+import { resolveAddresses, STATE_DIR, type TopologyPlan } from "../components/plan";
+import { GHES_STATE_DIR, seedReplica } from "../components/profiles/ghes";
+import { licenseParameter } from "../components/profiles/ghes-manage";
+import { failoverLines } from "../tools/failover";
+import { plan, type Raw } from "./fixtures";
+import { stackConfig } from "./stacks";
+
+const STANDIN = resolve(__dirname, "standin", "ghes");
+const NODES = ["ghe-1", "ghe-2", "ghe-3", "ghe-4"] as const;
+type Node = (typeof NODES)[number];
+const ADDRESS: Record<Node, string> = { "ghe-1": "10.50.1.11", "ghe-2": "10.50.2.12", "ghe-3": "10.50.1.13", "ghe-4": "10.50.2.14" };
+const SECRET = "Js8dQ2kLw9ZxT4vB7nM1cR6yH3pF0aGe5uWiOoPl";
+const LICENSE = "GHL license for the stand-in\n";
+
+/** The ghes-ha example stack with four nodes (a primary and three replicas) and any overrides. */
+function ghesPlan(overrides: Raw = {}): TopologyPlan {
+    const nodes = Object.fromEntries(NODES.map((n, i) => [n, { zone: i % 2 === 0 ? "us-east-1a" : "us-east-1b" }]));
+    return plan(stackConfig("ghes-ha", { nodes, ...overrides }), "ghes-ha");
+}
+
+describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", function () {
+    this.timeout(60_000);
+    let dir: string;
+    beforeEach(() => {
+        dir = mkdtempSync(join(tmpdir(), "ghes-ha-"));
+        mkdirSync(join(dir, "net", "ssm"), { recursive: true });
+        writeFileSync(join(dir, "net", "ssm", "license"), LICENSE);
+        writeFileSync(join(dir, "net", "ssm", "value"), `${Buffer.from(LICENSE).toString("base64")}\n`);
+        writeFileSync(join(dir, "net", "log"), "");
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    const net = () => join(dir, "net");
+    const host = (node: Node) => join(net(), "hosts", ADDRESS[node]);
+    const dataDir = (node: Node) => join(dir, node, "data");
+    const rootDir = (node: Node) => join(dir, node, "root");
+    const stateDir = (node: Node) => join(dataDir(node), GHES_STATE_DIR.replace(/^\/data\//, ""));
+    const log = () => readFileSync(join(net(), "log"), "utf8").split("\n").filter(Boolean);
+    const state = (node: Node, file: string) => {
+        const path = join(host(node), file);
+        return existsSync(path) ? readFileSync(path, "utf8").trim() : undefined;
+    };
+    const role = (node: Node) => {
+        const path = join(stateDir(node), "ghes-role");
+        return existsSync(path) ? readFileSync(path, "utf8").trim() : undefined;
+    };
+    const down = (node: Node) => writeFileSync(join(host(node), "down"), "");
+    const up = (node: Node) => rmSync(join(host(node), "down"), { force: true });
+
+    /** The node's script from the plan, its addresses resolved and its paths in the node's temp dirs. */
+    function scriptOf(p: TopologyPlan, node: Node): string {
+        const d = p.replication.documents.find((x) => x.node === node)!;
+        return resolveAddresses(d.script, ADDRESS)
+            .replaceAll("/data/", `${dataDir(node)}/`)
+            .replaceAll(`${STATE_DIR}/`, `${rootDir(node)}${STATE_DIR}/`)
+            .replaceAll(`'${STATE_DIR}'`, `'${rootDir(node)}${STATE_DIR}'`);
+    }
+
+    /** Runs the node's configuration as the apply script would: join secret fetched first, then the script. */
+    function apply(p: TopologyPlan, node: Node, bin = STANDIN): { status: number | null; calls: string[]; stderr: string } {
+        writeFileSync(join(net(), "ssm", "name"), licenseParameter(p.replication.secretParameter));
+        const before = log().length;
+        const script = scriptOf(p, node);
+        const state = script.match(/^record='(.*)\/applied-steps'$/m)![1];
+        mkdirSync(state, { recursive: true, mode: 0o700 });
+        writeFileSync(join(state, "join-secret"), `${SECRET}\n`, { mode: 0o600 });
+        const file = join(dir, `${node}.sh`);
+        writeFileSync(file, script);
+        const r = spawnSync("bash", [file], {
+            encoding: "utf8",
+            env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: ADDRESS[node] },
+        });
+        const calls = log()
+            .slice(before)
+            .map((l) => l.replace(/^\S+ /, ""));
+        return { status: r.status, calls, stderr: r.stderr };
+    }
+
+    const A = ADDRESS;
+    const LICENSE_READ = (p: TopologyPlan) =>
+        `aws ssm get-parameter --region us-east-1 --name ${licenseParameter(p.replication.secretParameter)} --with-decryption --query Parameter.Value --output text`;
+    /** What a replica runs to set up against `primary`, after its own license and password. */
+    const joinCalls = (primary: Node, add: boolean) => [
+        `ghe-repl-setup ${add ? "--add " : ""}${A[primary]}`,
+        `curl POST ${A[primary]} access/ssh`,
+        `ghe-repl-setup ${add ? "--add " : ""}${A[primary]}`,
+        "ghe-config-apply",
+        "ghe-repl-start",
+        "ghe-repl-status",
+        `curl GET ${A[primary]} config/nodes`,
+    ];
+    const initCalls = (p: TopologyPlan, self: Node) => [
+        `curl GET ${A[self]} config/license`,
+        LICENSE_READ(p),
+        `curl POST ${A[self]} config/init`,
+    ];
+
+    /** Fresh stack (the first test covers a further replica booting too early). */
+    function bootstrap(p: TopologyPlan): void {
+        for (const n of NODES) assert.equal(apply(p, n).status, 0, n);
+    }
+
+    it("sets up a fresh stack with three replicas: license and password first, key authorised, the first replica before the others", () => {
+        const p = ghesPlan({ ghesHa: { geo: { "ghe-4": { datacenter: "dc-b", active: true } } } });
+        assert.equal(seedReplica(p.replication.documents[1].document as never), "ghe-2");
+
+        const primary = apply(p, "ghe-1");
+        assert.equal(primary.status, 0, primary.stderr);
+        assert.deepEqual(primary.calls, [...initCalls(p, "ghe-1"), "ghe-config-apply"]);
+
+        // ghe-3 boots before the first replica is set up: it waits, gives up, and records nothing.
+        const early = apply(p, "ghe-3");
+        assert.notEqual(early.status, 0);
+        assert.match(early.stderr, /the next run retries from this step/);
+        assert.ok(!early.calls.some((c) => c.startsWith("ghe-repl-setup")), early.calls.join("\n"));
+        assert.equal(early.calls.filter((c) => c === `curl GET ${A["ghe-1"]} replication/status`).length, 60);
+        assert.equal(early.calls.filter((c) => c === "sleep 30").length, 60);
+        assert.ok(!existsSync(join(stateDir("ghe-3"), "applied-steps")));
+
+        const first = apply(p, "ghe-2");
+        assert.equal(first.status, 0, first.stderr);
+        assert.deepEqual(first.calls, [...initCalls(p, "ghe-2"), ...joinCalls("ghe-1", false)]);
+
+        // The retry: its license and password are in place already, so only the wait and the join run.
+        const again = apply(p, "ghe-3");
+        assert.equal(again.status, 0, again.stderr);
+        assert.deepEqual(again.calls, [
+            `curl GET ${A["ghe-3"]} config/license`,
+            `curl GET ${A["ghe-1"]} replication/status`,
+            ...joinCalls("ghe-1", true),
+        ]);
+
+        const geo = apply(p, "ghe-4");
+        assert.equal(geo.status, 0, geo.stderr);
+        const joined = joinCalls("ghe-1", true);
+        assert.deepEqual(geo.calls, [
+            ...initCalls(p, "ghe-4"),
+            `curl GET ${A["ghe-1"]} replication/status`,
+            ...joined.slice(0, 5),
+            "ghe-repl-node --datacenter dc-b --active",
+            `curl POST ${A["ghe-1"]} config/apply`,
+            ...joined.slice(5),
+        ]);
+
+        // End state: one HA group, every replica running against ghe-1, geo settings applied.
+        assert.deepEqual(
+            state("ghe-1", "members")!
+                .split("\n")
+                .map((l) => l.split(" ")[1]),
+            [A["ghe-2"], A["ghe-3"], A["ghe-4"]],
+        );
+        for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) {
+            assert.equal(state(n, "repl-primary"), A["ghe-1"], n);
+            assert.ok(existsSync(join(host(n), "repl-running")), n);
+            assert.equal(role(n), `replica ${A["ghe-1"]}`);
+            assert.equal(readFileSync(join(stateDir(n), "ghes-primary-uuid"), "utf8").trim(), `uuid-${A["ghe-1"]}`);
+        }
+        assert.equal(role("ghe-1"), "primary");
+        assert.equal(state("ghe-4", "datacenter"), "dc-b");
+        assert.equal(state("ghe-4", "active"), "true");
+        assert.ok(existsSync(join(host("ghe-1"), "config-applied")));
+        assert.equal(state("ghe-1", "password"), SECRET, "the primary's password is the join secret, without a newline");
+        assert.equal(state("ghe-2", "password"), SECRET, "the replica has the primary's password");
+
+        // Re-runs change nothing.
+        for (const n of NODES) assert.deepEqual(apply(p, n).calls, [], n);
+        // The password never reaches a command line.
+        assert.ok(!readFileSync(join(net(), "curl-argv"), "utf8").includes(SECRET));
+        assert.ok(!log().some((l) => l.includes(SECRET)));
+    });
+
+    it("after a promotion, tears the other replicas down and sets them up against the new primary, and decommissions the old one", () => {
+        const before = ghesPlan();
+        bootstrap(before);
+        down("ghe-1");
+        const after = ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } });
+
+        // ghe-3's association happens to run before ghe-2's: it leaves the old group, then cannot set
+        // up against a node that is not primary yet, and records nothing.
+        const tooEarly = apply(after, "ghe-3");
+        assert.notEqual(tooEarly.status, 0);
+        assert.deepEqual(tooEarly.calls.slice(0, 3), ["ghe-repl-stop", "ghe-repl-teardown", `curl GET ${A["ghe-3"]} config/license`]);
+
+        const promoted = apply(after, "ghe-2");
+        assert.equal(promoted.status, 0, promoted.stderr);
+        assert.deepEqual(promoted.calls, [
+            "ghe-repl-status -vv",
+            "ghe-repl-promote",
+            `ghe-repl-decommission uuid-${A["ghe-1"]}`,
+            `curl GET ${A["ghe-2"]} config/license`,
+        ]);
+
+        // ghe-3 is now the first replica (ghe-1 is fenced): plain setup; ghe-4 waits for it and adds itself.
+        const seed = apply(after, "ghe-3");
+        assert.equal(seed.status, 0, seed.stderr);
+        assert.deepEqual(seed.calls, [`curl GET ${A["ghe-3"]} config/license`, ...joinCalls("ghe-2", false)]);
+        const further = apply(after, "ghe-4");
+        assert.equal(further.status, 0, further.stderr);
+        assert.deepEqual(further.calls, [
+            "ghe-repl-stop",
+            "ghe-repl-teardown",
+            `curl GET ${A["ghe-4"]} config/license`,
+            `curl GET ${A["ghe-2"]} replication/status`,
+            ...joinCalls("ghe-2", true),
+        ]);
+
+        assert.equal(role("ghe-2"), "primary");
+        assert.deepEqual(
+            state("ghe-2", "members")!
+                .split("\n")
+                .map((l) => l.split(" ")[1]),
+            [A["ghe-3"], A["ghe-4"]],
+        );
+        for (const n of ["ghe-3", "ghe-4"] as const) assert.equal(state(n, "repl-primary"), A["ghe-2"], n);
+    });
+
+    it("decommissions with ghe-repl-teardown -u on releases before 3.18, which have no ghe-repl-decommission", () => {
+        bootstrap(ghesPlan());
+        down("ghe-1");
+        const older = join(dir, "bin-3.17");
+        mkdirSync(older);
+        for (const f of readdirSync(STANDIN).filter((f) => f !== "ghe-repl-decommission")) symlinkSync(join(STANDIN, f), join(older, f));
+        const promoted = apply(ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-2", older);
+        assert.equal(promoted.status, 0, promoted.stderr);
+        assert.deepEqual(promoted.calls.slice(0, 3), [
+            "ghe-repl-status -vv",
+            "ghe-repl-promote",
+            `ghe-repl-teardown -u uuid-${A["ghe-1"]}`,
+        ]);
+        assert.equal(state("ghe-2", "members"), "");
+    });
+
+    it("keeps a returning former primary fenced until the config says rejoin, then re-joins it in maintenance mode", () => {
+        const before = ghesPlan();
+        bootstrap(before);
+        down("ghe-1");
+        const after = ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } });
+        for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) assert.equal(apply(after, n).status, 0, n);
+
+        up("ghe-1");
+        for (let run = 0; run < 2; run++) {
+            const fenced = apply(after, "ghe-1");
+            assert.notEqual(fenced.status, 0);
+            assert.deepEqual(fenced.calls, ["ghe-maintenance -s"]);
+            assert.match(fenced.stderr, /stays fenced .*\n.*ghesHa\.formerPrimaries\.<this node>: rejoin/);
+            assert.ok(existsSync(join(host("ghe-1"), "maintenance")), "not serving");
+            assert.equal(state("ghe-1", "repl-primary"), undefined, "not replicating");
+            assert.equal(role("ghe-1"), "fenced");
+        }
+
+        // Not listed at all: fenced just the same (the config must say rejoin explicitly).
+        assert.notEqual(apply(ghesPlan({ primary: "ghe-2" }), "ghe-1").status, 0);
+        assert.equal(state("ghe-1", "repl-primary"), undefined);
+
+        const allowed = ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "rejoin" } } });
+        const rejoin = apply(allowed, "ghe-1");
+        assert.equal(rejoin.status, 0, rejoin.stderr);
+        assert.deepEqual(rejoin.calls, [
+            "ghe-maintenance -s",
+            `curl GET ${A["ghe-1"]} config/license`,
+            `curl GET ${A["ghe-2"]} replication/status`,
+            ...joinCalls("ghe-2", true),
+        ]);
+        assert.equal(state("ghe-1", "repl-primary"), A["ghe-2"]);
+        assert.equal(role("ghe-1"), `replica ${A["ghe-2"]}`);
+        // The other nodes' documents did not change their steps: nothing re-runs there.
+        for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) assert.deepEqual(apply(allowed, n).calls, [], n);
+    });
+
+    it("the stand-in refuses to make a serving former primary a replica outside maintenance mode", () => {
+        const p = ghesPlan();
+        bootstrap(p);
+        const standin = (command: string, self: Node, ...args: string[]) =>
+            spawnSync(join(STANDIN, command), args, {
+                encoding: "utf8",
+                env: { ...process.env, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: A[self] },
+            });
+        assert.equal(standin("ghe-repl-promote", "ghe-2").status, 0);
+        const r = standin("ghe-repl-setup", "ghe-1", A["ghe-2"]);
+        assert.notEqual(r.status, 0);
+        assert.match(r.stderr, /maintenance mode .* production outage/);
+    });
+
+    it("after an upgrade that replaces the root filesystem, re-runs no join step: the state is on /data", () => {
+        const p = ghesPlan();
+        bootstrap(p);
+        for (const d of p.replication.documents) {
+            assert.match(d.script, new RegExp(`^record='${GHES_STATE_DIR}/applied-steps'$`, "m"));
+            assert.ok(!d.script.includes(STATE_DIR), d.node);
+        }
+        for (const n of p.nodes) assert.match(n.userData, new RegExp(`state_dir='${GHES_STATE_DIR}'`));
+        const joined = log().length;
+        for (const n of NODES) {
+            rmSync(rootDir(n), { recursive: true, force: true });
+            const r = apply(p, n);
+            assert.equal(r.status, 0, r.stderr);
+            assert.deepEqual(r.calls, [], n);
+        }
+        assert.equal(log().length, joined);
+        // Whereas a node that lost its state (what the root filesystem held before) would set up again.
+        rmSync(join(stateDir("ghe-4"), "applied-steps"));
+        assert.ok(apply(p, "ghe-4").calls.includes(`ghe-repl-setup --add ${A["ghe-1"]}`));
+    });
+});
+
+describe("GHES HA figures, limits and settings", () => {
+    const nodes = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, i) => [`ghe-${i + 1}`, {}]));
+    const ghes = (overrides: Raw) =>
+        stackConfig("ghes-ha", {
+            network: { create: { cidr: "10.50.0.0/16", zones: ["us-east-1a"] } },
+            relax: { singleZone: true },
+            ...overrides,
+        });
+    const rejection = (raw: Raw): string => {
+        try {
+            parseSpec(raw, { project: "ha-service", stack: "ghes-ha" });
+        } catch (e) {
+            return (e as Error).message;
+        }
+        return assert.fail("config was accepted");
+    };
+
+    it("accepts a primary and 8 replicas and refuses a 9th replica, naming the key, the value, GitHub's limit and the fix", () => {
+        assert.equal(plan(ghes({ nodes: nodes(9) }), "ghes-ha").nodes.length, 9);
+        const message = rejection(ghes({ nodes: nodes(10) }));
+        assert.match(
+            message,
+            /ha-service:nodes: must have 2 to 9 nodes for one primary and at least one replica \(GHES allows at most 8 replicas, passive and active together, beside the primary \(github\/docs data\/reusables\/enterprise_installation\/replica-limit\.md\)\); remove 1 \(got 10\)/,
+        );
+    });
+
+    it("counts GitHub's 20 to 30 minute promotion in a lost primary's figures, with its source", () => {
+        const a = plan(stackConfig("ghes-ha"), "ghes-ha").failoverAnalysis;
+        const lost = a.scenarios.find((s) => s.key === "node:ghe-1")!;
+        assert.deepEqual(lost.promotion, { minSeconds: 1200, maxSeconds: 1800 });
+        assert.equal(lost.clientsMoveSeconds, lost.detectSeconds! + 1200 + lost.followSeconds!);
+        assert.match(lost.clientsMoveBy, /20 to 30 minutes on average/);
+        assert.ok(a.assumptions.some((x) => /20 to 30 minutes on average.*initiating-a-failover-to-your-replica-appliance\.md/.test(x)));
+        const text = failoverLines(a, 1000).join("\n");
+        assert.match(
+            text,
+            new RegExp(`clients move after ${lost.clientsMoveSeconds} to ${lost.clientsMoveSeconds! + 600} s \\+ the operator's time`),
+        );
+        // A replica's loss moves nobody: no promotion in its figures.
+        assert.equal(a.scenarios.find((s) => s.key === "node:ghe-2")!.promotion, undefined);
+        // A profile without published figures keeps detect + follow.
+        const generic = plan({ ...ghes({ nodes: nodes(2) }), profile: "generic", loadBalancer: undefined }, "ghes-ha").failoverAnalysis;
+        const g = generic.scenarios.find((s) => s.key === "node:ghe-1")!;
+        assert.equal(g.promotion, undefined);
+        assert.equal(g.clientsMoveSeconds, g.detectSeconds! + g.followSeconds!);
+    });
+
+    it("puts GitHub's failover steps in the runbook in order: maintenance, drain, status, active replicas, promote, then DNS/LB", () => {
+        const p = plan(ghes({ nodes: nodes(3), ghesHa: { geo: { "ghe-3": { datacenter: "dc-b", active: true } } } }), "ghes-ha");
+        const steps = p.runbooks.find((r) => r.key === "promote-ghe-2")!.steps;
+        const at = (re: RegExp) => {
+            const i = steps.findIndex((s) => re.test(s));
+            assert.ok(i >= 0, `${re} in\n${steps.join("\n")}`);
+            return i;
+        };
+        const order = [
+            at(/`ghe-maintenance -s` on ghe-1/),
+            at(/Git operations, MySQL queries and job \(Resque\) queues are at zero/),
+            at(/`ghe-repl-status -vv` on ghe-1/),
+            at(/`ghe-maintenance -s` on every active replica \(ghe-3\)/),
+            at(/`ghe-repl-promote` on ghe-2/),
+            at(/ghesHa\.formerPrimaries\.ghe-1: fenced/),
+            at(/pulumi config set ha-service:primary ghe-2/),
+            at(/^Afterwards: .*load balancer/),
+        ];
+        assert.deepEqual(
+            order,
+            [...order].sort((x, y) => x - y),
+        );
+        assert.match(steps[order[7]], /takes 20 to 30 minutes on average/);
+    });
+
+    it("checks ghesHa: nodes that exist, never the primary as a former primary, only for GHES HA", () => {
+        const message = rejection(
+            ghes({
+                nodes: nodes(3),
+                ghesHa: { formerPrimaries: { "ghe-1": "fenced", "ghe-9": "rejoin" }, geo: { "ghe-8": { datacenter: "b" } } },
+            }),
+        );
+        assert.match(message, /ha-service:ghesHa\.formerPrimaries\.ghe-1: is the current `primary`.*\(got "fenced"\)/);
+        assert.match(
+            message,
+            /ha-service:ghesHa\.formerPrimaries\.ghe-9: names no node of `nodes` \(ghe-1, ghe-2, ghe-3\).*\(got "ghe-9"\)/,
+        );
+        assert.match(message, /ha-service:ghesHa\.geo\.ghe-8: names no node/);
+        assert.match(
+            rejection(ghes({ nodes: nodes(2), primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } })),
+            /ghesHa\.formerPrimaries: lists every replica/,
+        );
+        assert.match(
+            rejection({ ...ghes({}), profile: "generic", loadBalancer: undefined, ghesHa: { geo: { "ghe-1": { datacenter: "b" } } } }),
+            /ha-service:ghesHa: applies only to `profile: ghes`/,
+        );
+    });
+});
