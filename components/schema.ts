@@ -276,7 +276,15 @@ export const ConfigSchema = obj({
                 .array(zoneName, { error: "must be a list of availability zones" })
                 .min(1, { error: "must list at least one availability zone" })
                 .max(6, { error: "must list at most 6 availability zones" })
-                .describe("Zones to create a private and a public subnet in."),
+                .describe(
+                    "Zones to create a private and a public subnet in. Their order does not matter: each zone's subnets sit in its slot (`zoneSlots`).",
+                ),
+            zoneSlots: z
+                .record(zoneName, int(0, 7, "slots"), { error: "must be a map of zone name to slot (0 to 7)" })
+                .optional()
+                .describe(
+                    "Per zone, the slot of its subnets in the VPC block (slot i: private subnet block 2i, public 2i+1). Default: the zone's letter (a: 0, b: 1, ...), allowed only while `zones` is listed a, b, c, ... in order; otherwise set every zone's slot (for a stack deployed before slots existed: its position in the list it was deployed with).",
+                ),
         })
             .optional()
             .describe(

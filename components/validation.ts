@@ -6,6 +6,7 @@
 import { activeTargetCount } from "./plan/monitoring";
 import { slug } from "./plan/naming";
 import { placeNode } from "./plan/placement";
+import { safeOperationProblems } from "./safeops";
 import type { ParsedConfig } from "./schema";
 import { type ConfigProblem, MAX_HEALTH_CHECK_INTERVAL, networkZones, type Relaxation, type RelaxSwitch, type StackSpec } from "./spec";
 
@@ -344,6 +345,9 @@ export function crossCheck(
             add(`tags.${k}`, "tag keys are at most 128 characters and must not start with aws:");
         if (v.length > 256) add(`tags.${k}`, "tag values are at most 256 characters", v);
     }
+
+    // Configs that would make a later edit unsafe (implicit primary, zone order): components/safeops.ts.
+    problems.push(...safeOperationProblems(cfg, spec));
 
     // A switch that relaxes nothing here would silently allow the next change that needs it.
     for (const [sw, on] of Object.entries(cfg.relax)) {

@@ -283,6 +283,7 @@ describe("failover analysis", () => {
         const raw = automatic({
             nodeCount: undefined,
             nodes: { "db-a": { zone: "us-east-1a" }, "db-b": { zone: "us-east-1a" }, "db-c": { zone: "us-east-1b" } },
+            primary: "db-a",
         });
         const a = plan(raw).failoverAnalysis;
         assert.deepEqual(plan({ ...raw, failoverSettings: { secondary: "db-b" } }).warnings, [
