@@ -242,7 +242,11 @@ export const ConfigSchema = obj({
         .describe(
             "HA only: `manual` (promote by changing `primary`) or `automatic` (Route 53 failover records with health checks move DNS to a replica by themselves; only where the profile allows it).",
         ),
-    primary: nodeName.optional().describe("HA only: the node that is primary. Change it to promote a replica. Default: the first node."),
+    primary: nodeName
+        .optional()
+        .describe(
+            "HA only: the node that is primary. Change it to promote a replica. Required with a `nodes` map (deleting or reordering its first entry must never re-point DNS); with `nodeCount` the default is `node-1`.",
+        ),
     instanceType: str("an EC2 instance type such as m6i.xlarge").default("m6i.xlarge").describe("EC2 instance type of every node."),
     ami: str("an AMI id such as ami-0123456789abcdef0")
         .regex(/^ami-[0-9a-f]{8,17}$/, { error: "must be an AMI id such as ami-0123456789abcdef0" })
