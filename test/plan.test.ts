@@ -31,7 +31,7 @@ describe("plan: HA topology", () => {
         assert.equal(p.primary, "node-1");
     });
 
-    it("points a 60 s DNS record at the primary when there is no load balancer", () => {
+    it("points a 60 s DNS record at the primary when there is no load balancer (a lone PRIMARY without health check)", () => {
         assert.deepEqual(p.dns, [
             {
                 key: "service",
@@ -41,6 +41,7 @@ describe("plan: HA topology", () => {
                 target: { kind: "node", node: "node-1" },
                 effectiveTtl: 60,
                 ttl: 60,
+                failover: { type: "PRIMARY", setIdentifier: "primary" },
             },
         ]);
     });
