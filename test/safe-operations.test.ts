@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../components/config";
+import fc from "fast-check";
+import { ConfigError, networkZones } from "../components/config";
+import { natZone, subnetCidrs } from "../components/plan/network";
+import { placeNode } from "../components/plan/placement";
 import { diffRuns } from "../tools/diff";
 import { type ProgramRun, type RecordedResource } from "../tools/harness";
 import { engineSteps, possibleOrders, type Step } from "../tools/steps";
@@ -343,6 +346,44 @@ describe("safe operations", function () {
                 await run(haConfig(net(["us-east-1c", "us-east-1b", "us-east-1a"], slots))),
             );
             assert.deepEqual([d.created, d.deleted, d.updated.map((u) => u.key)], [[], [], []]);
+        });
+
+        it("property: with slots, any order of any zones gives each zone the same subnets, NAT zone and nodes; zones never overlap", () => {
+            const letters = ["a", "b", "c", "d", "e", "f", "g", "h"].map((l) => `us-east-1${l}`);
+            const cidrs = fc.constantFrom("10.40.0.0/16", "10.1.2.0/23", "172.16.0.0/20");
+            fc.assert(
+                fc.property(
+                    fc
+                        .uniqueArray(fc.constantFrom(...letters), { minLength: 1, maxLength: 6 })
+                        .chain((zs) => fc.tuple(fc.constant(zs), fc.shuffledSubarray(zs, { minLength: zs.length }), fc.boolean())),
+                    cidrs,
+                    ([zs, shuffled, byLetter], cidr) => {
+                        const slots = Object.fromEntries(zs.map((z, i) => [z, byLetter ? letters.indexOf(z) : i]));
+                        const byZone = (list: string[]) =>
+                            Object.fromEntries(subnetCidrs(cidr, list, slots).map((s) => [s.zone, [s.privateCidr, s.publicCidr]]));
+                        assert.deepEqual(byZone(shuffled), byZone(zs));
+                        assert.equal(natZone(shuffled, slots), natZone(zs, slots));
+                        const order = (list: string[]) => networkZones({ kind: "create", cidr, zones: list, zoneSlots: slots });
+                        for (let ordinal = 1; ordinal <= 7; ordinal++) {
+                            const node = {
+                                key: `node-${ordinal}`,
+                                ordinal,
+                                instanceType: "t",
+                                ami: "a",
+                                roles: [],
+                                dataVolumeSize: 1,
+                                allowReplacement: false,
+                            };
+                            assert.equal(placeNode(node, order(shuffled)), placeNode(node, order(zs)));
+                        }
+                        const all = Object.values(byZone(zs)).flat();
+                        assert.equal(new Set(all).size, all.length);
+                        // With letter slots, a zone's subnets do not depend on which other zones are listed.
+                        if (byLetter) for (const z of zs) assert.deepEqual(byZone([z])[z], byZone(zs)[z]);
+                    },
+                ),
+                { numRuns: 200 },
+            );
         });
 
         it("refuses slots that are missing, unknown or shared", () => {

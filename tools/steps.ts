@@ -99,8 +99,10 @@ export function engineSteps(before: ProgramRun | undefined, after: ProgramRun): 
 
 /**
  * Every order in which the engine may apply the program steps accepted by `keep` (the others are
- * left out, their ordering constraints kept transitively), each followed by the deletions it keeps.
- * Meant for a handful of steps: the number of orders grows factorially.
+ * left out, their ordering constraints kept transitively), each followed by the deletions it keeps,
+ * in one valid order (dependents first); the engine may run independent deletions in another order,
+ * which matters only to a check where one deletion can make another fail. Meant for a handful of
+ * steps: the number of orders grows factorially.
  */
 export function possibleOrders(steps: EngineSteps, keep: (s: Step) => boolean): Step[][] {
     const n = steps.program.length;
