@@ -138,7 +138,13 @@ function resolveLoadBalancer(cfg: ParsedConfig, profile: ServiceProfile): LoadBa
 
 function resolveNetwork(cfg: ParsedConfig): NetworkSpec {
     const n = cfg.network;
-    if (n.create) return { kind: "create", cidr: n.create.cidr, zones: n.create.zones };
+    if (n.create)
+        return {
+            kind: "create",
+            cidr: n.create.cidr,
+            zones: n.create.zones,
+            ...(n.create.zoneSlots ? { zoneSlots: n.create.zoneSlots } : {}),
+        };
     const subnets = n.subnets ?? [];
     return { kind: "existing", vpcId: n.vpcId ?? "", subnets, loadBalancerSubnets: n.loadBalancerSubnets ?? subnets.map((s) => s.id) };
 }

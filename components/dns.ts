@@ -18,8 +18,9 @@ export interface DnsRecordsArgs {
 }
 
 /**
- * Route 53 records with a low TTL: a plain A record to a node, an alias to the load balancer, or a
- * PRIMARY/SECONDARY failover pair whose health checks follow CloudWatch alarms on the nodes.
+ * Route 53 records with a low TTL: an alias to the load balancer, or failover records to the nodes (a
+ * lone PRIMARY for manual failover, a PRIMARY/SECONDARY pair whose health checks follow CloudWatch
+ * alarms on the nodes for automatic failover).
  */
 export class DnsRecords extends pulumi.ComponentResource {
     readonly fqdns: Readonly<Record<string, pulumi.Output<string>>>;
@@ -76,15 +77,17 @@ export class DnsRecords extends pulumi.ComponentResource {
             let failover: Pick<aws.route53.RecordArgs, "setIdentifier" | "failoverRoutingPolicies" | "healthCheckId"> = {};
             let dependsOn: pulumi.Resource[] = [];
             if (r.failover) {
-                const check = healthChecks[r.failover.healthCheck];
-                if (!check) throw new Error(`DNS record ${r.key} needs health check "${r.failover.healthCheck}", which is not planned`);
+                const key = r.failover.healthCheck;
+                const check = key === undefined ? undefined : healthChecks[key];
+                if (key !== undefined && !check) throw new Error(`DNS record ${r.key} needs health check "${key}", which is not planned`);
                 failover = {
                     setIdentifier: r.failover.setIdentifier,
                     failoverRoutingPolicies: [{ type: r.failover.type }],
-                    healthCheckId: check.id,
+                    ...(check ? { healthCheckId: check.id } : {}),
                 };
-                // Route 53 refuses a failover record beside a plain one of the same name: when a stack
-                // switches to automatic failover, the PRIMARY record (the former plain one) changes first.
+                // Route 53 refuses a failover record beside a plain one of the same name: when a stack made
+                // before failover records switches to automatic, the PRIMARY (the former plain record)
+                // changes first.
                 dependsOn = r.failover.type === "SECONDARY" ? Object.values(records) : [];
             }
             const record = new aws.route53.Record(

@@ -305,7 +305,11 @@ export const ConfigSchema = obj({
         .describe(
             "HA only: `manual` (promote by changing `primary`) or `automatic` (Route 53 failover records with health checks move DNS to a replica by themselves; only where the profile allows it).",
         ),
-    primary: nodeName.optional().describe("HA only: the node that is primary. Change it to promote a replica. Default: the first node."),
+    primary: nodeName
+        .optional()
+        .describe(
+            "HA only: the node that is primary. Change it to promote a replica. Required with a `nodes` map (deleting or reordering its first entry must never re-point DNS); with `nodeCount` the default is `node-1`.",
+        ),
     instanceType: str("an EC2 instance type such as m6i.xlarge")
         .default("m6i.xlarge")
         .describe("EC2 instance type of every node (family.size; with monitoring on, an EBS-only type so the recover alarm can act)."),
@@ -345,7 +349,15 @@ export const ConfigSchema = obj({
                 .array(zoneName, { error: "must be a list of availability zones" })
                 .min(1, { error: "must list at least one availability zone" })
                 .max(6, { error: "must list at most 6 availability zones" })
-                .describe("Zones to create a private and a public subnet in."),
+                .describe(
+                    "Zones to create a private and a public subnet in. Their order does not matter: each zone's subnets sit in its slot (`zoneSlots`).",
+                ),
+            zoneSlots: z
+                .record(zoneName, int(0, 7, "slots"), { error: "must be a map of zone name to slot (0 to 7)" })
+                .optional()
+                .describe(
+                    "Per zone, the slot of its subnets in the VPC block (slot i: private subnet block 2i, public 2i+1). Default: the zone's letter (a: 0, b: 1, ...), allowed only while `zones` is listed a, b, c, ... in order; otherwise set every zone's slot (for a stack deployed before slots existed: its position in the list it was deployed with).",
+                ),
         })
             .optional()
             .describe(

@@ -4,6 +4,7 @@
  * the plan.
  */
 import type { ListenerDefaults, LoadBalancerKind, ServiceProfile, Topology } from "./profiles";
+import { zoneOrder } from "./plan/network";
 import { CONFIG_NAMESPACE, type ParsedConfig } from "./schema";
 
 export interface NodeSpec {
@@ -50,7 +51,13 @@ export interface LoadBalancerSpec {
 }
 
 export type NetworkSpec =
-    | { readonly kind: "create"; readonly cidr: string; readonly zones: readonly string[] }
+    | {
+          readonly kind: "create";
+          readonly cidr: string;
+          readonly zones: readonly string[];
+          /** Explicit subnet slots per zone (`network.create.zoneSlots`); default: the zone's letter. */
+          readonly zoneSlots?: Readonly<Record<string, number>>;
+      }
     | {
           readonly kind: "existing";
           readonly vpcId: string;
@@ -196,5 +203,5 @@ export class ConfigError extends Error {
 }
 
 export function networkZones(network: NetworkSpec): string[] {
-    return network.kind === "create" ? [...network.zones] : network.subnets.map((s) => s.zone);
+    return network.kind === "create" ? zoneOrder(network.zones, network.zoneSlots) : zoneOrder(network.subnets.map((s) => s.zone));
 }

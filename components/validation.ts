@@ -8,6 +8,7 @@ import { activeTargetCount } from "./plan/monitoring";
 import { slug } from "./plan/naming";
 import { placeNode } from "./plan/placement";
 import { clusterRuleProblems } from "./cluster-rules";
+import { safeOperationProblems } from "./safeops";
 import type { ParsedConfig } from "./schema";
 import { awsLimitProblems } from "./validation/aws";
 import { ghesHaProblems } from "./validation-ghes-ha";
@@ -364,6 +365,8 @@ export function crossCheck(
     problems.push(...backupHost.problems);
     warnings.push(...backupHost.warnings);
     problems.push(...awsLimitProblems(cfg, spec, region));
+    // Configs that would make a later edit unsafe (implicit primary, zone order): components/safeops.ts.
+    problems.push(...safeOperationProblems(cfg, spec));
 
     // A switch that relaxes nothing here would silently allow the next change that needs it.
     for (const [sw, on] of Object.entries(cfg.relax)) {

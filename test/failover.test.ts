@@ -118,7 +118,7 @@ describe("automatic DNS failover", function () {
         for (const u of d.updated) assert.ok(!NODE_TYPES.includes(u.type), `promotion touched ${u.key}`);
     });
 
-    it("switches an existing stack to automatic by updating the plain record in place and adding the rest", async () => {
+    it("switches a manual stack to automatic by giving the PRIMARY record its health check in place and adding the rest", async () => {
         const d = diffRuns(await run(haConfig()), auto);
         assert.deepEqual(d.deleted, []);
         assert.deepEqual(
@@ -127,7 +127,7 @@ describe("automatic DNS failover", function () {
         );
         assert.deepEqual(
             d.updated.map((u) => `${u.key} ${u.changed.join(",")}`),
-            [`${RECORD}::svc-dns-service failoverRoutingPolicies,healthCheckId,setIdentifier`],
+            [`${RECORD}::svc-dns-service healthCheckId`],
         );
     });
 
@@ -283,6 +283,7 @@ describe("failover analysis", () => {
         const raw = automatic({
             nodeCount: undefined,
             nodes: { "db-a": { zone: "us-east-1a" }, "db-b": { zone: "us-east-1a" }, "db-c": { zone: "us-east-1b" } },
+            primary: "db-a",
         });
         const a = plan(raw).failoverAnalysis;
         assert.deepEqual(plan({ ...raw, failoverSettings: { secondary: "db-b" } }).warnings, [

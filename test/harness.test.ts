@@ -313,6 +313,75 @@ describe("harness", () => {
         assert.equal(getResource(good, T.volume, "ghe-1-data").id?.startsWith("vol-"), true);
     });
 
+    describe("refuses a duplicate URN like the engine", () => {
+        // Two registrations collide when type, name and parent type are all equal (the mock URN
+        // qualifies a type with its parent's, the stack's included).
+        class Holder extends pulumi.ComponentResource {
+            constructor(type: string, name: string) {
+                super(type, name, {}, {});
+            }
+        }
+        const cases: { what: string; build: () => void; duplicate?: string }[] = [
+            {
+                what: "two parameters with one name and no parent",
+                build: () => {
+                    new aws.ssm.Parameter("p", { type: "String", value: "a" });
+                    new aws.ssm.Parameter("p", { type: "String", value: "b" });
+                },
+                duplicate: "urn:pulumi:test::ha-service::pulumi:pulumi:Stack$aws:ssm/parameter:Parameter::p",
+            },
+            {
+                what: "two components with one type and name",
+                build: () => {
+                    new Holder("test:index:Node", "n");
+                    new Holder("test:index:Node", "n");
+                },
+                duplicate: "urn:pulumi:test::ha-service::pulumi:pulumi:Stack$test:index:Node::n",
+            },
+            {
+                what: "one name under two parents of one type",
+                build: () => {
+                    new aws.ssm.Parameter("p", { type: "String", value: "a" }, { parent: new Holder("test:index:Node", "a") });
+                    new aws.ssm.Parameter("p", { type: "String", value: "b" }, { parent: new Holder("test:index:Node", "b") });
+                },
+                duplicate: "urn:pulumi:test::ha-service::test:index:Node$aws:ssm/parameter:Parameter::p",
+            },
+            {
+                what: "one name for two types",
+                build: () => {
+                    new aws.ssm.Parameter("p", { type: "String", value: "a" });
+                    new Holder("test:index:Node", "p");
+                },
+            },
+            {
+                what: "one name under parents of two types",
+                build: () => {
+                    new aws.ssm.Parameter("p", { type: "String", value: "a" }, { parent: new Holder("test:index:Node", "a") });
+                    new aws.ssm.Parameter("p", { type: "String", value: "b" }, { parent: new Holder("test:index:Other", "a") });
+                },
+            },
+        ];
+        for (const c of cases) {
+            it(`${c.duplicate ? "refuses" : "accepts"} ${c.what}`, async () => {
+                const res = await runProgram(() => c.build(), { stack: "test", config: baseConfig });
+                if (c.duplicate === undefined) {
+                    assert.equal(res.error, undefined, res.error?.message);
+                } else {
+                    assert.ok(res.error, "the run must fail");
+                    assert.match(res.error.message, /Duplicate resource URN '([^']+)'; try giving it a unique name/);
+                    assert.ok(res.error.message.includes(`'${c.duplicate}'`), res.error.message);
+                    assert.equal(res.resources.filter((r) => r.urn === c.duplicate && r.registrationError).length, 1);
+                }
+                assert.deepEqual(res.unhandledRejections, []);
+            });
+        }
+        it("the next run after a refused one works", async () => {
+            await runProgram(() => cases[0].build(), { stack: "test", config: baseConfig });
+            const good = await run();
+            assert.equal(good.error, undefined);
+        });
+    });
+
     it("queues overlapping runs instead of mixing their state", async () => {
         const [a, b] = await Promise.all([run(), run({ "ha-service:nodes": JSON.stringify(["x"]), "ha-service:primary": "x" })]);
         assert.deepEqual(

@@ -31,7 +31,7 @@ describe("plan: HA topology", () => {
         assert.equal(p.primary, "node-1");
     });
 
-    it("points a 60 s DNS record at the primary when there is no load balancer", () => {
+    it("points a 60 s DNS record at the primary when there is no load balancer (a lone PRIMARY without health check)", () => {
         assert.deepEqual(p.dns, [
             {
                 key: "service",
@@ -41,6 +41,7 @@ describe("plan: HA topology", () => {
                 target: { kind: "node", node: "node-1" },
                 effectiveTtl: 60,
                 ttl: 60,
+                failover: { type: "PRIMARY", setIdentifier: "primary" },
             },
         ]);
     });
@@ -294,7 +295,8 @@ describe("placement (property)", () => {
                 fc.integer({ min: 2, max: 10 }),
                 zones.filter((z) => z.length >= 2),
                 (count, zs) => {
-                    const p = plan(haConfig({ nodeCount: count, network: { create: { cidr: "10.40.0.0/16", zones: zs } } }));
+                    const zoneSlots = Object.fromEntries(zs.map((z, i) => [z, i]));
+                    const p = plan(haConfig({ nodeCount: count, network: { create: { cidr: "10.40.0.0/16", zones: zs, zoneSlots } } }));
                     assert.ok(new Set(p.nodes.map((n) => n.zone)).size >= 2);
                 },
             ),
@@ -332,12 +334,15 @@ describe("plan: decisions the components only translate", () => {
         assert.equal(p.network.kind, "create");
         return p.network as Extract<NetworkPlan, { kind: "create" }>;
     };
-    const zonesConfig = (zones: string[]) => ({ network: { create: { cidr: "10.40.0.0/16", zones } } });
 
-    it("puts the single NAT gateway in the first zone of the created VPC", () => {
+    it("puts the single NAT gateway in the zone of the lowest subnet slot, whatever the list order", () => {
         assert.equal(created(plan(haConfig())).natZone, "us-east-1a");
-        assert.equal(created(plan(haConfig(zonesConfig(["us-east-1b", "us-east-1a"])))).natZone, "us-east-1b");
-        assert.equal(natZone(["c", "a", "b"]), "c");
+        const slotted = (zones: string[]) => ({
+            network: { create: { cidr: "10.40.0.0/16", zones, zoneSlots: { "us-east-1b": 0, "us-east-1a": 1 } } },
+        });
+        assert.equal(created(plan(haConfig(slotted(["us-east-1b", "us-east-1a"])))).natZone, "us-east-1b");
+        assert.equal(created(plan(haConfig(slotted(["us-east-1a", "us-east-1b"])))).natZone, "us-east-1b");
+        assert.equal(natZone(["c", "a", "b"]), "a");
         assert.throws(() => natZone([]), /at least one zone/);
     });
 

@@ -267,6 +267,70 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
         assertOnlyPeersFollow(d.updated);
     });
 
+    describe("issue 13: operations that must be one safe `pulumi up`", () => {
+        const toAutomatic = () =>
+            edit(
+                "stacks/Pulumi.dev.yaml",
+                "  ha-service:primary: node-1\n",
+                "  ha-service:primary: node-1\n  ha-service:failover: automatic\n",
+            );
+        const diffJson = (ref: string) => {
+            const r = plan("dev", "--diff", ref, "--json");
+            assert.equal(r.status, 0, r.stderr);
+            return JSON.parse(r.stdout) as PlanDiff;
+        };
+        const SECONDARY = [
+            "aws:cloudwatch/metricAlarm:MetricAlarm::svc-dns-secondary-health",
+            "aws:route53/healthCheck:HealthCheck::svc-dns-secondary",
+            "aws:route53/record:Record::svc-dns-service-secondary",
+        ];
+
+        it("manual -> automatic: the PRIMARY record is updated in place and the SECONDARY added, nothing replaced", () => {
+            toAutomatic();
+            const d = diffJson("HEAD");
+            assert.deepEqual([names(d.created), d.deleted, d.replaced], [SECONDARY, [], []]);
+            const record = d.updated.find((i) => i.name === "svc-dns-service")!;
+            assert.deepEqual(
+                record.changes?.map((c) => c.property),
+                ["healthCheckId"],
+            );
+        });
+
+        it("automatic -> manual: the PRIMARY record is updated in place and the SECONDARY deleted, nothing replaced", () => {
+            toAutomatic();
+            sh("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qam", "automatic"]);
+            try {
+                sh("git", ["checkout", "-q", "HEAD~1", "--", "stacks/Pulumi.dev.yaml"]);
+                const d = diffJson("HEAD");
+                assert.deepEqual([d.created, names(d.deleted), d.replaced], [[], SECONDARY, []]);
+                const record = d.updated.find((i) => i.name === "svc-dns-service")!;
+                assert.deepEqual(
+                    record.changes?.map((c) => [c.property, c.new]),
+                    [["healthCheckId", undefined]],
+                );
+            } finally {
+                sh("git", ["reset", "-q", "--hard", "HEAD~1"]);
+            }
+        });
+
+        it("reordering the zones is refused with the fix; with slots it changes nothing", () => {
+            edit("stacks/Pulumi.dev.yaml", "        - us-east-1a\n        - us-east-1b\n", "        - us-east-1b\n        - us-east-1a\n");
+            const refused = plan("dev", "--diff", "HEAD");
+            assert.equal(refused.status, 1);
+            assert.match(
+                refused.stderr,
+                /ha-service:network\.create\.zones: is not listed a, b, c, \.\.\. in order.*set `network\.create\.zoneSlots` to \{ us-east-1b: 0, us-east-1a: 1 \}/,
+            );
+            edit(
+                "stacks/Pulumi.dev.yaml",
+                "        - us-east-1a\n",
+                "        - us-east-1a\n      zoneSlots:\n        us-east-1a: 0\n        us-east-1b: 1\n",
+            );
+            const d = diffJson("HEAD");
+            assert.deepEqual([d.created, d.deleted, d.updated, d.replaced], [[], [], [], []]);
+        });
+    });
+
     it("an unknown ref is an error that says how to fetch it", async () => {
         let err = "";
         const code = await main(["dev", "--diff", "no-such-ref-7f3a"], { stdout: () => undefined, stderr: (s) => (err += s) });

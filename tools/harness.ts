@@ -319,6 +319,17 @@ function recordRequest(req: any, stack: string, project: string): RecordedResour
     };
 }
 
+/**
+ * The engine's refusal of a second registration with a URN already registered in this deployment
+ * (pulumi/pulumi pkg/diag/errors.go GetDuplicateResourceURNError, raised by the step generator);
+ * undefined, and the URN remembered, when it is new. Pulumi's own mocks accept duplicates.
+ */
+export function duplicateUrnError(seen: Set<string>, urn: string): string | undefined {
+    if (seen.has(urn)) return `Duplicate resource URN '${urn}'; try giving it a unique name`;
+    seen.add(urn);
+    return undefined;
+}
+
 interface Recorder {
     resources: RecordedResource[];
     inFlight: number;
@@ -331,9 +342,17 @@ function installRecorder(stack: string, project: string): Recorder {
     }
     const recorder: Recorder = { resources: [], inFlight: 0 };
     const original = monitor.registerResource.bind(monitor);
+    const urns = new Set<string>();
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
         const rec = recordRequest(req, stack, project);
         recorder.resources.push(rec);
+        const duplicate = duplicateUrnError(urns, rec.urn);
+        if (duplicate !== undefined) {
+            // The engine refuses the second registration before any provider sees it.
+            rec.registrationError = duplicate;
+            callback(new Error(duplicate), undefined);
+            return;
+        }
         recorder.inFlight++;
         return original(req, (err: any, resp: any) => {
             recorder.inFlight--;

@@ -59,16 +59,28 @@ export function failoverWarnings(spec: StackSpec, nodes: readonly PlannedNode[])
 }
 
 /**
- * The PRIMARY/SECONDARY record pair. The PRIMARY record keeps the plain record's key (`service`):
- * switching an existing stack to automatic failover then updates that record (the provider deletes
- * the plain record and creates the failover one in a single Route 53 change batch) instead of
- * creating a second record beside it, which Route 53 would refuse. Set identifiers name roles, never
- * nodes, so a promotion changes only the records' addresses and health checks.
+ * The service record of an HA stack whose DNS points at the nodes: always failover routing, a PRIMARY
+ * on the primary and, with automatic failover only, a SECONDARY on the secondary, each with its
+ * health check. A manual stack's PRIMARY has no health check and no SECONDARY, so Route 53 always
+ * answers with it, exactly like a plain record.
+ *
+ * Why never a plain record: Route 53 refuses a non-failover record set beside failover record sets of
+ * the same name and type (Route 53 API reference, ResourceRecordSet.Failover), and Pulumi deletes the
+ * resources a program no longer registers only after every create and update. Switching `automatic`
+ * to `manual` with a plain record would write it while the SECONDARY still exists, and fail. With
+ * failover records on both sides, `manual` -> `automatic` updates the PRIMARY (adds its health check)
+ * and creates the SECONDARY after it; `automatic` -> `manual` updates the PRIMARY and deletes the
+ * SECONDARY last: every intermediate state is valid, so either switch is one `pulumi up`.
+ *
+ * The PRIMARY keeps the key of the former plain record (`service`), so an existing stack's record is
+ * updated in place (the provider deletes the plain record and creates the PRIMARY in one Route 53
+ * change batch) and never removed. Set identifiers name roles, never nodes, so a promotion changes
+ * only the records' addresses and health checks.
  */
 export function planFailoverRecords(spec: StackSpec): DnsRecordPlan[] {
     const { dns, primary } = spec;
-    const secondary = failoverSecondary(spec);
-    if (primary === undefined || secondary === undefined) throw new Error("failover records need an HA primary and secondary");
+    if (primary === undefined) throw new Error("failover records need an HA primary");
+    const automatic = spec.failover === "automatic";
     const record = (key: string, node: string, type: "PRIMARY" | "SECONDARY"): DnsRecordPlan => ({
         key,
         zoneId: dns.zoneId,
@@ -80,8 +92,11 @@ export function planFailoverRecords(spec: StackSpec): DnsRecordPlan[] {
         failover: {
             type,
             setIdentifier: type === "PRIMARY" ? "primary" : "secondary",
-            healthCheck: type === "PRIMARY" ? "primary" : "secondary",
+            ...(automatic ? { healthCheck: type === "PRIMARY" ? "primary" : "secondary" } : {}),
         },
     });
+    if (!automatic) return [record("service", primary, "PRIMARY")];
+    const secondary = failoverSecondary(spec);
+    if (secondary === undefined) throw new Error("failover records need an HA primary and secondary");
     return [record("service", primary, "PRIMARY"), record("service-secondary", secondary, "SECONDARY")];
 }

@@ -6,7 +6,7 @@ import { ConfigError, networkZones, type StackSpec } from "../config";
 import { planBackupHost } from "./backuphost";
 import { backupTargetTags, planBackups } from "./backups";
 import { analyseFailover } from "./failover";
-import { failoverWarnings, planFailoverRecords, planHealthChecks } from "./healthchecks";
+import { failoverWarnings, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer, targetGroupNameProblems } from "./loadbalancer";
 import { planMonitoring } from "./monitoring";
 import { loadBalancerSubnetTier, natZone, subnetCidrs } from "./network";
@@ -77,7 +77,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
 
     const loadBalancer = planLoadBalancer(spec, nodes);
     const healthChecks = planHealthChecks(spec);
-    const dns = spec.topology === "ha" && spec.failover === "automatic" ? planFailoverRecords(spec) : planDns(spec);
+    const dns = planDns(spec);
     const monitoring = planMonitoring(spec, nodes, loadBalancer);
     const backups = planBackups(spec);
     const backupHost = planBackupHost(spec);
@@ -108,8 +108,8 @@ export function planTopology(spec: StackSpec): TopologyPlan {
             spec.network.kind === "create"
                 ? {
                       ...spec.network,
-                      subnets: subnetCidrs(spec.network.cidr, spec.network.zones),
-                      natZone: natZone(spec.network.zones),
+                      subnets: subnetCidrs(spec.network.cidr, spec.network.zones, spec.network.zoneSlots),
+                      natZone: natZone(spec.network.zones, spec.network.zoneSlots),
                       loadBalancerSubnetTier: loadBalancerSubnetTier(loadBalancer),
                   }
                 : spec.network,

@@ -1,4 +1,5 @@
 import type { ConfigProblem, StackSpec } from "../config";
+import { planFailoverRecords } from "./healthchecks";
 import type { DnsRecordPlan, ListenerPlan, LoadBalancerPlan, PlannedNode, TargetGroupPlan } from "./types";
 
 /** AWS gives alias records to a load balancer a fixed TTL of 60 s. */
@@ -79,7 +80,8 @@ export function targetNodes(spec: StackSpec, nodes: readonly PlannedNode[]): rea
 }
 
 /**
- * The service record. Its key never mentions a node, so a promotion updates the record in place.
+ * The service record: an alias to the load balancer, or failover records to the nodes. Its key never
+ * mentions a node, so a promotion updates the record in place.
  */
 export function planDns(spec: StackSpec): DnsRecordPlan[] {
     const { dns } = spec;
@@ -95,19 +97,8 @@ export function planDns(spec: StackSpec): DnsRecordPlan[] {
             },
         ];
     }
-    const primary = spec.primary;
-    if (primary === undefined) throw new Error("a DNS record to the primary needs an HA primary");
-    return [
-        {
-            key: "service",
-            zoneId: dns.zoneId,
-            name: dns.name,
-            type: "A",
-            target: { kind: "node", node: primary },
-            effectiveTtl: dns.ttl,
-            ttl: dns.ttl,
-        },
-    ];
+    // To the nodes: failover records even for manual failover (see planFailoverRecords).
+    return planFailoverRecords(spec);
 }
 
 /** AWS's limit on target-group names; Pulumi's autonaming adds "-" and 7 random characters. */

@@ -2,8 +2,9 @@ import type { NodeSpec } from "../config";
 
 /**
  * The zone of one node, from that node alone: its pinned zone, or for `nodeCount` nodes
- * round-robin by the ordinal in its name. It never depends on the other nodes, so adding or
- * removing a node never moves (and so replaces) another.
+ * round-robin by the ordinal in its name over `zones` in slot order (`networkZones`, never the
+ * config's list order). It never depends on the other nodes, so adding or removing a node never
+ * moves (and so replaces) another, and listing the zones in another order moves none.
  */
 export function placeNode(node: NodeSpec, zones: readonly string[]): string {
     if (node.zone !== undefined) return node.zone;

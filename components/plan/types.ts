@@ -138,11 +138,14 @@ export interface DnsRecordPlan {
     readonly effectiveTtl: number;
     /** TTL set on the record (undefined for aliases, which take none). */
     readonly ttl?: number;
-    /** Automatic failover: the record's role and the health check (by key) Route 53 consults. */
+    /**
+     * Failover routing (every HA record to a node): the record's role and the health check (by key)
+     * Route 53 consults; none on a manual stack's lone PRIMARY, which Route 53 then always answers with.
+     */
     readonly failover?: {
         readonly type: "PRIMARY" | "SECONDARY";
         readonly setIdentifier: string;
-        readonly healthCheck: DnsHealthCheckPlan["key"];
+        readonly healthCheck?: DnsHealthCheckPlan["key"];
     };
 }
 
