@@ -9,6 +9,8 @@ export interface NodeGroupArgs {
     readonly securityGroupId: pulumi.Input<string>;
     /** SSM parameter path prefix the nodes may read (their documents and the join secret). */
     readonly parameterPrefix: string;
+    /** Parameters the nodes set themselves (the cluster-state parameter); none by default. */
+    readonly writableParameters?: readonly string[];
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -56,7 +58,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             {
                 role: role.id,
                 policy: account.apply(([partition, region, accountId]) =>
-                    JSON.stringify(nodeParameterPolicy({ partition, region, accountId }, args.parameterPrefix)),
+                    JSON.stringify(nodeParameterPolicy({ partition, region, accountId }, args.parameterPrefix, args.writableParameters)),
                 ),
             },
             parent,

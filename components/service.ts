@@ -48,6 +48,7 @@ export class Service extends pulumi.ComponentResource {
                 subnets: network.nodeSubnets,
                 securityGroupId: security.ids.nodes!,
                 parameterPrefix: parameterPrefix(plan.project, plan.stack, plan.name),
+                ...(plan.replication.clusterState ? { writableParameters: [plan.replication.clusterState.parameter] } : {}),
                 tags,
             },
             parent,

@@ -2,6 +2,7 @@
  * StackSpec -> TopologyPlan. Pure: no Pulumi imports, no I/O. Everything a reviewer wants to know
  * about a stack is decided here.
  */
+import { createHash } from "node:crypto";
 import { ConfigError, networkZones, type StackSpec } from "../config";
 import { backupTargetTags, planBackups } from "./backups";
 import { analyseFailover } from "./failover";
@@ -9,10 +10,18 @@ import { failoverWarnings, planFailoverRecords, planHealthChecks } from "./healt
 import { planDns, planLoadBalancer, targetGroupNameProblems } from "./loadbalancer";
 import { planMonitoring } from "./monitoring";
 import { loadBalancerSubnetTier, natZone, subnetCidrs } from "./network";
-import { baseTags, configParameter, documentParameter, parameterPrefix, secretParameter } from "./naming";
+import {
+    assetParameter,
+    baseTags,
+    clusterStateParameter,
+    configParameter,
+    documentParameter,
+    parameterPrefix,
+    secretParameter,
+} from "./naming";
 import { renderNodeScript } from "./nodescript";
 import { placeNode } from "./placement";
-import { applyDocument, oversizedParameters, PARAMETER_TIER, planDocuments } from "./replication";
+import { applyDocument, oversizedAssets, oversizedParameters, PARAMETER_TIER, planDocuments } from "./replication";
 import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
 import type { PlannedNode, TopologyPlan } from "./types";
@@ -76,18 +85,25 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const dns = spec.topology === "ha" && spec.failover === "automatic" ? planFailoverRecords(spec) : planDns(spec);
     const monitoring = planMonitoring(spec, nodes, loadBalancer);
     const backups = planBackups(spec);
+    const clusterState = profile.clusterState && { parameter: clusterStateParameter(prefix), initial: profile.clusterState.initial };
+    const renderContext = { stateDir: STATE_DIR, ...(clusterState ? { clusterStateParameter: clusterState.parameter } : {}) };
+    const assets = (profile.assets?.(renderContext) ?? []).map((f) => ({
+        parameter: assetParameter(prefix, f.path),
+        ...f,
+        sha256: createHash("sha256").update(f.content).digest("hex"),
+    }));
     const documents = planDocuments(spec, nodes, secret).map((d) => {
-        const config = profile.render(d, { stateDir: STATE_DIR });
+        const config = profile.render(d, renderContext);
         return {
             node: d.node,
             parameter: documentParameter(prefix, d.node),
             document: d,
             configParameter: configParameter(prefix, d.node),
             config,
-            script: renderNodeScript(config, { node: d.node, stateDir: STATE_DIR }),
+            script: renderNodeScript(config, { node: d.node, stateDir: STATE_DIR, assets }),
         };
     });
-    const tooLarge = [...oversizedParameters(documents), ...targetGroupNameProblems(spec, loadBalancer)];
+    const tooLarge = [...oversizedParameters(documents), ...oversizedAssets(assets), ...targetGroupNameProblems(spec, loadBalancer)];
     if (tooLarge.length > 0) throw new ConfigError(spec.stack, tooLarge, spec.project);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 
@@ -117,6 +133,8 @@ export function planTopology(spec: StackSpec): TopologyPlan {
             secretParameter: secret,
             applyDocument: applyDocument(APPLY_SCRIPT_PATH),
             parameterTier: PARAMETER_TIER,
+            assets,
+            ...(clusterState ? { clusterState } : {}),
             documents,
         },
         healthChecks,

@@ -312,12 +312,26 @@ export interface ApplyDocument {
     }[];
 }
 
+/** A profile's asset (`ServiceProfile.assets`) in its SSM parameter, as each node's script fetches it. */
+export interface AssetPlan {
+    readonly parameter: string;
+    readonly path: string;
+    readonly mode: string;
+    readonly content: string;
+    /** SHA-256 of `content`: a node writes the file only when what it fetched matches. */
+    readonly sha256: string;
+}
+
 export interface ReplicationPlan {
     readonly secretParameter: string;
     /** SSM command document that runs the node's apply script (userdata.ts APPLY_SCRIPT_PATH). */
     readonly applyDocument: ApplyDocument;
     /** SSM parameter tier of each node's document and script. */
     readonly parameterTier: "Intelligent-Tiering";
+    /** The profile's assets, one SSM parameter each (empty for a profile with none). */
+    readonly assets: readonly AssetPlan[];
+    /** Profiles with `clusterState`: the parameter the nodes set once the cluster exists, and its first value. */
+    readonly clusterState?: { readonly parameter: string; readonly initial: string };
     readonly documents: readonly {
         readonly node: string;
         readonly parameter: string;

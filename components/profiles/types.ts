@@ -63,6 +63,8 @@ export interface NodeConfig {
 export interface RenderContext {
     /** Directory on the node for this package's state (root-only). */
     readonly stateDir: string;
+    /** The stack's cluster-state SSM parameter, for profiles with `clusterState` (see there). */
+    readonly clusterStateParameter?: string;
 }
 
 export interface ServiceProfile {
@@ -117,6 +119,12 @@ export interface ServiceProfile {
      * node, so set `activeTargets: 1` with it.
      */
     readonly election?: Election;
+    /**
+     * The nodes record in an SSM parameter of the stack whether the cluster has been created (the
+     * stack creates it with `initial` and leaves its value to the nodes), so a replaced leader joins
+     * instead of creating a second cluster. Undefined: no such parameter.
+     */
+    readonly clusterState?: { readonly initial: string };
     /** Whether DNS may fail over to a replica by itself (HA), and if not, why. */
     readonly failover: { readonly automaticAllowed: true } | { readonly automaticAllowed: false; readonly reason: string };
     /**
@@ -131,6 +139,12 @@ export interface ServiceProfile {
      * the service has none (the runbook says so).
      */
     readonly promotionSteps?: readonly string[];
+    /**
+     * Programs the profile installs on every node, identical on all of them: stored once, one SSM
+     * parameter each (plan `replication.assets`), and fetched by each node's script before its own
+     * files and commands, instead of filling every node's script past the parameter size limit.
+     */
+    readonly assets?: (ctx: RenderContext) => readonly RenderedFile[];
     /**
      * Turns a node's replication document into the files and commands the node runs. Pure, and it
      * must treat addresses as opaque text: the plan renders with address placeholders, which the

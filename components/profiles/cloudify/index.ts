@@ -1,16 +1,28 @@
-import type { PortSpec, ServiceProfile } from "./types";
+import type { PortSpec, RenderContext, ServiceProfile } from "../types";
+import { CLUSTER_NOT_STARTED, clusterAsset, clusterCommands } from "./cluster";
+import { HEALTH_PATH, HEALTH_PORT, healthAsset, healthCommands, healthFiles } from "./health";
 
 /**
- * Cloudify Manager cluster: one active manager and hot standbys that elect a new active manager by
- * majority (Consul). Ports follow Cloudify's "Cloudify High Availability" guide (4.x): the cluster
- * ports between managers, and the ports clients and agents use.
+ * Cloudify Manager 4.x cluster: one active manager and hot standbys that elect a new active manager
+ * by majority (Consul). Ports follow Cloudify's "Cloudify High Availability" guide (4.x): the cluster
+ * ports between managers, and the ports clients and agents use. Only 4.x: `cfy cluster` exists
+ * there alone (5.x replaced it with the Cluster Manager); the cluster script refuses any other
+ * version on the node (cluster.ts `check_version`).
  */
+
+function stateParameterOf(ctx: RenderContext): string {
+    if (ctx.clusterStateParameter === undefined) throw new Error("the cloudify profile needs the cluster-state parameter");
+    return ctx.clusterStateParameter;
+}
+
+/** The Cloudify releases this profile drives. */
+export const SUPPORTED_VERSION = "4.x";
 
 const tcp = (port: number, description: string): PortSpec => ({ port, protocol: "tcp", description });
 
 export const cloudify: ServiceProfile = {
     name: "cloudify",
-    description: "Cloudify Manager cluster: one active manager, hot standbys, majority election.",
+    description: `Cloudify Manager ${SUPPORTED_VERSION} cluster: one active manager, hot standbys, majority election.`,
     topologies: ["cluster"],
     topologyNote: "Cloudify managers form a cluster whose load balancer finds the active manager through its health check",
     ports: {
@@ -29,11 +41,16 @@ export const cloudify: ServiceProfile = {
                 tcp(8500, "Consul: outage recovery after half the managers failed"),
                 tcp(15432, "PostgreSQL replication"),
                 tcp(22000, "file system replication"),
+                // Not in the guide's port list, but `cfy cluster join` and finding the active manager
+                // (GET /api/v3.1/status) reach the other managers' REST API.
+                tcp(443, "REST API: cluster join and finding the active manager"),
             ],
         },
     },
-    // 200 only on the active manager, so the load balancer sends every client and agent to it alone.
-    healthCheck: { protocol: "HTTPS", port: 443, path: "/api/v3.1/status", matcher: "200" },
+    // The managers' own endpoint (health.ts): 200 only on the active manager, so the load balancer
+    // sends every client and agent to it alone. GET /api/v3.1/status itself needs credentials,
+    // which a target-group health check cannot send.
+    healthCheck: { protocol: "HTTP", port: HEALTH_PORT, path: HEALTH_PATH, matcher: "200" },
     loadBalancer: {
         // Agents speak AMQP on 5671, which an ALB cannot carry; the managers terminate TLS themselves.
         defaultKind: "nlb",
@@ -58,6 +75,7 @@ export const cloudify: ServiceProfile = {
         seconds: 60,
         source: 'This is an assumption: Cloudify\'s High Availability guide (4.x, "Using Clusters to Provide High Availability") documents a heartbeat between managers every 15 s but no failover time; 60 s allows for missed heartbeats, the majority election, and the new active manager starting RabbitMQ and MgmtWorker and promoting PostgreSQL. Measure it on your cluster.',
     },
+    clusterState: { initial: CLUSTER_NOT_STARTED },
     failover: {
         automaticAllowed: false,
         reason: "Cloudify managers elect a new active manager by themselves, in the cluster topology",
@@ -67,25 +85,23 @@ export const cloudify: ServiceProfile = {
         description:
             "on a network partition both sides may act as the active manager; when they reconnect the most recently updated side wins and the other side's changes are lost (policies are not synchronised, in-flight workflows may not resume)",
     },
+    assets: (ctx) => [healthAsset(ctx.stateDir), clusterAsset(ctx.stateDir, stateParameterOf(ctx))],
     render: (doc, ctx) => {
         if (doc.topology !== "cluster") throw new Error("the cloudify profile renders the cluster topology only");
         const leader = doc.leaders.manager;
         if (leader === undefined) throw new Error(`cluster document of ${doc.node} names no leading manager`);
-        // A node that started or joined a cluster never does either again, even when it becomes the leader.
-        const member = `${ctx.stateDir}/cluster-member`;
-        const once = (command: string) => `if [ ! -e ${member} ]; then ${command}; touch ${member}; fi`;
-        if (doc.node === leader.name) {
-            return {
-                files: [],
-                commands: [
-                    once(`cfy cluster start --cluster-host-ip ${doc.self} --cluster-node-name ${doc.node}`),
-                    ...doc.removed.map((name) => `cfy cluster nodes remove ${name}`),
-                ],
-            };
-        }
         return {
-            files: [],
-            commands: [once(`cfy cluster join --cluster-host-ip ${doc.self} --cluster-node-name ${doc.node} ${leader.address}`)],
+            files: healthFiles(ctx.stateDir),
+            commands: [
+                ...healthCommands(ctx.stateDir),
+                ...clusterCommands(ctx.stateDir, {
+                    self: doc.self,
+                    name: doc.node,
+                    starter: doc.node === leader.name,
+                    peers: doc.peers.map((p) => p.address),
+                    removed: doc.removed,
+                }),
+            ],
         };
     },
 };
