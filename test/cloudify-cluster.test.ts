@@ -4,10 +4,11 @@
  * managers at once, a re-run, losing and replacing the leader, removing a manager, a 5.x manager.
  */
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { TopologyPlan } from "../components/plan";
 import { plan, type Raw } from "./fixtures";
-import { Lab, type Call } from "./cloudify-standin";
+import { Lab, PASSWORD, STANDIN_BIN, type Call } from "./cloudify-standin";
 import { stackConfig } from "./stacks";
 
 const MANAGERS = ["mgr-a", "mgr-b", "mgr-c"] as const;
@@ -112,15 +113,14 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
         w.clusters["cluster-1"].active = "mgr-c";
         lab.save(w);
         const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
-            const { spawn } = require("node:child_process") as typeof import("node:child_process");
             const child = spawn("bash", ["-c", `cfy profiles use ${lab.addresses["mgr-a"]} && cfy cluster nodes remove mgr-b`], {
                 env: {
                     ...process.env,
-                    PATH: `${require("node:path").join(__dirname, "standin", "cloudify")}:${process.env.PATH}`,
+                    PATH: `${STANDIN_BIN}:${process.env.PATH}`,
                     STANDIN_WORLD: lab.dir,
                     STANDIN_SELF: lab.addresses["mgr-a"],
                     CLOUDIFY_USERNAME: "admin",
-                    CLOUDIFY_PASSWORD: "s3cret-join-secret",
+                    CLOUDIFY_PASSWORD: PASSWORD,
                 },
             });
             let out = "";
@@ -148,5 +148,18 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
             const unit = lab.world().units[lab.addresses[n]]["ha-service-cloudify-health.service"];
             assert.deepEqual([unit.enabled, unit.running], [true, true], n);
         }
+    });
+});
+
+describe("cloudify assets, checked by the real tools", () => {
+    const p = plan(stackConfig("cloudify"), "cloudify");
+    it("the cluster script passes shellcheck", function () {
+        if (spawnSync("sh", ["-c", "command -v shellcheck"]).status !== 0) {
+            if (process.env.CI) throw new Error("shellcheck is not installed: apt-get install shellcheck");
+            this.skip();
+        }
+        const script = p.replication.assets.find((a) => a.path.endsWith("cloudify-cluster.sh"))!;
+        const r = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script.content, encoding: "utf8" });
+        assert.equal(r.status, 0, r.stdout);
     });
 });
