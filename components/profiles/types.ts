@@ -125,6 +125,12 @@ export interface ServiceProfile {
      * instead of creating a second cluster. Undefined: no such parameter.
      */
     readonly clusterState?: { readonly initial: string };
+    /**
+     * Members leave the cluster only explicitly: a node deleted from the config must be listed in
+     * `removedNodes` (which tells the cluster, e.g. `cfy cluster nodes remove`), or `pulumi up`
+     * refuses (plan/membership.ts), because a silently deleted member stays in the cluster forever.
+     */
+    readonly membersLeaveExplicitly?: boolean;
     /** Whether DNS may fail over to a replica by itself (HA), and if not, why. */
     readonly failover: { readonly automaticAllowed: true } | { readonly automaticAllowed: false; readonly reason: string };
     /**

@@ -76,6 +76,8 @@ export const cloudify: ServiceProfile = {
         source: 'This is an assumption: Cloudify\'s High Availability guide (4.x, "Using Clusters to Provide High Availability") documents a heartbeat between managers every 15 s but no failover time; 60 s allows for missed heartbeats, the majority election, and the new active manager starting RabbitMQ and MgmtWorker and promoting PostgreSQL. Measure it on your cluster.',
     },
     clusterState: { initial: CLUSTER_NOT_STARTED },
+    // "A Cloudify Manager that is down remains in the cluster unless you remove it" (HA guide, Health Checks).
+    membersLeaveExplicitly: true,
     failover: {
         automaticAllowed: false,
         reason: "Cloudify managers elect a new active manager by themselves, in the cluster topology",
