@@ -126,6 +126,18 @@ export interface ServiceProfile {
      */
     readonly clusterState?: { readonly initial: string };
     /**
+     * What the service does on the minority side of a network partition, for services that keep
+     * answering there (Cloudify's active-minority mode); the failover analysis explains it per stack.
+     */
+    readonly minorityMode?: {
+        /** One or two sentences: what the minority side does and what is lost. */
+        readonly description: string;
+        /** Where it is documented. */
+        readonly source: string;
+        /** Whether the load balancer's health check can tell the minority side apart, and why. */
+        readonly healthCheck: string;
+    };
+    /**
      * Members leave the cluster only explicitly: a node deleted from the config must be listed in
      * `removedNodes` (which tells the cluster, e.g. `cfy cluster nodes remove`), or `pulumi up`
      * refuses (plan/membership.ts), because a silently deleted member stays in the cluster forever.

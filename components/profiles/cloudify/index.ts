@@ -78,6 +78,13 @@ export const cloudify: ServiceProfile = {
     clusterState: { initial: CLUSTER_NOT_STARTED },
     // "A Cloudify Manager that is down remains in the cluster unless you remove it" (HA guide, Health Checks).
     membersLeaveExplicitly: true,
+    minorityMode: {
+        description:
+            "the managers cut off from the majority enter active-minority mode: they become active and answer requests, but their writes are not replicated to the majority; when the connection returns, the manager with the most recently updated database becomes active and the other side's writes are lost.",
+        source: 'Cloudify HA guide (4.x), content/working_with/manager/high-availability-clusters.md, "Managing Network Failure".',
+        healthCheck:
+            "The health endpoint (GET /active) cannot tell active-minority mode apart: Cloudify 4.x documents no REST status for it (only `cfy cluster nodes list` shows the unreachable managers), so a minority manager that the load balancer still reaches passes its check like the majority's active manager.",
+    },
     failover: {
         automaticAllowed: false,
         reason: "Cloudify managers elect a new active manager by themselves, in the cluster topology",
