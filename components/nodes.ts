@@ -27,6 +27,7 @@ export interface NodeResources {
 export class NodeGroup extends pulumi.ComponentResource {
     readonly nodes: Readonly<Record<string, NodeResources>>;
     readonly roleName: pulumi.Output<string>;
+    readonly roleArn: pulumi.Output<string>;
 
     constructor(name: string, args: NodeGroupArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("hatopo:compute:NodeGroup", name, {}, opts);
@@ -129,6 +130,7 @@ export class NodeGroup extends pulumi.ComponentResource {
         }
         this.nodes = nodes;
         this.roleName = role.name;
+        this.roleArn = role.arn;
         this.registerOutputs({ roleName: this.roleName });
     }
 }

@@ -5,6 +5,7 @@ import { LoadBalancer } from "./loadbalancer";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { NodeGroup } from "./nodes";
+import { SnapshotArchive } from "./snapshotarchive";
 import type { TopologyPlan } from "./plan";
 import { parameterPrefix } from "./plan/naming";
 import { Replication } from "./replication";
@@ -99,6 +100,13 @@ export class Service extends pulumi.ComponentResource {
         );
         const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
         if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags }, parent);
+        if (plan.snapshotArchive) {
+            new SnapshotArchive(
+                `${name}-snapshots`,
+                { plan: plan.snapshotArchive, nodeRoleName: nodeGroup.roleName, nodeRoleArn: nodeGroup.roleArn, tags },
+                parent,
+            );
+        }
 
         this.endpoint = plan.endpoint;
         this.dnsName = plan.dns[0]?.name ?? "";

@@ -153,13 +153,19 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
 
 describe("cloudify assets, checked by the real tools", () => {
     const p = plan(stackConfig("cloudify"), "cloudify");
-    it("the cluster script passes shellcheck", function () {
+    it("the cluster and snapshot scripts pass shellcheck", function () {
         if (spawnSync("sh", ["-c", "command -v shellcheck"]).status !== 0) {
             if (process.env.CI) throw new Error("shellcheck is not installed: apt-get install shellcheck");
             this.skip();
         }
-        const script = p.replication.assets.find((a) => a.path.endsWith("cloudify-cluster.sh"))!;
-        const r = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script.content, encoding: "utf8" });
-        assert.equal(r.status, 0, r.stdout);
+        const scripts = p.replication.assets.filter((a) => a.path.endsWith(".sh"));
+        assert.deepEqual(
+            scripts.map((a) => a.path),
+            ["/etc/ha-service/cloudify-cluster.sh", "/etc/ha-service/cloudify-snapshot.sh"],
+        );
+        for (const script of scripts) {
+            const r = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script.content, encoding: "utf8" });
+            assert.equal(r.status, 0, `${script.path}\n${r.stdout}`);
+        }
     });
 });

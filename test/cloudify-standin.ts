@@ -12,6 +12,8 @@ import { getProfile } from "../components/profiles";
 
 export const STANDIN_BIN = join(__dirname, "standin", "cloudify");
 export const PASSWORD = "s3cret-join-secret";
+/** The bucket name `pulumi up` would have written to the snapshot-bucket parameter. */
+export const ARCHIVE_BUCKET = "cfy-snapshots-0123abc";
 
 export interface Manager {
     readonly name: string;
@@ -27,7 +29,9 @@ export interface World {
     clusters: Record<string, { active: string; members: Record<string, string>; startedBy: string }>;
     parameters: Record<string, string>;
     profiles: Record<string, string>;
-    units: Record<string, Record<string, { enabled: boolean; running: boolean; restarts?: number }>>;
+    units: Record<string, Record<string, { enabled: boolean; running: boolean; restarts?: number; path: string }>>;
+    s3?: Record<string, Record<string, string>>;
+    snapshots?: Record<string, Record<string, string>>;
 }
 
 export interface Call {
@@ -50,6 +54,7 @@ export class Lab {
         const parameters: Record<string, string> = Object.fromEntries(plan.replication.assets.map((a) => [a.parameter, a.content]));
         const state = plan.replication.clusterState;
         if (state) parameters[state.parameter] = state.initial;
+        if (plan.snapshotArchive) parameters[plan.snapshotArchive.bucketParameter] = ARCHIVE_BUCKET;
         this.save({ managers: {}, clusters: {}, parameters, profiles: {}, units: {} });
         writeFileSync(join(this.dir, "calls.jsonl"), "");
     }
@@ -105,7 +110,11 @@ export class Lab {
         if (!d) throw new Error(`no document for ${node}`);
         const stateDir = this.stateDirs[node];
         const doc = JSON.parse(resolveAddresses(canonicalJson(d.document), this.addresses)) as NodeDocument;
-        const ctx = { stateDir, clusterStateParameter: plan.replication.clusterState?.parameter };
+        const ctx = {
+            stateDir,
+            clusterStateParameter: plan.replication.clusterState?.parameter,
+            ...(plan.snapshotArchive ? { snapshotArchive: plan.snapshotArchive } : {}),
+        };
         const profile = getProfile(plan.profile);
         // The plan's assets, at this instance's state directory (their content does not depend on it).
         const assets = (profile.assets?.(ctx) ?? []).map((f) => {
@@ -120,8 +129,13 @@ export class Lab {
     run(plan: TopologyPlan, node: string): Promise<{ node: string; code: number | null; output: string }> {
         const file = join(this.stateDirs[node], "node-config.sh");
         writeFileSync(file, this.script(plan, node));
+        return this.exec(node, ["bash", file]);
+    }
+
+    /** Runs a command on `node`'s instance (stand-ins first on PATH). */
+    exec(node: string, argv: readonly string[]): Promise<{ node: string; code: number | null; output: string }> {
         return new Promise((resolve) => {
-            const child = spawn("bash", [file], {
+            const child = spawn(argv[0], argv.slice(1), {
                 env: {
                     ...process.env,
                     PATH: `${STANDIN_BIN}:${process.env.PATH ?? ""}`,

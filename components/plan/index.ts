@@ -24,6 +24,7 @@ import { placeNode } from "./placement";
 import { applyDocument, oversizedAssets, oversizedParameters, PARAMETER_TIER, planDocuments } from "./replication";
 import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
+import { planSnapshotArchive } from "./snapshots";
 import type { PlannedNode, TopologyPlan } from "./types";
 import { APPLY_SCRIPT_PATH, renderUserData, STATE_DIR } from "./userdata";
 
@@ -86,7 +87,12 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const monitoring = planMonitoring(spec, nodes, loadBalancer);
     const backups = planBackups(spec);
     const clusterState = profile.clusterState && { parameter: clusterStateParameter(prefix), initial: profile.clusterState.initial };
-    const renderContext = { stateDir: STATE_DIR, ...(clusterState ? { clusterStateParameter: clusterState.parameter } : {}) };
+    const snapshotArchive = planSnapshotArchive(spec, prefix);
+    const renderContext = {
+        stateDir: STATE_DIR,
+        ...(clusterState ? { clusterStateParameter: clusterState.parameter } : {}),
+        ...(snapshotArchive ? { snapshotArchive } : {}),
+    };
     const assets = (profile.assets?.(renderContext) ?? []).map((f) => ({
         parameter: assetParameter(prefix, f.path),
         ...f,
@@ -140,6 +146,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         healthChecks,
         ...(monitoring ? { monitoring } : {}),
         ...(backups ? { backups } : {}),
+        ...(snapshotArchive ? { snapshotArchive } : {}),
         failoverAnalysis: analyseFailover({ spec, nodes, zones, ...(loadBalancer ? { loadBalancer } : {}), healthChecks }),
         runbooks: planRunbooks(spec, nodes, loadBalancer),
         endpoint: `${scheme}://${spec.dns.name}`,

@@ -197,6 +197,20 @@ export interface BackupPlan {
     readonly keep: number;
 }
 
+/** The S3 bucket that keeps the service's own snapshot archives, and when the nodes make them. */
+export interface SnapshotArchivePlan {
+    /** SSM parameter that tells the nodes the bucket's name (autonamed, so known only after creation). */
+    readonly bucketParameter: string;
+    readonly keyPrefix: string;
+    /** systemd OnCalendar expression of the nodes' snapshot timer (UTC). */
+    readonly onCalendar: string;
+    /** Archives expire after this many days. */
+    readonly expireDays: number;
+    /** Overwritten or deleted archives' old versions expire after this many days. */
+    readonly noncurrentExpireDays: number;
+    readonly description: string;
+}
+
 /** One failure and what the stack, as configured, does about it. */
 export interface FailureScenario {
     /** `node:<key>`, `zone:<zone>` or `loadBalancerZone:<zone>`. */
@@ -364,6 +378,8 @@ export interface TopologyPlan {
     readonly healthChecks: readonly DnsHealthCheckPlan[];
     readonly monitoring?: MonitoringPlan;
     readonly backups?: BackupPlan;
+    /** Profiles with `snapshotArchive` and backups on: the bucket for the service's own snapshots. */
+    readonly snapshotArchive?: SnapshotArchivePlan;
     readonly failoverAnalysis: FailoverAnalysis;
     readonly runbooks: readonly Runbook[];
     /** URL clients use. */

@@ -65,6 +65,8 @@ export interface RenderContext {
     readonly stateDir: string;
     /** The stack's cluster-state SSM parameter, for profiles with `clusterState` (see there). */
     readonly clusterStateParameter?: string;
+    /** Profiles with `snapshotArchive`, backups on: where the bucket's name is, and the schedule. */
+    readonly snapshotArchive?: { readonly bucketParameter: string; readonly keyPrefix: string; readonly onCalendar: string };
 }
 
 export interface ServiceProfile {
@@ -137,6 +139,12 @@ export interface ServiceProfile {
         /** Whether the load balancer's health check can tell the minority side apart, and why. */
         readonly healthCheck: string;
     };
+    /**
+     * The service makes its own snapshots on a node and the stack keeps them off the nodes, in an S3
+     * bucket it creates (plan `snapshotArchive`), while `backups.enabled`. The profile renders the
+     * schedule and the upload (RenderContext `snapshotArchive`).
+     */
+    readonly snapshotArchive?: { readonly keyPrefix: string; readonly description: string };
     /**
      * Members leave the cluster only explicitly: a node deleted from the config must be listed in
      * `removedNodes` (which tells the cluster, e.g. `cfy cluster nodes remove`), or `pulumi up`

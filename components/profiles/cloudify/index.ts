@@ -1,5 +1,6 @@
 import type { PortSpec, RenderContext, ServiceProfile } from "../types";
 import { CLUSTER_NOT_STARTED, clusterAsset, clusterCommands } from "./cluster";
+import { snapshotAsset, snapshotCommands, snapshotFiles } from "./snapshots";
 import { HEALTH_PATH, HEALTH_PORT, healthAsset, healthCommands, healthFiles } from "./health";
 
 /**
@@ -94,13 +95,21 @@ export const cloudify: ServiceProfile = {
         description:
             "on a network partition both sides may act as the active manager; when they reconnect the most recently updated side wins and the other side's changes are lost (policies are not synchronised, in-flight workflows may not resume)",
     },
-    assets: (ctx) => [healthAsset(ctx.stateDir), clusterAsset(ctx.stateDir, stateParameterOf(ctx))],
+    snapshotArchive: {
+        keyPrefix: "cloudify-snapshots/",
+        description: "Cloudify snapshots (cfy snapshots create on the active manager)",
+    },
+    assets: (ctx) => [
+        healthAsset(ctx.stateDir),
+        clusterAsset(ctx.stateDir, stateParameterOf(ctx)),
+        ...(ctx.snapshotArchive ? [snapshotAsset(ctx.stateDir)] : []),
+    ],
     render: (doc, ctx) => {
         if (doc.topology !== "cluster") throw new Error("the cloudify profile renders the cluster topology only");
         const leader = doc.leaders.manager;
         if (leader === undefined) throw new Error(`cluster document of ${doc.node} names no leading manager`);
         return {
-            files: healthFiles(ctx.stateDir),
+            files: [...healthFiles(ctx.stateDir), ...(ctx.snapshotArchive ? snapshotFiles(ctx.stateDir, ctx.snapshotArchive) : [])],
             commands: [
                 ...healthCommands(ctx.stateDir),
                 ...clusterCommands(ctx.stateDir, {
@@ -110,6 +119,7 @@ export const cloudify: ServiceProfile = {
                     peers: doc.peers.map((p) => p.address),
                     removed: doc.removed,
                 }),
+                ...(ctx.snapshotArchive ? snapshotCommands(ctx.stateDir) : []),
             ],
         };
     },
