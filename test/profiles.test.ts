@@ -328,7 +328,13 @@ describe("profile renderers", () => {
             const addresses = Object.fromEntries(p.nodes.map((n, i) => [n.key, `10.9.${i}.${200 + i}`]));
             for (const d of p.replication.documents) {
                 const resolved = JSON.parse(resolveAddresses(canonicalJson(d.document), addresses)) as NodeDocument;
-                const direct = getProfile(p.profile).render(resolved, { stateDir: "/etc/ha-service" });
+                // The plan's render context: the stack's cluster-state parameter and snapshot schedule (cloudify).
+                const ctx = {
+                    stateDir: "/etc/ha-service",
+                    ...(p.replication.clusterState ? { clusterStateParameter: p.replication.clusterState.parameter } : {}),
+                    ...(p.snapshotArchive ? { snapshotArchive: p.snapshotArchive } : {}),
+                };
+                const direct = getProfile(p.profile).render(resolved, ctx);
                 assert.equal(canonicalJson(direct), resolveAddresses(canonicalJson(d.config), addresses), `${stack} ${d.node}`);
             }
         }
