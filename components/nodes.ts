@@ -10,6 +10,8 @@ export interface NodeGroupArgs {
     readonly securityGroupId: pulumi.Input<string>;
     /** SSM parameter path prefix the nodes may read (their documents and the join secret). */
     readonly parameterPrefix: string;
+    /** Parameters the nodes set themselves (the cluster-state parameter); none by default. */
+    readonly writableParameters?: readonly string[];
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -26,6 +28,7 @@ export interface NodeResources {
 export class NodeGroup extends pulumi.ComponentResource {
     readonly nodes: Readonly<Record<string, NodeResources>>;
     readonly roleName: pulumi.Output<string>;
+    readonly roleArn: pulumi.Output<string>;
 
     constructor(name: string, args: NodeGroupArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("hatopo:compute:NodeGroup", name, {}, opts);
@@ -34,7 +37,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             name,
             {
                 description: `Nodes of ${name}: SSM access, no SSH keys`,
-                policy: (ctx) => nodeParameterPolicy(ctx, args.parameterPrefix),
+                policy: (ctx) => nodeParameterPolicy(ctx, args.parameterPrefix, args.writableParameters),
                 tags: args.tags,
             },
             parent,
@@ -91,6 +94,7 @@ export class NodeGroup extends pulumi.ComponentResource {
         }
         this.nodes = nodes;
         this.roleName = role.name;
+        this.roleArn = role.arn;
         this.registerOutputs({ roleName: this.roleName });
     }
 }

@@ -45,6 +45,36 @@ export class Replication extends pulumi.ComponentResource {
             },
             parent,
         );
+        // Created with its first value; from then on the nodes own the value (cloudify: `started`).
+        const clusterState = args.plan.clusterState
+            ? new aws.ssm.Parameter(
+                  `${name}-cluster-state`,
+                  {
+                      name: args.plan.clusterState.parameter,
+                      type: "String",
+                      value: args.plan.clusterState.initial,
+                      description: "Whether the cluster has been created; set by the node that created it",
+                      tags: args.tags,
+                  },
+                  { ...parent, ignoreChanges: ["value"] },
+              )
+            : undefined;
+        // The profile's programs, the same for every node; each node's script fetches them.
+        const assets = args.plan.assets.map(
+            (a) =>
+                new aws.ssm.Parameter(
+                    `${name}-asset-${a.parameter.split("/").pop()}`,
+                    {
+                        name: a.parameter,
+                        type: "String",
+                        tier: args.plan.parameterTier,
+                        value: a.content,
+                        description: `${a.path} on every node`,
+                        tags: args.tags,
+                    },
+                    parent,
+                ),
+        );
         const addresses = pulumi.all(args.nodeAddresses);
         const documents: Record<string, pulumi.Output<string>> = {};
         for (const d of args.plan.documents) {
@@ -91,7 +121,7 @@ export class Replication extends pulumi.ComponentResource {
                         secretVersion: secretParam.version.apply(String),
                     } satisfies Record<ApplyParameter, pulumi.Input<string>>,
                 },
-                parent,
+                { ...parent, dependsOn: [...assets, ...(clusterState ? [clusterState] : [])] },
             );
         }
         this.documents = documents;

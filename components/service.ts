@@ -6,6 +6,7 @@ import { LoadBalancer } from "./loadbalancer";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { NodeGroup } from "./nodes";
+import { SnapshotArchive } from "./snapshotarchive";
 import type { TopologyPlan } from "./plan";
 import { parameterPrefix } from "./plan/naming";
 import { Replication } from "./replication";
@@ -49,6 +50,7 @@ export class Service extends pulumi.ComponentResource {
                 subnets: network.nodeSubnets,
                 securityGroupId: security.ids.nodes!,
                 parameterPrefix: parameterPrefix(plan.project, plan.stack, plan.name),
+                ...(plan.replication.clusterState ? { writableParameters: [plan.replication.clusterState.parameter] } : {}),
                 tags,
             },
             parent,
@@ -110,6 +112,13 @@ export class Service extends pulumi.ComponentResource {
                     primaryAddress: nodeAddresses[host.target.node],
                     tags,
                 },
+                parent,
+            );
+        }
+        if (plan.snapshotArchive) {
+            new SnapshotArchive(
+                `${name}-snapshots`,
+                { plan: plan.snapshotArchive, nodeRoleName: nodeGroup.roleName, nodeRoleArn: nodeGroup.roleArn, tags },
                 parent,
             );
         }

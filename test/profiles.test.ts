@@ -293,16 +293,18 @@ describe("profile cloudify (stacks/Pulumi.cloudify.yaml)", () => {
             "tcp/22 from 10.20.0.0/16",
             "tcp/22000 from sg:nodes",
             "tcp/443 from sg:loadBalancer",
+            "tcp/443 from sg:nodes",
             "tcp/53333 from sg:loadBalancer",
             "tcp/5671 from sg:loadBalancer",
             "tcp/8300 from sg:nodes",
             "tcp/8301 from sg:nodes",
             "tcp/8500 from sg:nodes",
+            "tcp/8780 from sg:loadBalancer",
             "udp/8301 from sg:nodes",
         ]);
     });
 
-    it("health-checks every target on GET /api/v3.1/status, so only the active manager gets traffic", () => {
+    it("health-checks every target on the managers' own endpoint, so only the active manager gets traffic", () => {
         const lb = p.loadBalancer!;
         assert.deepEqual(
             lb.targetGroups.map((tg) => [
@@ -313,46 +315,35 @@ describe("profile cloudify (stacks/Pulumi.cloudify.yaml)", () => {
                 tg.healthCheck.matcher,
             ]),
             [
-                ["tcp-443", "HTTPS", 443, "/api/v3.1/status", "200"],
-                ["tcp-5671", "HTTPS", 443, "/api/v3.1/status", "200"],
-                ["tcp-53333", "HTTPS", 443, "/api/v3.1/status", "200"],
+                ["tcp-443", "HTTP", 8780, "/active", "200"],
+                ["tcp-5671", "HTTP", 8780, "/active", "200"],
+                ["tcp-53333", "HTTP", 8780, "/active", "200"],
             ],
         );
         assert.deepEqual([...new Set(lb.attachments.map((a) => a.node))], ["mgr-a", "mgr-b", "mgr-c"]);
     });
 
-    it("starts the cluster on the leading manager and joins the others to it by IP address", () => {
-        const [start] = commandsOf(p, "mgr-a");
-        assert.match(start, /cfy cluster start --cluster-host-ip \{\{address:mgr-a\}\} --cluster-node-name mgr-a;/);
-        for (const node of ["mgr-b", "mgr-c"]) {
-            const [join, ...rest] = commandsOf(p, node);
-            assert.deepEqual(rest, []);
-            assert.ok(
-                join.includes(`cfy cluster join --cluster-host-ip {{address:${node}}} --cluster-node-name ${node} {{address:mgr-a}};`),
-                join,
-            );
-        }
-        for (const d of p.replication.documents) assert.match(d.config.commands[0], /^if \[ ! -e \/etc\/ha-service\/cluster-member \]/);
+    it("lets only leaders.manager start the cluster; every manager finds the others by IP address at run time", () => {
+        const member = (node: string) => commandsOf(p, node).find((c) => c.includes("cloudify-cluster.sh member"))!;
+        assert.equal(
+            member("mgr-a"),
+            "bash /etc/ha-service/cloudify-cluster.sh member {{address:mgr-a}} mgr-a starter {{address:mgr-b}} {{address:mgr-c}}",
+        );
+        assert.match(member("mgr-b"), / mgr-b joiner \{\{address:mgr-a\}\} \{\{address:mgr-c\}\}$/);
+        assert.match(member("mgr-c"), / mgr-c joiner /);
     });
 
-    it("removes a deleted manager from the cluster on the leader", () => {
+    it("removes a deleted manager with one command on the leader, run against whichever manager is active", () => {
         const { "mgr-c": _gone, ...nodes } = raw.nodes as Raw;
         const after = plan({ ...raw, nodes, removedNodes: ["mgr-c"] }, "cloudify");
-        assert.deepEqual(commandsOf(after, "mgr-a").slice(1), ["cfy cluster nodes remove mgr-c"]);
-        assert.deepEqual(commandsOf(after, "mgr-b"), commandsOf(p, "mgr-b"), "the others render the same as before");
-    });
-
-    it("lets the next leader remove a deleted leader without starting a second cluster", () => {
-        const { "mgr-a": _gone, ...nodes } = raw.nodes as Raw;
-        const after = plan({ ...raw, nodes, leaders: { manager: "mgr-b" }, removedNodes: ["mgr-a"] }, "cloudify");
-        const [start, remove] = commandsOf(after, "mgr-b");
-        assert.match(
-            start,
-            /^if \[ ! -e \/etc\/ha-service\/cluster-member \]; then cfy cluster start /,
-            "start runs only on a node that never joined",
+        assert.deepEqual(
+            commandsOf(after, "mgr-a").filter((c) => c.includes(" remove ")),
+            ["bash /etc/ha-service/cloudify-cluster.sh remove mgr-c {{address:mgr-a}} {{address:mgr-b}}"],
         );
-        assert.equal(remove, "cfy cluster nodes remove mgr-a");
-        assert.match(commandsOf(after, "mgr-c")[0], /cfy cluster join .* \{\{address:mgr-b\}\};/);
+        assert.deepEqual(
+            commandsOf(after, "mgr-b").filter((c) => c.includes(" remove ")),
+            [],
+        );
     });
 
     it("refuses the ha topology, naming `topology` and the fix", () => {
@@ -375,7 +366,13 @@ describe("profile renderers", () => {
             const addresses = Object.fromEntries(p.nodes.map((n, i) => [n.key, `10.9.${i}.${200 + i}`]));
             for (const d of p.replication.documents) {
                 const resolved = JSON.parse(resolveAddresses(canonicalJson(d.document), addresses)) as NodeDocument;
-                const direct = getProfile(p.profile).render(resolved, { stateDir: getProfile(p.profile).stateDir ?? STATE_DIR });
+                // The plan's render context: the stack's cluster-state parameter and snapshot schedule (cloudify).
+                const ctx = {
+                    stateDir: getProfile(p.profile).stateDir ?? STATE_DIR,
+                    ...(p.replication.clusterState ? { clusterStateParameter: p.replication.clusterState.parameter } : {}),
+                    ...(p.snapshotArchive ? { snapshotArchive: p.snapshotArchive } : {}),
+                };
+                const direct = getProfile(p.profile).render(resolved, ctx);
                 assert.equal(canonicalJson(direct), resolveAddresses(canonicalJson(d.config), addresses), `${stack} ${d.node}`);
             }
         }

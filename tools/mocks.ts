@@ -233,6 +233,9 @@ export class HaMocks implements pulumi.runtime.Mocks {
                 const fqdn = str("name") ?? name;
                 return withId(`${str("zoneId") ?? "ZMOCK"}_${fqdn}_${str("type") ?? "A"}`, { fqdn });
             }
+            case "pulumi:pulumi:StackReference":
+                // Like the engine for a stack never deployed: a reference with no outputs.
+                return withId(name, { outputs: {}, secretOutputNames: [] });
             default:
                 return withId(`${name}-id`, { arn: `arn:aws:mock::${account}:${name}` });
         }

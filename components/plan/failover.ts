@@ -16,6 +16,7 @@ import { failoverSecondary } from "./healthchecks";
 import { manualLeaderLoss } from "./leaders";
 import { ALIAS_TTL } from "./loadbalancer";
 import { natZone } from "./network";
+import { partitionAssumptions } from "./partition";
 import { STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
 import type { DnsHealthCheckPlan, FailoverAnalysis, FailureScenario, LoadBalancerPlan, PlannedNode } from "./types";
 
@@ -462,6 +463,7 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
             `A new active ${e.role} is elected by a majority of the ${e.role} nodes within ${e.seconds} s of the active one's failure. ${e.source}`,
         );
     }
+    out.push(...partitionAssumptions(spec, inputs.nodes));
     if (healthChecks.length > 0) {
         const { evaluationPeriods: n, period } = healthChecks[0].alarm;
         out.push(

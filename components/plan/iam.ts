@@ -13,8 +13,14 @@ export interface AccountContext {
 
 const READ_ACTIONS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"];
 
-export function nodeParameterPolicy(ctx: AccountContext, parameterPrefix: string): Record<string, unknown> {
-    const own = `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${parameterPrefix}/*`;
+/** `writable`: parameters the nodes set themselves (the cluster-state parameter), by full name. */
+export function nodeParameterPolicy(
+    ctx: AccountContext,
+    parameterPrefix: string,
+    writable: readonly string[] = [],
+): Record<string, unknown> {
+    const arn = (name: string) => `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${name}`;
+    const own = arn(`${parameterPrefix}/*`);
     return {
         Version: "2012-10-17",
         Statement: [
@@ -26,6 +32,9 @@ export function nodeParameterPolicy(ctx: AccountContext, parameterPrefix: string
                 // AWS's public parameters (/aws/service/...) stay readable: agents look up AMIs and endpoints there.
                 NotResource: [own, `arn:${ctx.partition}:ssm:${ctx.region}::parameter/aws/*`],
             },
+            ...(writable.length > 0
+                ? [{ Sid: "WriteClusterState", Effect: "Allow", Action: ["ssm:PutParameter"], Resource: writable.map(arn) }]
+                : []),
         ],
     };
 }

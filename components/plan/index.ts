@@ -2,6 +2,7 @@
  * StackSpec -> TopologyPlan. Pure: no Pulumi imports, no I/O. Everything a reviewer wants to know
  * about a stack is decided here.
  */
+import { createHash } from "node:crypto";
 import { ConfigError, networkZones, type StackSpec } from "../config";
 import { planBackupHost } from "./backuphost";
 import { backupTargetTags, planBackups } from "./backups";
@@ -10,13 +11,22 @@ import { failoverWarnings, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer, targetGroupNameProblems } from "./loadbalancer";
 import { planMonitoring } from "./monitoring";
 import { loadBalancerSubnetTier, natZone, subnetCidrs } from "./network";
-import { baseTags, configParameter, documentParameter, parameterPrefix, secretParameter } from "./naming";
+import {
+    assetParameter,
+    baseTags,
+    clusterStateParameter,
+    configParameter,
+    documentParameter,
+    parameterPrefix,
+    secretParameter,
+} from "./naming";
 import { renderNodeScript } from "./nodescript";
 import { duplicateRegistrationProblems } from "./registrations";
 import { placeNode } from "./placement";
-import { applyDocument, oversizedParameters, PARAMETER_TIER, planDocuments } from "./replication";
+import { applyDocument, oversizedAssets, oversizedParameters, PARAMETER_TIER, planDocuments } from "./replication";
 import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
+import { planSnapshotArchive } from "./snapshots";
 import type { PlannedNode, TopologyPlan } from "./types";
 import { APPLY_SCRIPT_PATH, renderUserData, STATE_DIR } from "./userdata";
 
@@ -81,18 +91,30 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const monitoring = planMonitoring(spec, nodes, loadBalancer);
     const backups = planBackups(spec);
     const backupHost = planBackupHost(spec);
+    const clusterState = profile.clusterState && { parameter: clusterStateParameter(prefix), initial: profile.clusterState.initial };
+    const snapshotArchive = planSnapshotArchive(spec, prefix);
+    const renderContext = {
+        stateDir,
+        ...(clusterState ? { clusterStateParameter: clusterState.parameter } : {}),
+        ...(snapshotArchive ? { snapshotArchive } : {}),
+    };
+    const assets = (profile.assets?.(renderContext) ?? []).map((f) => ({
+        parameter: assetParameter(prefix, f.path),
+        ...f,
+        sha256: createHash("sha256").update(f.content).digest("hex"),
+    }));
     const documents = planDocuments(spec, nodes, secret).map((d) => {
-        const config = profile.render(d, { stateDir });
+        const config = profile.render(d, renderContext);
         return {
             node: d.node,
             parameter: documentParameter(prefix, d.node),
             document: d,
             configParameter: configParameter(prefix, d.node),
             config,
-            script: renderNodeScript(config, { node: d.node, stateDir }),
+            script: renderNodeScript(config, { node: d.node, stateDir, assets }),
         };
     });
-    const tooLarge = [...oversizedParameters(documents), ...targetGroupNameProblems(spec, loadBalancer)];
+    const tooLarge = [...oversizedParameters(documents), ...oversizedAssets(assets), ...targetGroupNameProblems(spec, loadBalancer)];
     if (tooLarge.length > 0) throw new ConfigError(spec.stack, tooLarge, spec.project);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 
@@ -122,12 +144,15 @@ export function planTopology(spec: StackSpec): TopologyPlan {
             secretParameter: secret,
             applyDocument: applyDocument(APPLY_SCRIPT_PATH),
             parameterTier: PARAMETER_TIER,
+            assets,
+            ...(clusterState ? { clusterState } : {}),
             documents,
         },
         healthChecks,
         ...(monitoring ? { monitoring } : {}),
         ...(backups ? { backups } : {}),
         ...(backupHost ? { backupHost } : {}),
+        ...(snapshotArchive ? { snapshotArchive } : {}),
         failoverAnalysis: analyseFailover({ spec, nodes, zones, ...(loadBalancer ? { loadBalancer } : {}), healthChecks }),
         runbooks: planRunbooks(spec, nodes, loadBalancer),
         endpoint: `${scheme}://${spec.dns.name}`,

@@ -25,6 +25,16 @@ export function secretParameter(prefix: string): string {
     return `${prefix}/join-secret`;
 }
 
+/** Whether the cluster has been created (profiles with `clusterState`); written by the nodes. */
+export function clusterStateParameter(prefix: string): string {
+    return `${prefix}/cluster-state`;
+}
+
+/** A profile asset's parameter, named after the file (`/etc/ha-service/x.py` -> `<prefix>/assets/x-py`). */
+export function assetParameter(prefix: string, path: string): string {
+    return `${prefix}/assets/${slug(path.split("/").pop() ?? path)}`;
+}
+
 export function baseTags(project: string, stack: string, name: string, user: Readonly<Record<string, string>>): Record<string, string> {
     // User tags first so the identifying tags cannot be overwritten by accident.
     return { ...user, Project: project, Stack: stack, Service: name, ManagedBy: "pulumi" };

@@ -29,10 +29,52 @@ function checkCommand(c: string): void {
     if (c.trim() === "" || c.includes("\n")) throw new Error(`rendered command ${JSON.stringify(c)} must be one non-empty line`);
 }
 
+/** A profile asset the script fetches from SSM before its files (plan `replication.assets`). */
+export interface ScriptAsset {
+    readonly parameter: string;
+    readonly path: string;
+    readonly mode: string;
+    readonly sha256: string;
+}
+
+/** The `fetch` step and its calls; empty without assets, so other profiles' scripts do not change. */
+function assetSteps(assets: readonly ScriptAsset[]): string[] {
+    if (assets.length === 0) return [];
+    const fn = `# fetch PARAMETER PATH MODE SHA256: a step that writes PATH from the SSM parameter (the profile's
+# asset, identical on every node) when it changed or is missing, and only if the content matches.
+fetch() {
+  local name=$1 path=$2 mode=$3 sum=$4 token region value tmp
+  if step "asset \${path} \${mode} \${sum}" || [ ! -e "\${path}" ]; then
+    token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+    region=$(curl -fsS -H "X-aws-ec2-metadata-token: \${token}" http://169.254.169.254/latest/meta-data/placement/region)
+    value=$(aws ssm get-parameter --region "\${region}" --name "\${name}" --query Parameter.Value --output text)
+    tmp=$(mktemp)
+    printf '%s\\n' "\${value}" > "\${tmp}"
+    if [ "$(sha256sum < "\${tmp}" | cut -d ' ' -f 1)" != "\${sum}" ]; then
+      echo "\${name} does not hold the expected content of \${path} (yet): not applied" >&2
+      rm -f "\${tmp}"
+      return 1
+    fi
+    if [ ! -d "$(dirname "\${path}")" ]; then
+      install -d -m 0755 "$(dirname "\${path}")"
+    fi
+    install -m "\${mode}" "\${tmp}" "\${path}.new"
+    mv -f "\${path}.new" "\${path}"
+    rm -f "\${tmp}"
+  fi
+}
+`;
+    return [fn, ...assets.map((a) => `fetch ${shellQuote(a.parameter)} ${shellQuote(a.path)} ${a.mode} ${a.sha256}\n`)];
+}
+
 /** The script that applies `config` on the node, keeping its step record in `stateDir`. */
-export function renderNodeScript(config: NodeConfig, ctx: { readonly node: string; readonly stateDir: string }): string {
+export function renderNodeScript(
+    config: NodeConfig,
+    ctx: { readonly node: string; readonly stateDir: string; readonly assets?: readonly ScriptAsset[] },
+): string {
     config.files.forEach(checkFile);
     config.commands.forEach(checkCommand);
+    const assets = assetSteps(ctx.assets ?? []);
     const head = `#!/bin/bash
 # Rendered configuration of node ${ctx.node}: writes its files and runs its commands. Steps run from
 # the first one that differs from the last run that finished; a failed run records nothing.
@@ -77,7 +119,7 @@ put() {
   rm -f "\${tmp}"
 }
 
-${[...files, ...commands].join("\n")}
+${[...assets, ...files, ...commands].join("\n")}
 printf '%s\\n' "\${current[@]}" > "\${record}.new"
 mv -f "\${record}.new" "\${record}"
 `;

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { ConfigProblem, StackSpec } from "../config";
 import type {
     AddressRef,
+    AssetPlan,
     ApplyDocument,
     ApplyParameter,
     PlannedNode,
@@ -158,4 +159,14 @@ export function oversizedParameters(documents: ReplicationPlan["documents"]): Co
             },
         ];
     });
+}
+
+/** A profile asset larger than its SSM parameter can hold (a bug in the profile, caught before any resource). */
+export function oversizedAssets(assets: readonly AssetPlan[]): ConfigProblem[] {
+    return assets
+        .filter((a) => a.content.length > PARAMETER_MAX_LENGTH)
+        .map((a) => ({
+            path: "profile",
+            message: `the profile's file ${a.path} has ${a.content.length} characters, more than the ${PARAMETER_MAX_LENGTH} an SSM parameter holds`,
+        }));
 }

@@ -204,6 +204,20 @@ export interface BackupPlan {
     readonly keep: number;
 }
 
+/** The S3 bucket that keeps the service's own snapshot archives, and when the nodes make them. */
+export interface SnapshotArchivePlan {
+    /** SSM parameter that tells the nodes the bucket's name (autonamed, so known only after creation). */
+    readonly bucketParameter: string;
+    readonly keyPrefix: string;
+    /** systemd OnCalendar expression of the nodes' snapshot timer (UTC). */
+    readonly onCalendar: string;
+    /** Archives expire after this many days. */
+    readonly expireDays: number;
+    /** Overwritten or deleted archives' old versions expire after this many days. */
+    readonly noncurrentExpireDays: number;
+    readonly description: string;
+}
+
 /** One failure and what the stack, as configured, does about it. */
 export interface FailureScenario {
     /** `node:<key>`, `zone:<zone>` or `loadBalancerZone:<zone>`. */
@@ -326,12 +340,26 @@ export interface ApplyDocument {
     }[];
 }
 
+/** A profile's asset (`ServiceProfile.assets`) in its SSM parameter, as each node's script fetches it. */
+export interface AssetPlan {
+    readonly parameter: string;
+    readonly path: string;
+    readonly mode: string;
+    readonly content: string;
+    /** SHA-256 of `content`: a node writes the file only when what it fetched matches. */
+    readonly sha256: string;
+}
+
 export interface ReplicationPlan {
     readonly secretParameter: string;
     /** SSM command document that runs the node's apply script (userdata.ts APPLY_SCRIPT_PATH). */
     readonly applyDocument: ApplyDocument;
     /** SSM parameter tier of each node's document and script. */
     readonly parameterTier: "Intelligent-Tiering";
+    /** The profile's assets, one SSM parameter each (empty for a profile with none). */
+    readonly assets: readonly AssetPlan[];
+    /** Profiles with `clusterState`: the parameter the nodes set once the cluster exists, and its first value. */
+    readonly clusterState?: { readonly parameter: string; readonly initial: string };
     readonly documents: readonly {
         readonly node: string;
         readonly parameter: string;
@@ -366,6 +394,8 @@ export interface TopologyPlan {
     readonly backups?: BackupPlan;
     /** GHES: the Backup Utilities host (`ghesBackup`). */
     readonly backupHost?: BackupHostPlan;
+    /** Profiles with `snapshotArchive` and backups on: the bucket for the service's own snapshots. */
+    readonly snapshotArchive?: SnapshotArchivePlan;
     readonly failoverAnalysis: FailoverAnalysis;
     readonly runbooks: readonly Runbook[];
     /** URL clients use. */

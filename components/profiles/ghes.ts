@@ -113,6 +113,9 @@ export const ghes: ServiceProfile = {
         minNodes: GHES_MIN_NODES,
     },
     manualLeaderMove: GHES_LEADER_MOVE,
+    // A cluster node leaves only through ghe-remove-node (removedNodes); a node deleted from the config
+    // without it stays in cluster.conf with its data (configuring-clustering/replacing-a-cluster-node.md).
+    membersLeaveExplicitly: ["cluster"],
     newNameOnReplace: {
         source: "github/docs content/admin/monitoring-and-managing-your-instance/configuring-clustering/replacing-a-cluster-node.md: do not reuse a hostname that was previously assigned to a node in the cluster",
     },

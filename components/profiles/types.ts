@@ -65,6 +65,10 @@ export interface NodeConfig {
 export interface RenderContext {
     /** Directory on the node for this package's state (root-only): the profile's `stateDir`. */
     readonly stateDir: string;
+    /** The stack's cluster-state SSM parameter, for profiles with `clusterState` (see there). */
+    readonly clusterStateParameter?: string;
+    /** Profiles with `snapshotArchive`, backups on: where the bucket's name is, and the schedule. */
+    readonly snapshotArchive?: { readonly bucketParameter: string; readonly keyPrefix: string; readonly onCalendar: string };
 }
 
 /** How long the service's own promotion takes, as its vendor publishes it. */
@@ -135,6 +139,37 @@ export interface ServiceProfile {
      * node, so set `activeTargets: 1` with it.
      */
     readonly election?: Election;
+    /**
+     * The nodes record in an SSM parameter of the stack whether the cluster has been created (the
+     * stack creates it with `initial` and leaves its value to the nodes), so a replaced leader joins
+     * instead of creating a second cluster. Undefined: no such parameter.
+     */
+    readonly clusterState?: { readonly initial: string };
+    /**
+     * What the service does on the minority side of a network partition, for services that keep
+     * answering there (Cloudify's active-minority mode); the failover analysis explains it per stack.
+     */
+    readonly minorityMode?: {
+        /** One or two sentences: what the minority side does and what is lost. */
+        readonly description: string;
+        /** Where it is documented. */
+        readonly source: string;
+        /** Whether the load balancer's health check can tell the minority side apart, and why. */
+        readonly healthCheck: string;
+    };
+    /**
+     * The service makes its own snapshots on a node and the stack keeps them off the nodes, in an S3
+     * bucket it creates (plan `snapshotArchive`), while `backups.enabled`. The profile renders the
+     * schedule and the upload (RenderContext `snapshotArchive`).
+     */
+    readonly snapshotArchive?: { readonly keyPrefix: string; readonly description: string };
+    /**
+     * Members leave the cluster only explicitly: a node deleted from the config must be listed in
+     * `removedNodes` (which tells the cluster, e.g. `cfy cluster nodes remove`), or `pulumi up`
+     * refuses (plan/membership.ts), because a silently deleted member stays in the cluster forever.
+     * Lists the topologies this holds for.
+     */
+    readonly membersLeaveExplicitly?: readonly Topology[];
     /** Whether DNS may fail over to a replica by itself (HA), and if not, why. */
     readonly failover: { readonly automaticAllowed: true } | { readonly automaticAllowed: false; readonly reason: string };
     /**
@@ -159,6 +194,12 @@ export interface ServiceProfile {
     readonly manualLeaderMove?: { readonly roles: readonly string[]; readonly source: string; readonly steps: readonly string[] };
     /** Cluster: a replaced node must not keep its host name; the replace-node runbook adds a node with a new name instead. */
     readonly newNameOnReplace?: { readonly source: string };
+    /**
+     * Programs the profile installs on every node, identical on all of them: stored once, one SSM
+     * parameter each (plan `replication.assets`), and fetched by each node's script before its own
+     * files and commands, instead of filling every node's script past the parameter size limit.
+     */
+    readonly assets?: (ctx: RenderContext) => readonly RenderedFile[];
     /**
      * Turns a node's replication document into the files and commands the node runs. Pure, and it
      * must treat addresses as opaque text: the plan renders with address placeholders, which the
