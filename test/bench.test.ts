@@ -7,14 +7,7 @@
 import assert from "node:assert/strict";
 import { type FailureScenario } from "../components/plan";
 import { allowedForNode, classify, nextKey, operations, ownedBy, parametersListing, verdict, type Classified } from "../tools/bench/blast";
-import {
-    creationGraph,
-    deploymentFloor,
-    type GraphNode,
-    longestPath,
-    orderingOnlyDependencies,
-    orderingReason,
-} from "../tools/bench/critical-path";
+import { creationGraph, type GraphNode, longestPath, orderingOnlyDependencies, orderingReason } from "../tools/bench/critical-path";
 import { deployCases } from "../tools/bench/deploy";
 import { failoverRows, loadBalancerZones, movesOf, scenarioFloor, scenarioLabel } from "../tools/bench/failover";
 import { fixed, table } from "../tools/bench/markdown";
@@ -24,6 +17,7 @@ import { parseBenchArgs, SECTIONS } from "../tools/bench";
 import { compareVerdict, type CompareCommand, pairOrder, parseCompareArgs, renderCompare, summarise } from "../tools/bench/compare";
 import type { CostRow } from "../tools/bench/cost";
 import { clusterDetectionGoal, costGoal, haAutomaticDetectionGoal, promotionGoal } from "../tools/bench/goals";
+import { clientsCanConnect, NLB_REGISTRATION_SECONDS, registrationSeconds, scheduleFinish } from "../tools/bench/rollout";
 import { baselineProgram, flatResources, resourceClass } from "../tools/bench/scenarios";
 import { runProgram } from "../tools/harness";
 import type { ProgramRun, RecordedResource } from "../tools/harness";
@@ -176,17 +170,6 @@ describe("benchmarks", () => {
             );
             assert.match(orderingReason(found[0]) ?? "", /internet gateway/);
             assert.match(orderingReason(found[1]) ?? "", /PRIMARY record/);
-        });
-
-        it("the floor is LB -> listener -> record with a load balancer, instance -> record without", () => {
-            assert.deepEqual(deploymentFloor([{ type: T.lb }, { type: T.record }], () => 1).types, [T.lb, T.listener, T.record]);
-            assert.deepEqual(
-                deploymentFloor([{ type: T.instance }], (t) => (t === T.instance ? 45 : 60)),
-                {
-                    types: [T.instance, T.record],
-                    seconds: 105,
-                },
-            );
         });
     });
 
@@ -578,5 +561,49 @@ describe("bench: the same-types baseline (tools/bench/scenarios.ts)", () => {
         assert.deepEqual(cloud(base), cloud(ours));
         assert.ok(new Set(flat.map((f) => f.type)).size > 10, "many resource types, not one cheap type");
         assert.ok(base.resources.every((x) => x.dependencies.length === 0 && !x.type.startsWith("hatopo:")));
+    });
+});
+
+describe("bench: a first deployment with the engine's parallelism, until clients connect (tools/bench/rollout.ts)", () => {
+    const node = (id: string, seconds: number, deps: string[] = []) => ({ id, type: "t", name: id, seconds, deps });
+
+    it("runs at most `slots` operations at once, each as soon as its dependencies exist", () => {
+        const nodes = [node("a", 10), node("b", 10), node("c", 10), node("d", 5, ["a"])];
+        assert.deepEqual(Object.fromEntries(scheduleFinish(nodes, 2)), { a: 10, b: 10, c: 20, d: 15 });
+        assert.deepEqual(Object.fromEntries(scheduleFinish(nodes, 8)), { a: 10, b: 10, c: 10, d: 15 }, "unlimited: the critical path");
+        assert.deepEqual(Object.fromEntries(scheduleFinish(nodes, 1)), { a: 10, b: 20, c: 30, d: 35 });
+        assert.throws(() => scheduleFinish([node("x", 1, ["y"]), node("y", 1, ["x"])], 2), /dependency cycle/);
+    });
+
+    const LBT = "aws:lb/loadBalancer:LoadBalancer";
+    const TGT = "aws:lb/targetGroup:TargetGroup";
+    const ATT = "aws:lb/targetGroupAttachment:TargetGroupAttachment";
+    const world = (lbType: string) => [
+        rec(LBT, "lb", { inputs: { loadBalancerType: lbType } }),
+        rec(TGT, "tg", { inputs: { healthCheck: { interval: 5, healthyThreshold: 3 } }, state: { arn: "arn:tg" } }),
+        rec(T.instance, "n1", { id: "i-1" }),
+        rec(T.instance, "n2", { id: "i-2" }),
+        rec(ATT, "a1", { inputs: { targetGroupArn: "arn:tg", targetId: "i-1" } }),
+        rec(ATT, "a2", { inputs: { targetGroupArn: "arn:tg", targetId: "i-2" } }),
+        rec("aws:ec2/natGateway:NatGateway", "nat"),
+        rec(T.record, "dns"),
+    ];
+    const at = (times: Record<string, number>) =>
+        new Map(Object.entries(times).map(([n, t]) => [world("network").find((r) => r.name === n)!.urn, t]));
+
+    it("behind an NLB: the first target in service after its node, NAT and attachment, plus registration", () => {
+        const finish = at({ lb: 180, tg: 2, n1: 45, n2: 30, a1: 47, a2: 50, nat: 120, dns: 240 });
+        const r = clientsCanConnect(world("network"), finish);
+        assert.equal(r.seconds, 120 + NLB_REGISTRATION_SECONDS, "NAT at 120 s, then registration");
+        assert.match(r.lastWait, /NLB target/);
+        const alb = clientsCanConnect(world("application"), finish);
+        assert.deepEqual([alb.seconds, alb.lastWait], [240, "the DNS record"], "an ALB target is in after 3 x 5 s: the record is last");
+        assert.equal(registrationSeconds("application", world("application")[1]), 15);
+    });
+
+    it("without a load balancer: the record and the NAT gateway", () => {
+        const resources = world("network").filter((r) => ![LBT, TGT, ATT].includes(r.type));
+        const finish = new Map(resources.map((r) => [r.urn, r.type === T.record ? 100 : 130]));
+        assert.deepEqual(clientsCanConnect(resources, finish), { seconds: 130, lastWait: "the NAT gateway (nodes bootstrap through it)" });
     });
 });

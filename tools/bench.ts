@@ -150,8 +150,12 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
     }
     if (on("deploy")) {
-        log("deployment critical path");
-        sections.push("## 2. Deployment critical path", "", renderDeployment(await measureDeployment(program, deployCases(stacks))));
+        log("first deployment");
+        sections.push(
+            "## 2. First deployment: time until clients can connect",
+            "",
+            renderDeployment(await measureDeployment(program, deployCases(stacks))),
+        );
     }
     if (on("blast")) {
         log("blast radius");
