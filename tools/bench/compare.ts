@@ -89,7 +89,7 @@ export function renderCompare(rows: readonly CompareRow[], meta: CompareMeta): s
     const s = (n: number | undefined) => (n === undefined ? "-" : fixed(n, 1));
     return [
         `This tree against commit ${meta.ref} (${meta.commit.slice(0, 12)}), a git worktree with its own \`npm ci\`, on the same ` +
-            `machine (${meta.cores} cores) in one run of \`npm run bench:compare\` (tools/bench/compare.ts). Each command runs in pairs: one run ` +
+            `machine (${meta.cores} cores), measured by tools/bench/compare.ts (\`npm run bench:compare\`, or this section of \`npm run bench\`). Each command runs in pairs: one run ` +
             "in each tree back to back, the tree that goes first alternating from pair to pair, so a change in machine load hits both " +
             "sides alike. Times are medians of the passing runs; the ratio is the median of the pairs' ratios (this tree / the other). " +
             `Load average (1, 5, 15 min) before: ${meta.loadBefore.map((l) => fixed(l, 2)).join(", ")}; after: ` +
