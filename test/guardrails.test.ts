@@ -63,8 +63,7 @@ describe("secure by default: every example stack", () => {
         describe(`${stack} (direct checks)`, () => {
             let r: ProgramRun;
             before(async () => {
-                r = await runProgram(program, { stack, config: readStackFile(stack, "stacks") });
-                if (r.error) throw r.error;
+                r = await exampleRun(stack);
             });
 
             it("keeps the join secret out of user data and plain outputs", () => {
