@@ -7,20 +7,19 @@
 import assert from "node:assert/strict";
 import { type FailureScenario } from "../components/plan";
 import { allowedForNode, classify, nextKey, operations, ownedBy, parametersListing, verdict, type Classified } from "../tools/bench/blast";
-import {
-    creationGraph,
-    deploymentFloor,
-    type GraphNode,
-    longestPath,
-    orderingOnlyDependencies,
-    orderingReason,
-} from "../tools/bench/critical-path";
+import { creationGraph, type GraphNode, longestPath, orderingOnlyDependencies, orderingReason } from "../tools/bench/critical-path";
 import { deployCases } from "../tools/bench/deploy";
 import { failoverRows, loadBalancerZones, movesOf, scenarioFloor, scenarioLabel } from "../tools/bench/failover";
 import { fixed, table } from "../tools/bench/markdown";
 import { acceptedScenario, COST_SCENARIOS, exampleStackOf, exampleStacks, planOf } from "../tools/bench/scenarios";
 import { increments, linearFit, median } from "../tools/bench/stats";
 import { parseBenchArgs, SECTIONS } from "../tools/bench";
+import { compareVerdict, type CompareCommand, pairOrder, parseCompareArgs, renderCompare, summarise } from "../tools/bench/compare";
+import type { CostRow } from "../tools/bench/cost";
+import { clusterDetectionGoal, costGoal, haAutomaticDetectionGoal, promotionGoal } from "../tools/bench/goals";
+import { clientsCanConnect, NLB_REGISTRATION_SECONDS, registrationSeconds, scheduleFinish } from "../tools/bench/rollout";
+import { baselineProgram, flatResources, resourceClass } from "../tools/bench/scenarios";
+import { runProgram } from "../tools/harness";
 import type { ProgramRun, RecordedResource } from "../tools/harness";
 import { clusterConfig, haConfig, plan } from "./fixtures";
 import { run } from "./program";
@@ -171,17 +170,6 @@ describe("benchmarks", () => {
             );
             assert.match(orderingReason(found[0]) ?? "", /internet gateway/);
             assert.match(orderingReason(found[1]) ?? "", /PRIMARY record/);
-        });
-
-        it("the floor is LB -> listener -> record with a load balancer, instance -> record without", () => {
-            assert.deepEqual(deploymentFloor([{ type: T.lb }, { type: T.record }], () => 1).types, [T.lb, T.listener, T.record]);
-            assert.deepEqual(
-                deploymentFloor([{ type: T.instance }], (t) => (t === T.instance ? 45 : 60)),
-                {
-                    types: [T.instance, T.record],
-                    seconds: 105,
-                },
-            );
         });
     });
 
@@ -431,5 +419,191 @@ describe("benchmarks", () => {
             assert.throws(() => parseBenchArgs(["--runs", "0"]), /--runs needs a number >= 1/);
             assert.throws(() => parseBenchArgs(["--fast"]), /unknown argument --fast/);
         });
+    });
+});
+
+describe("bench: side by side against another commit (tools/bench/compare.ts)", () => {
+    const cmd: CompareCommand = { label: "tests", command: "true", args: [], goal: 0.6 };
+
+    it("alternates which tree runs first, so load drift hits both sides alike", () => {
+        assert.deepEqual([0, 1, 2, 3].map(pairOrder), [
+            ["base", "ours"],
+            ["ours", "base"],
+            ["base", "ours"],
+            ["ours", "base"],
+        ]);
+    });
+
+    it("takes medians of the passing runs and the median of the pairs' ratios; a failed run has no time", () => {
+        const r = summarise(cmd, [
+            { ours: 30, base: 60 },
+            { ours: 40, base: 50 },
+            { ours: 100, base: undefined },
+            { ours: 20, base: 70 },
+        ]);
+        assert.equal(r.ours, 35);
+        assert.equal(r.base, 60);
+        assert.equal(r.ratio, 0.5, "median of 0.5, 0.8 and 2/7");
+        assert.deepEqual(r.failures, { ours: 0, base: 1 });
+        assert.equal(compareVerdict(r), "met");
+        assert.equal(compareVerdict(summarise(cmd, [{ ours: 40, base: 60 }])), "NOT met", "0.67x misses a 0.6x goal");
+        assert.equal(compareVerdict(summarise(cmd, [{ ours: undefined, base: 60 }])), "no figure");
+    });
+
+    it("reports the load average and the other commit with the table", () => {
+        const text = renderCompare([summarise(cmd, [{ ours: 30, base: 60 }])], {
+            ref: "4ab2534",
+            commit: "4ab2534deadbeef00",
+            cores: 2,
+            loadBefore: [3.5, 2, 1],
+            loadAfter: [4, 2, 1],
+        });
+        assert.match(text, /commit 4ab2534 \(4ab2534deadb\)/);
+        assert.match(text, /before: 3\.50, 2\.00, 1\.00; after: 4\.00, 2\.00, 1\.00/);
+        assert.match(text, /\| tests +\| +1 \| 0 \/ 0 +\| +30\.0 \| +60\.0 \| +0\.50x \| <= 0\.6x \| met +\|/);
+    });
+
+    it("parses a ref, a worktree and the number of pairs", () => {
+        assert.deepEqual(parseCompareArgs([]), { ref: "4ab2534", baseDir: undefined, pairs: 3 });
+        assert.deepEqual(parseCompareArgs(["main", "--base-dir", "/tmp/b", "--pairs", "5"]), { ref: "main", baseDir: "/tmp/b", pairs: 5 });
+        assert.throws(() => parseCompareArgs(["--pairs", "0"]), /--pairs needs a whole number >= 1, got 0/);
+    });
+});
+
+describe("bench: goals that a regression breaks (tools/bench/goals.ts)", () => {
+    const ATT = "aws:lb/targetGroupAttachment:TargetGroupAttachment::";
+    const none: Classified = { created: [], updated: [], replaced: [], deleted: [], changes: {}, warnings: [] };
+    const ghes = () => plan(stackConfig("ghes-ha"), "ghes-ha");
+
+    it("promotion behind a load balancer: met only with no attachment moved and clients following within 2 x interval", () => {
+        const p = ghes();
+        const interval = p.loadBalancer!.targetGroups[0].healthCheck.interval;
+        const withFollow = (s: number) => ({
+            ...p,
+            runbooks: p.runbooks.map((r) => (r.key === "promote-ghe-2" ? { ...r, after: { ...r.after!, clientsFollowSeconds: s } } : r)),
+        });
+        assert.equal(promotionGoal("ghes-ha", withFollow(2 * interval), "ghe-2", none).met, true);
+        assert.equal(promotionGoal("ghes-ha", withFollow(2 * interval + 1), "ghe-2", none).met, false, "slower than 2 intervals");
+        const replaced = { ...none, replaced: [`${ATT}ghe-lb-tcp-443-primary`] };
+        const r = promotionGoal("ghes-ha", withFollow(2 * interval), "ghe-2", replaced);
+        assert.equal(r.met, false, "a replaced attachment waits for target registration");
+        assert.match(r.measured, /^1 attachment created, replaced or deleted/);
+        assert.equal(promotionGoal("ghes-ha", withFollow(2 * interval), "ghe-2", { ...none, created: [`${ATT}x`] }).met, false);
+    });
+
+    it("cluster detection: the worst serving-node detection of the load-balanced cluster stacks, at most 10 s", () => {
+        const prod = plan(stackConfig("prod"), "prod");
+        const at = (s: number) => ({
+            ...prod,
+            failoverAnalysis: {
+                ...prod.failoverAnalysis,
+                scenarios: prod.failoverAnalysis.scenarios.map((x, i) => (x.kind === "node" && i === 0 ? { ...x, detectSeconds: s } : x)),
+            },
+        });
+        const others = prod.failoverAnalysis.scenarios.filter((x) => x.kind === "node" && x.failover === "automatic").slice(1);
+        const fast = (p: ReturnType<typeof at>) => ({
+            ...p,
+            failoverAnalysis: {
+                ...p.failoverAnalysis,
+                scenarios: p.failoverAnalysis.scenarios.map((x) => (others.includes(x) ? { ...x, detectSeconds: 10 } : x)),
+            },
+        });
+        assert.equal(clusterDetectionGoal([{ stack: "prod", plan: fast(at(10)) }]).met, true);
+        const slow = clusterDetectionGoal([{ stack: "prod", plan: fast(at(11)) }]);
+        assert.equal(slow.met, false);
+        assert.match(slow.measured, /^11 s/);
+        assert.equal(clusterDetectionGoal([]).met, false, "no stack to read it from is not a pass");
+    });
+
+    it("HA automatic detection: at most 30 s, and only with automatic failover", () => {
+        const auto = plan(haConfig({ failover: "automatic" }));
+        const at = (s: number, p = auto) => ({
+            ...p,
+            failoverAnalysis: {
+                ...p.failoverAnalysis,
+                scenarios: p.failoverAnalysis.scenarios.map((x) =>
+                    x.nodesLost.includes(p.primary!) && x.kind === "node" ? { ...x, detectSeconds: s } : x,
+                ),
+            },
+        });
+        assert.equal(haAutomaticDetectionGoal("test", at(30)).met, true);
+        assert.equal(haAutomaticDetectionGoal("test", at(31)).met, false);
+        assert.equal(haAutomaticDetectionGoal("test", at(20, plan(haConfig()))).met, false, "manual failover detects nothing by itself");
+    });
+
+    it("program cost: the highest time ratio against the same-types baseline, at most 1.2x; not measured is not met", () => {
+        const row = (label: string, timeRatio: number) => ({ scenario: { label }, timeRatio }) as unknown as CostRow;
+        assert.equal(costGoal([row("a", 1.1), row("b", 1.2)]).met, true);
+        const r = costGoal([row("a", 1.1), row("b", 1.21)]);
+        assert.deepEqual([r.met, r.measured], [false, "highest 1.21x (b)"]);
+        assert.equal(costGoal(undefined).met, undefined);
+    });
+});
+
+describe("bench: the same-types baseline (tools/bench/scenarios.ts)", () => {
+    it("maps type tokens to the SDK classes", () => {
+        assert.equal(resourceClass("aws:ec2/instance:Instance").name, "Instance");
+        assert.equal(resourceClass("aws:lb/targetGroupAttachment:TargetGroupAttachment").name, "TargetGroupAttachment");
+        assert.equal(resourceClass("random:index/randomPassword:RandomPassword").name, "RandomPassword");
+        assert.throws(() => resourceClass("hatopo:index:Service"), /no SDK class for resource type hatopo:index:Service/);
+    });
+
+    it("registers the program's cloud resources again, flat: same types and names, no components or dependencies", async () => {
+        const ours = await run(clusterConfig());
+        const flat = flatResources(ours);
+        const base = await runProgram(baselineProgram(flat), { stack: "test", config: { "aws:region": "us-east-1" } });
+        assert.equal(base.error, undefined);
+        const cloud = (r: ProgramRun) =>
+            r.resources
+                .filter((x) => x.custom && !x.type.startsWith("pulumi:"))
+                .map((x) => `${x.type}::${x.name}`)
+                .sort();
+        assert.deepEqual(cloud(base), cloud(ours));
+        assert.ok(new Set(flat.map((f) => f.type)).size > 10, "many resource types, not one cheap type");
+        assert.ok(base.resources.every((x) => x.dependencies.length === 0 && !x.type.startsWith("hatopo:")));
+    });
+});
+
+describe("bench: a first deployment with the engine's parallelism, until clients connect (tools/bench/rollout.ts)", () => {
+    const node = (id: string, seconds: number, deps: string[] = []) => ({ id, type: "t", name: id, seconds, deps });
+
+    it("runs at most `slots` operations at once, each as soon as its dependencies exist", () => {
+        const nodes = [node("a", 10), node("b", 10), node("c", 10), node("d", 5, ["a"])];
+        assert.deepEqual(Object.fromEntries(scheduleFinish(nodes, 2)), { a: 10, b: 10, c: 20, d: 15 });
+        assert.deepEqual(Object.fromEntries(scheduleFinish(nodes, 8)), { a: 10, b: 10, c: 10, d: 15 }, "unlimited: the critical path");
+        assert.deepEqual(Object.fromEntries(scheduleFinish(nodes, 1)), { a: 10, b: 20, c: 30, d: 35 });
+        assert.throws(() => scheduleFinish([node("x", 1, ["y"]), node("y", 1, ["x"])], 2), /dependency cycle/);
+    });
+
+    const LBT = "aws:lb/loadBalancer:LoadBalancer";
+    const TGT = "aws:lb/targetGroup:TargetGroup";
+    const ATT = "aws:lb/targetGroupAttachment:TargetGroupAttachment";
+    const world = (lbType: string) => [
+        rec(LBT, "lb", { inputs: { loadBalancerType: lbType } }),
+        rec(TGT, "tg", { inputs: { healthCheck: { interval: 5, healthyThreshold: 3 } }, state: { arn: "arn:tg" } }),
+        rec(T.instance, "n1", { id: "i-1" }),
+        rec(T.instance, "n2", { id: "i-2" }),
+        rec(ATT, "a1", { inputs: { targetGroupArn: "arn:tg", targetId: "i-1" } }),
+        rec(ATT, "a2", { inputs: { targetGroupArn: "arn:tg", targetId: "i-2" } }),
+        rec("aws:ec2/natGateway:NatGateway", "nat"),
+        rec(T.record, "dns"),
+    ];
+    const at = (times: Record<string, number>) =>
+        new Map(Object.entries(times).map(([n, t]) => [world("network").find((r) => r.name === n)!.urn, t]));
+
+    it("behind an NLB: the first target in service after its node, NAT and attachment, plus registration", () => {
+        const finish = at({ lb: 180, tg: 2, n1: 45, n2: 30, a1: 47, a2: 50, nat: 120, dns: 240 });
+        const r = clientsCanConnect(world("network"), finish);
+        assert.equal(r.seconds, 120 + NLB_REGISTRATION_SECONDS, "NAT at 120 s, then registration");
+        assert.match(r.lastWait, /NLB target/);
+        const alb = clientsCanConnect(world("application"), finish);
+        assert.deepEqual([alb.seconds, alb.lastWait], [240, "the DNS record"], "an ALB target is in after 3 x 5 s: the record is last");
+        assert.equal(registrationSeconds("application", world("application")[1]), 15);
+    });
+
+    it("without a load balancer: the record and the NAT gateway", () => {
+        const resources = world("network").filter((r) => ![LBT, TGT, ATT].includes(r.type));
+        const finish = new Map(resources.map((r) => [r.urn, r.type === T.record ? 100 : 130]));
+        assert.deepEqual(clientsCanConnect(resources, finish), { seconds: 130, lastWait: "the NAT gateway (nodes bootstrap through it)" });
     });
 });

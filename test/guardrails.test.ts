@@ -13,6 +13,7 @@ import { formatPlan } from "../tools/plan";
 import { checkPolicies, FirstPreviewMocks, formatViolations } from "../tools/policycheck";
 import { listStacks, readStackFile } from "../tools/stackfile";
 import { CERT, clusterConfig, haConfig, type Raw, spec } from "./fixtures";
+import { exampleRun } from "./examples";
 import { run } from "./program";
 
 const stacks = listStacks("stacks");
@@ -40,7 +41,8 @@ describe("secure by default: every example stack", () => {
                 let r: ProgramRun;
                 before(async () => {
                     const mocks = preview ? { mocks: new FirstPreviewMocks() } : {};
-                    r = await runProgram(program, { stack, config: readStackFile(stack, "stacks"), preview, ...mocks });
+                    if (!preview) r = await exampleRun(stack);
+                    else r = await runProgram(program, { stack, config: readStackFile(stack, "stacks"), preview, ...mocks });
                     if (r.error) throw r.error;
                 });
 
@@ -61,8 +63,7 @@ describe("secure by default: every example stack", () => {
         describe(`${stack} (direct checks)`, () => {
             let r: ProgramRun;
             before(async () => {
-                r = await runProgram(program, { stack, config: readStackFile(stack, "stacks") });
-                if (r.error) throw r.error;
+                r = await exampleRun(stack);
             });
 
             it("keeps the join secret out of user data and plain outputs", () => {

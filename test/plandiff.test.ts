@@ -15,9 +15,8 @@ import { formatPlanDiff, planDiff, type PlanDiff } from "../tools/plandiff";
 import { applyIgnoreChanges, hasReplaceRules, parsePath, replaceTriggers } from "../tools/replacements";
 import { clusterConfig, haConfig } from "./fixtures";
 import { run } from "./program";
-import { listStacks, readStackFile } from "../tools/stackfile";
-import { runProgram } from "../tools/harness";
-import { loadProgram } from "../tools/plan";
+import { listStacks } from "../tools/stackfile";
+import { exampleRun } from "./examples";
 
 const INSTANCE = "aws:ec2/instance:Instance";
 const names = (items: readonly { type: string; name: string }[]) => items.map((i) => `${i.type}::${i.name}`).sort();
@@ -90,7 +89,7 @@ describe("replacement rules", () => {
 
     it("has rules for every resource type the example stacks register", async () => {
         for (const stack of listStacks("stacks")) {
-            const r = await runProgram(loadProgram(), { stack, config: readStackFile(stack) });
+            const r = await exampleRun(stack);
             const missing = [...new Set(r.resources.filter((x) => x.custom && !hasReplaceRules(x.type)).map((x) => x.type))];
             assert.deepEqual(missing, [], `stack ${stack}: add these types to tools/replacements.ts`);
         }
@@ -193,21 +192,29 @@ describe("plan diff of two runs", () => {
 describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", function () {
     const PROJECT = path.join(__dirname, "..");
     let repo: string;
+    let head: string;
+    /** Files `edit` changed, with their committed text (restored after each test without running git). */
+    const originals = new Map<string, string>();
 
     const sh = (cmd: string, args: string[]) => {
         const r = spawnSync(cmd, args, { cwd: repo, encoding: "utf8" });
         assert.equal(r.status, 0, `${cmd} ${args.join(" ")}: ${r.stderr}`);
         return r.stdout;
     };
-    const plan = (...args: string[]) =>
-        spawnSync(process.execPath, ["--import", "tsx", "tools/plan.ts", ...args], {
-            cwd: repo,
-            encoding: "utf8",
-            maxBuffer: 64 * 1024 * 1024,
+    /** `npm run plan -- ARGS` in the temporary repository, run in this process (no tsx child per case). */
+    const plan = async (...args: string[]) => {
+        const out = { status: 0, stdout: "", stderr: "" };
+        out.status = await main([...args, "--stack-dir", path.join(repo, "stacks")], {
+            stdout: (s) => (out.stdout += s),
+            stderr: (s) => (out.stderr += s),
+            projectDir: repo,
         });
+        return out;
+    };
     const edit = (file: string, from: string, to: string) => {
         const p = path.join(repo, file);
         const text = fs.readFileSync(p, "utf8");
+        if (!originals.has(p)) originals.set(p, text);
         assert.ok(text.includes(from), `${file} has no ${from}`);
         fs.writeFileSync(p, text.replace(from, to));
     };
@@ -228,15 +235,18 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
         sh("git", ["init", "-q"]);
         sh("git", ["add", "-A"]);
         sh("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qm", "base"]);
+        head = sh("git", ["rev-parse", "HEAD"]).trim();
     });
     after(() => fs.rmSync(repo, { recursive: true, force: true }));
-    afterEach(() => sh("git", ["checkout", "-q", "--", "stacks"]));
+    afterEach(() => {
+        for (const [p, text] of originals) fs.writeFileSync(p, text);
+        originals.clear();
+    });
 
-    it("a promotion in the working tree shows updates only", () => {
+    it("a promotion in the working tree shows updates only", async () => {
         edit("stacks/Pulumi.dev.yaml", "ha-service:primary: node-1", "ha-service:primary: node-2");
-        const r = plan("dev", "--diff", "HEAD");
+        const r = await plan("dev", "--diff", "HEAD");
         assert.equal(r.status, 0, r.stderr);
-        const head = sh("git", ["rev-parse", "HEAD"]).trim();
         const lines = r.stdout.split("\n");
         assert.equal(lines[0], `plan diff for stack dev: HEAD (${head.slice(0, 7)}) -> working tree`);
         assert.equal(lines[1], "primary: node-1 -> node-2");
@@ -245,9 +255,9 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
         assert.match(lines.at(-2)!, /^0 to create, 0 to delete, 6 to update, 0 to replace, \d+ unchanged$/);
     });
 
-    it("removing a node shows only that node's deletions (--json)", () => {
+    it("removing a node shows only that node's deletions (--json)", async () => {
         edit("stacks/Pulumi.prod.yaml", "    app-b:\n      zone: us-east-1b\n", "");
-        const r = plan("prod", "--diff", "HEAD", "--json");
+        const r = await plan("prod", "--diff", "HEAD", "--json");
         assert.equal(r.status, 0, r.stderr);
         const d = JSON.parse(r.stdout) as PlanDiff;
         assert.deepEqual([d.created, d.replaced], [[], []]);

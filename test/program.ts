@@ -1,10 +1,12 @@
 /** Runs the real program offline for a raw config (see tools/harness.ts). */
 import program = require("../index");
 import { type ProgramRun, runProgram } from "../tools/harness";
+import { sharedRun } from "./examples";
 import { asPulumiConfig, type Raw } from "./fixtures";
 
+/** A successful run, shared with every other test of the process that runs the same config (test/examples.ts). */
 export async function run(raw: Raw, stack = "test"): Promise<ProgramRun> {
-    const result = await runProgram(program, { stack, config: asPulumiConfig(raw) });
+    const result = await sharedRun(program, { stack, config: asPulumiConfig(raw) });
     if (result.error) throw result.error;
     return result;
 }

@@ -6,10 +6,9 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import program = require("../index");
 import { configRows } from "../tools/docs";
-import { runProgram } from "../tools/harness";
-import { listStacks, readStackFile } from "../tools/stackfile";
+import { listStacks } from "../tools/stackfile";
+import { exampleRun } from "./examples";
 
 const root = join(__dirname, "..");
 const STACK_DIR = join(root, "stacks");
@@ -194,8 +193,7 @@ describe("README.md matches the code", () => {
     it("lists exactly the stack outputs the program exports for the example stacks", async () => {
         const exported = new Set<string>();
         for (const stack of stacks) {
-            const r = await runProgram(program, { stack, config: readStackFile(stack, STACK_DIR) });
-            if (r.error) throw r.error;
+            const r = await exampleRun(stack);
             for (const key of Object.keys(r.outputs)) exported.add(key);
         }
         const documented = tableNames(lines, "## Outputs");

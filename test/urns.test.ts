@@ -7,14 +7,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ProgramRun, runProgram } from "../tools/harness";
 import { listStacks } from "../tools/stackfile";
-import { diffUrns, engineUrns, explainDiff, mockForm, readSnapshot, snapshotPath, stackRun } from "../tools/urns";
+import { diffUrns, engineUrns, explainDiff, mockForm, readSnapshot, snapshotPath } from "../tools/urns";
+import { exampleRun } from "./examples";
 
 describe("URN snapshots of the example stacks", () => {
     for (const stack of listStacks("stacks")) {
         it(`${stack}: every URN is unchanged, or kept through an alias (test/urns/${stack}.txt)`, async () => {
             const snapshot = readSnapshot(snapshotPath(stack));
             assert.ok(snapshot, `stack ${stack}: no URN snapshot in test/urns/; create it with \`npm run urns:update\``);
-            const message = explainDiff(stack, diffUrns(snapshot, await stackRun(stack)));
+            const message = explainDiff(stack, diffUrns(snapshot, await exampleRun(stack)));
             if (message) assert.fail(message);
         });
     }

@@ -6,15 +6,17 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { measureBlast, renderBlast } from "./bench/blast";
-import { measureCost, renderCost } from "./bench/cost";
+import { defaultBaseDir, DEFAULT_BASE_REF, measureCompare } from "./bench/compare";
+import { type CostRow, measureCost, renderCost } from "./bench/cost";
 import { deployCases, measureDeployment, renderDeployment } from "./bench/deploy";
 import { renderFailover } from "./bench/failover";
+import { measureGoals, renderGoals } from "./bench/goals";
 import { fixed, table } from "./bench/markdown";
 import { exampleStacks } from "./bench/scenarios";
 import { renderTooling, timeCommand, toolCommands } from "./bench/tooling";
 import { loadProgram } from "./plan";
 
-export const SECTIONS = ["cost", "deploy", "blast", "failover", "tools"] as const;
+export const SECTIONS = ["goals", "cost", "deploy", "blast", "failover", "tools", "compare"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchArgs {
@@ -27,12 +29,17 @@ export interface BenchArgs {
     testRuns: number;
     /** Runs of the tool commands beyond their first are skipped once the benchmark would pass this. */
     budgetSeconds: number;
+    /** The commit the tools' speed is compared with (section `compare`), its worktree, and pairs of runs. */
+    baseRef: string;
+    baseDir?: string;
+    comparePairs: number;
     only: Section[];
     help: boolean;
 }
 
 const USAGE =
     "usage: npm run bench -- [--out FILE] [--runs N] [--min-seconds S] [--warmup N] [--typecheck-runs N] [--test-runs N] [--budget-seconds S] " +
+    "[--base-ref REF] [--base-dir DIR] [--compare-pairs N] " +
     `[--only ${SECTIONS.join(",")}]`;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
@@ -44,6 +51,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         typecheckRuns: 3,
         testRuns: 2,
         budgetSeconds: 270,
+        baseRef: DEFAULT_BASE_REF,
+        comparePairs: 3,
         only: [...SECTIONS],
         help: false,
     };
@@ -67,6 +76,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         else if (a === "--typecheck-runs") args.typecheckRuns = Math.round(count(0));
         else if (a === "--test-runs") args.testRuns = Math.round(count(0));
         else if (a === "--budget-seconds") args.budgetSeconds = count(0);
+        else if (a === "--base-ref") args.baseRef = value();
+        else if (a === "--base-dir") args.baseDir = value();
+        else if (a === "--compare-pairs") args.comparePairs = Math.round(count(1));
         else if (a === "--only") {
             const list = value().split(",");
             const unknown = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
@@ -127,14 +139,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     const program = loadProgram();
     const stacks = exampleStacks();
     const sections: string[] = [];
+    let costRows: CostRow[] | undefined;
 
     if (on("cost")) {
-        const rows = await measureCost({ runs: args.runs, minMs: args.minSeconds * 1000, warmup: args.warmup, log });
-        sections.push("## 1. Program cost", "", renderCost(rows, { runs: args.runs, minMs: args.minSeconds * 1000, warmup: args.warmup }));
+        costRows = await measureCost({ runs: args.runs, minMs: args.minSeconds * 1000, warmup: args.warmup, log });
+        sections.push(
+            "## 1. Program cost",
+            "",
+            renderCost(costRows, { runs: args.runs, minMs: args.minSeconds * 1000, warmup: args.warmup }),
+        );
     }
     if (on("deploy")) {
-        log("deployment critical path");
-        sections.push("## 2. Deployment critical path", "", renderDeployment(await measureDeployment(program, deployCases(stacks))));
+        log("first deployment");
+        sections.push(
+            "## 2. First deployment: time until clients can connect",
+            "",
+            renderDeployment(await measureDeployment(program, deployCases(stacks))),
+        );
     }
     if (on("blast")) {
         log("blast radius");
@@ -149,6 +170,20 @@ export async function main(argv: readonly string[]): Promise<number> {
             .filter((c) => c.runs > 0)
             .map((c) => timeCommand(c, log, t0 / 1000 + args.budgetSeconds));
         sections.push("## 5. Type-check and test wall times", "", renderTooling(timings));
+    }
+    if (on("compare")) {
+        const root = process.cwd();
+        const baseDir = args.baseDir ?? defaultBaseDir(root, args.baseRef);
+        sections.push(
+            `## 6. Against commit ${args.baseRef}`,
+            "",
+            measureCompare({ ref: args.baseRef, baseDir, pairs: args.comparePairs, root, log }),
+        );
+    }
+    if (on("goals")) {
+        log("goals");
+        // The headline: what the issue's "Done when" asks, before the sections it is read from.
+        sections.unshift("## Goals", "", renderGoals(await measureGoals(program, stacks, costRows)));
     }
 
     const wall = (performance.now() - t0) / 1000;

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { runMain } from "./cli";
-import { runProgram } from "./harness";
+import { type ProgramRun, runProgram } from "./harness";
 import { loadProgram, type PlanJson, planJson } from "./plan";
 import { formatPath, getPath, leafChanges } from "./replacements";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readStackFile } from "./stackfile";
@@ -40,7 +40,11 @@ export async function currentPlan(stack: string, stackDir: string = DEFAULT_STAC
     const config = readStackFile(stack, stackDir, DEFAULT_PROJECT);
     const run = await runProgram(loadProgram(), { stack, project: DEFAULT_PROJECT, config });
     if (run.error) throw new Error(`stack ${stack}: ${run.error.message}`);
-    // Through JSON, as the golden file is: absent and undefined fields compare equal.
+    return comparablePlan(run);
+}
+
+/** A run's plan as `currentPlan` returns it: normalised, and through JSON as the golden file is (absent and undefined fields compare equal). */
+export function comparablePlan(run: ProgramRun): PlanJson {
     return JSON.parse(serialise(normalise(planJson(run)))) as PlanJson;
 }
 

@@ -9,6 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { HaMocks, RecordedCall } from "./mocks";
+import { withoutSourceMaps } from "./sourcemaps";
 
 /** Serialisation signatures used on the wire (see @pulumi/pulumi/runtime/rpc). */
 export const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -104,6 +105,8 @@ export interface RunOptions {
     preview?: boolean;
     /** Mocks to use; default a fresh `HaMocks`. */
     mocks?: pulumi.runtime.Mocks;
+    /** Keep source-map translation of stack traces on during the run (default off: tools/sourcemaps.ts). */
+    sourceMaps?: boolean;
 }
 
 export type PulumiProgram = () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
@@ -509,10 +512,11 @@ let queue: Promise<unknown> = Promise.resolve();
 /**
  * Runs `program` as the stack `stack` under the mock runtime and records everything it registers.
  * Safe to call repeatedly in one process: config, monitor and stack state are reset on each call,
- * and concurrent calls are queued (the SDK's runtime state is process-global).
+ * and concurrent calls are queued (the SDK's runtime state is process-global). Source-map
+ * translation is off during the run (tools/sourcemaps.ts): load the program's modules before.
  */
 export function runProgram(program: PulumiProgram, opts: RunOptions): Promise<ProgramRun> {
-    const run = queue.then(() => runProgramNow(program, opts));
+    const run = queue.then(() => (opts.sourceMaps ? runProgramNow(program, opts) : withoutSourceMaps(() => runProgramNow(program, opts))));
     queue = run.catch(() => undefined);
     return run;
 }

@@ -12,6 +12,7 @@ import { runMain } from "./cli";
 import { ProgramRun, PulumiProgram, runProgram } from "./harness";
 import { formatPlan, planJson } from "./planview/format";
 import { formatPlanDiff, materializeRef, planAtRef, planDiff, type RefTree } from "./plandiff";
+import { errorStack } from "./sourcemaps";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
 
 export * from "./planview/format";
@@ -89,8 +90,10 @@ export function loadProgram(modulePath: string = path.join(__dirname, "..", "ind
 export interface CliIo {
     stdout: (s: string) => void;
     stderr: (s: string) => void;
-    /** The program to run; default: index.ts loaded when the run starts. */
+    /** The program to run; default: index.ts, loaded before the run. */
     program?: PulumiProgram;
+    /** The project (git checkout) `--diff` compares against; default: this package's directory. */
+    projectDir?: string;
 }
 
 /** The CLI; returns the exit code. */
@@ -132,11 +135,19 @@ export async function main(
         return 1;
     }
 
-    const program: PulumiProgram = io.program ?? (() => loadProgram()());
+    let program: PulumiProgram;
     let tree: RefTree | undefined;
     try {
+        // Loaded before the run, while tsx has source maps on, so an error can name its TypeScript
+        // line; the run itself has them off (tools/sourcemaps.ts).
+        program = io.program ?? loadProgram();
+    } catch (e) {
+        io.stderr(`error: the program did not load: ${errorStack(e as Error)}\n`);
+        return 1;
+    }
+    try {
         // Resolve the ref before running anything: a typo should fail fast.
-        tree = args.diff === undefined ? undefined : materializeRef(args.diff, PROJECT_DIR);
+        tree = args.diff === undefined ? undefined : materializeRef(args.diff, io.projectDir ?? PROJECT_DIR);
     } catch (e) {
         io.stderr(`error: ${(e as Error).message}\n`);
         return 1;
@@ -176,7 +187,7 @@ const PROJECT_DIR = path.join(__dirname, "..");
 async function diffAgainstRef(tree: RefTree, ref: string, stack: string, args: CliArgs, after: ProgramRun, io: CliIo): Promise<number> {
     let before: ProgramRun | undefined;
     try {
-        before = await planAtRef(tree, stack, { projectDir: PROJECT_DIR, stackDir: args.stackDir });
+        before = await planAtRef(tree, stack, { projectDir: io.projectDir ?? PROJECT_DIR, stackDir: args.stackDir });
     } catch (e) {
         io.stderr(`error: ${(e as Error).message}\n`);
         return 1;

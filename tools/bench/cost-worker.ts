@@ -8,14 +8,15 @@
 import { GCProfiler, getHeapStatistics } from "node:v8";
 import { runProgram, type PulumiProgram } from "../harness";
 import { loadProgram } from "../plan";
-import { baselineProgram, COST_SCENARIOS, type CostScenario, scenarioConfig } from "./scenarios";
+import * as fs from "node:fs";
+import { baselineProgram, COST_SCENARIOS, type CostScenario, flatResources, type FlatResource, scenarioConfig } from "./scenarios";
 
 export interface CostJob {
     /** As the parent resolved it (`acceptedScenario`), so both agree on the node count. */
     readonly scenario: CostScenario;
     readonly kind: "ours" | "baseline";
-    /** Baseline only: how many resources to register. */
-    readonly count?: number;
+    /** Baseline only: a JSON file with the resources to register (`FlatResource[]`, from an `ours` worker's `describe`). */
+    readonly resourcesFile?: string;
 }
 
 export interface CostSample {
@@ -29,12 +30,15 @@ export interface CostSample {
 }
 
 /** `warm`: one run of a small variant (JIT and lazy module loading), not measured. */
-export type CostRequest = { readonly cmd: "warm" } | { readonly cmd: "run" } | { readonly cmd: "exit" };
+/** `describe` (ours only): one run, not measured, whose cloud resources the baseline registers again into `file`. */
+export type CostRequest =
+    { readonly cmd: "warm" } | { readonly cmd: "run" } | { readonly cmd: "describe"; readonly file: string } | { readonly cmd: "exit" };
 
 export type CostReply =
     | { readonly kind: "ready" }
     | { readonly kind: "sample"; readonly sample: CostSample }
     | { readonly kind: "warm" }
+    | { readonly kind: "described"; readonly resources: number }
     | { readonly kind: "done"; readonly maxRssMB: number }
     | { readonly kind: "error"; readonly error: string };
 
@@ -79,6 +83,7 @@ const BASELINE_WARMUP = 50;
 interface Prepared {
     readonly warm: () => Promise<unknown>;
     readonly once: () => Promise<CostSample>;
+    readonly describe?: (file: string) => Promise<number>;
 }
 
 function prepare(job: CostJob): Prepared {
@@ -89,12 +94,24 @@ function prepare(job: CostJob): Prepared {
         // Warming up on the smallest scenario of the topology runs the same code in a fraction of the time.
         const smallest = COST_SCENARIOS.filter((s) => s.topology === scenario.topology).sort((a, b) => a.nodes - b.nodes)[0];
         const small = scenarioConfig(smallest);
-        return { warm: () => measure(program, small.stack, { ...small.config }), once: () => measure(program, stack, { ...config }) };
+        const describe = async (file: string) => {
+            const run = await runProgram(program, { stack, config: { ...config } });
+            if (run.error) throw run.error;
+            const flat = flatResources(run);
+            fs.writeFileSync(file, JSON.stringify(flat));
+            return flat.length;
+        };
+        return {
+            warm: () => measure(program, small.stack, { ...small.config }),
+            once: () => measure(program, stack, { ...config }),
+            describe,
+        };
     }
-    if (job.count === undefined) throw new Error("baseline job without a resource count");
+    if (job.resourcesFile === undefined) throw new Error("baseline job without its resources");
+    const resources = JSON.parse(fs.readFileSync(job.resourcesFile, "utf8")) as FlatResource[];
     const region = { "aws:region": config["aws:region"] ?? "us-east-1" };
-    const program = baselineProgram(job.count);
-    const small = baselineProgram(Math.min(job.count, BASELINE_WARMUP));
+    const program = baselineProgram(resources);
+    const small = baselineProgram(resources.slice(0, BASELINE_WARMUP));
     return { warm: () => measure(small, stack, region), once: () => measure(program, stack, region) };
 }
 
@@ -105,7 +122,7 @@ if (require.main === module) {
         process.disconnect();
     };
     try {
-        const { warm, once } = prepare(JSON.parse(process.argv[2] ?? "{}") as CostJob);
+        const { warm, once, describe } = prepare(JSON.parse(process.argv[2] ?? "{}") as CostJob);
         process.on("message", (m: CostRequest) => {
             if (m.cmd === "exit") {
                 process.send!({ kind: "done", maxRssMB: process.resourceUsage().maxRSS / 1024 } satisfies CostReply, () =>
@@ -113,7 +130,10 @@ if (require.main === module) {
                 );
                 return;
             }
-            if (m.cmd === "warm") warm().then(() => send({ kind: "warm" }), fail);
+            if (m.cmd === "describe") {
+                if (!describe) return fail(new Error("only the program's worker describes its resources"));
+                describe(m.file).then((n) => send({ kind: "described", resources: n }), fail);
+            } else if (m.cmd === "warm") warm().then(() => send({ kind: "warm" }), fail);
             else once().then((sample) => send({ kind: "sample", sample }), fail);
         });
         send({ kind: "ready" });

@@ -1,7 +1,8 @@
 /**
  * Deployment critical path from a recorded run: how long a first `pulumi up` takes at best if the
- * engine creates every resource as soon as what it waits for exists (the engine runs up to 4 x CPU
- * operations at once, so for stacks of this size parallelism is not the limit; ordering is).
+ * engine creates every resource as soon as what it waits for exists, with unlimited parallelism.
+ * The engine runs only 4 x CPU operations at once, which for the large stacks is the limit: see
+ * tools/bench/rollout.ts for the schedule with that parallelism and for when clients can connect.
  */
 import type { RecordedResource } from "../harness";
 import { displayType } from "../plan";
@@ -229,26 +230,4 @@ export function orderingOnlyDependencies(resources: readonly RecordedResource[])
     return out;
 }
 
-export interface Floor {
-    /** Resource types of the chain nobody can shorten, in creation order. */
-    readonly types: readonly string[];
-    readonly seconds: number;
-}
-
-const LB = "aws:lb/loadBalancer:LoadBalancer";
 export const DNS_RECORD = "aws:route53/record:Record";
-
-/**
- * The shortest first deployment possible for this kind of stack: with a load balancer, load
- * balancer -> listener -> DNS record (nodes are created in parallel meanwhile); without one the
- * record holds the primary's address, so instance -> DNS record.
- */
-export function deploymentFloor(
-    resources: readonly Pick<RecordedResource, "type">[],
-    timeOf: (type: string) => number = (t) => creationTime(t).seconds,
-): Floor {
-    const types = resources.some((r) => r.type === LB)
-        ? [LB, "aws:lb/listener:Listener", DNS_RECORD]
-        : ["aws:ec2/instance:Instance", DNS_RECORD];
-    return { types, seconds: types.reduce((s, t) => s + timeOf(t), 0) };
-}

@@ -3,9 +3,10 @@
  * stacks users copy), and the flat baseline program the package's cost is compared with.
  */
 import * as aws from "@pulumi/aws";
+import * as random from "@pulumi/random";
 import { ConfigError, parseSpec, readNamespace } from "../../components/config";
 import { planTopology, type TopologyPlan } from "../../components/plan";
-import type { PulumiProgram } from "../harness";
+import type { ProgramRun, PulumiProgram } from "../harness";
 import { configValueToString, DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readStackFile } from "../stackfile";
 
 export type FlatConfig = Readonly<Record<string, string>>;
@@ -117,19 +118,39 @@ export function acceptedScenario(s: CostScenario, dir: string = DEFAULT_STACK_DI
     };
 }
 
+/** A resource as the baseline registers it again: its type, name and recorded input values. */
+export interface FlatResource {
+    readonly type: string;
+    readonly name: string;
+    readonly inputs: Record<string, unknown>;
+}
+
+/** The cloud resources of a run (not the stack, components or providers), for the baseline. */
+export function flatResources(run: ProgramRun): FlatResource[] {
+    return run.resources
+        .filter((r) => r.custom && !r.type.startsWith("pulumi:"))
+        .map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }));
+}
+
+/** The SDK class of a type token: `aws:ec2/instance:Instance` -> `aws.ec2.Instance`, `random:index/x:X` -> `random.X`. */
+export function resourceClass(type: string): new (name: string, args: Record<string, unknown>) => unknown {
+    const [pkg, mod, cls] = type.split(":");
+    const root: Record<string, unknown> | undefined = pkg === "aws" ? aws : pkg === "random" ? random : undefined;
+    const ns = mod?.split("/")[0];
+    const holder = (ns === "index" ? root : root?.[ns]) as Record<string, unknown> | undefined;
+    const ctor = holder?.[cls];
+    if (typeof ctor !== "function") throw new Error(`baseline: no SDK class for resource type ${type}`);
+    return ctor as new (name: string, args: Record<string, unknown>) => unknown;
+}
+
 /**
- * The baseline: the same number of resources registered through the same SDK and harness, flat,
- * with no config, plan or components. SSM parameters need no inputs from other resources.
+ * The baseline: the same resources (same types, names and input values) registered through the
+ * same SDK classes and harness, flat: no config, plan, components or dependencies between them.
+ * What the program costs beyond it is its own work (config, plan, components, outputs wiring).
  */
-export function baselineProgram(count: number): PulumiProgram {
+export function baselineProgram(resources: readonly FlatResource[]): PulumiProgram {
+    const classes = resources.map((r) => resourceClass(r.type));
     return () => {
-        for (let i = 0; i < count; i++) {
-            new aws.ssm.Parameter(`baseline-${i}`, {
-                name: `/bench/baseline/${i}`,
-                type: "String",
-                value: `value ${i}`,
-                tags: { Project: "bench", Index: String(i) },
-            });
-        }
+        resources.forEach((r, i) => new classes[i](r.name, r.inputs));
     };
 }

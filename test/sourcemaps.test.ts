@@ -1,0 +1,117 @@
+/**
+ * Source-map translation is off while a program runs (tools/sourcemaps.ts) and on again to print
+ * an error; the plans are the same either way. Runs shared between tests (test/examples.ts) are
+ * evaluated once and handed out as copies.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import program = require("../index");
+import { runProgram } from "../tools/harness";
+import { planJson } from "../tools/plan";
+import { errorStack, setSourceMaps, withoutSourceMaps } from "../tools/sourcemaps";
+import { readStackFile } from "../tools/stackfile";
+import { exampleRun, sharedRun, sharedRunCount } from "./examples";
+
+const ROOT = path.join(__dirname, "..");
+
+/** The source line a stack frame `(<file>:<line>:<col>)` of `file` points at. */
+function framedLine(stack: string, file: string): string {
+    const m = new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:(\\d+):\\d+`).exec(stack);
+    assert.ok(m, `no frame in ${file}:\n${stack}`);
+    return fs.readFileSync(file, "utf8").split("\n")[Number(m[1]) - 1];
+}
+
+function makeError(): Error {
+    return new Error("made here");
+}
+
+describe("source maps off while a program runs", () => {
+    it("the harness runs programs with maps off and restores the setting afterwards", async () => {
+        const seen: boolean[] = [];
+        const probe = async () => {
+            seen.push(process.sourceMapsEnabled);
+            return {};
+        };
+        const before = setSourceMaps(true);
+        try {
+            await runProgram(probe, { stack: "a" });
+            assert.equal(process.sourceMapsEnabled, true, "restored after the run");
+            await runProgram(probe, { stack: "b", sourceMaps: true });
+        } finally {
+            setSourceMaps(before);
+        }
+        assert.deepEqual(seen, [false, true]);
+    });
+
+    it("gives the same plan with maps on as with maps off (a cluster and an HA example stack)", async function () {
+        this.timeout(120_000);
+        // One cluster and one HA stack (a run with maps on is the slow kind this change removes).
+        for (const stack of ["prod", "ghes-ha"]) {
+            const on = await runProgram(program, { stack, config: readStackFile(stack), sourceMaps: true });
+            assert.equal(on.error, undefined);
+            assert.deepEqual(planJson(await exampleRun(stack)), planJson(on), stack);
+        }
+    });
+
+    it("an error made while maps were off names its TypeScript line when printed", async () => {
+        const e = await withoutSourceMaps(async () => makeError());
+        const before = setSourceMaps(false);
+        try {
+            assert.match(framedLine(errorStack(e), __filename), /return new Error\("made here"\)/);
+            assert.equal(process.sourceMapsEnabled, false, "errorStack restores the setting");
+        } finally {
+            setSourceMaps(before);
+        }
+    });
+
+    it("pulumi up (Pulumi.yaml nodeargs) preloads the program, runs with maps off and prints errors with TypeScript lines", function () {
+        this.timeout(60_000);
+        const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: { nodeargs: string } } };
+        const nodeargs = project.runtime.options.nodeargs.split(/\s+/);
+        assert.deepEqual(nodeargs, ["--import", "tsx", "--import", "./tools/sourcemaps-preload.ts"]);
+        // Stands in for Pulumi's runner: its own uncaught-error handler prints the stack, as
+        // @pulumi/pulumi/cmd/run does; the program's config validation throws.
+        const runner = [
+            'process.on("uncaughtException", (e) => { console.log(JSON.stringify({ maps: process.sourceMapsEnabled, stack: e.stack })); });',
+            `const loaded = Object.keys(require.cache).includes(${JSON.stringify(path.join(ROOT, "index.ts"))});`,
+            "console.log(JSON.stringify({ maps: process.sourceMapsEnabled, loaded }));",
+            'const { parseSpec } = require("./components/config");',
+            'setImmediate(() => parseSpec({}, { project: "ha-service", stack: "x" }));',
+        ].join("\n");
+        const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "node"), [...nodeargs, "--eval", runner], {
+            cwd: ROOT,
+            encoding: "utf8",
+        });
+        assert.equal(r.status, 0, r.stderr);
+        const [start, failure] = r.stdout
+            .trim()
+            .split("\n")
+            .map((l) => JSON.parse(l) as { maps: boolean; loaded?: boolean; stack?: string });
+        assert.deepEqual(start, { maps: false, loaded: true }, "the program is loaded and maps are off when the runner starts");
+        assert.equal(failure.maps, true, "maps are on again when the error is printed");
+        assert.match(framedLine(failure.stack!, path.join(ROOT, "components", "config.ts")), /throw new ConfigError/);
+    });
+});
+
+describe("runs shared between tests (test/examples.ts)", () => {
+    it("evaluates a config once and hands out independent copies", async () => {
+        const config = readStackFile("dev");
+        const first = await sharedRun(program, { stack: "dev", config });
+        const count = sharedRunCount();
+        first.resources.length = 0;
+        const second = await sharedRun(program, { stack: "dev", config: { ...config } });
+        assert.equal(sharedRunCount(), count, "the second call evaluated nothing");
+        assert.ok(second.resources.length > 0, "a change to one copy does not reach the next");
+        assert.deepEqual(planJson(second), planJson(await exampleRun("dev")));
+    });
+
+    it("does not share a failed run", async () => {
+        const count = sharedRunCount();
+        const r = await sharedRun(program, { stack: "bad", config: {} });
+        assert.ok(r.error);
+        assert.equal(sharedRunCount(), count);
+    });
+});

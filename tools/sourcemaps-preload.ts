@@ -1,0 +1,44 @@
+/**
+ * Preloaded by `pulumi up` (Pulumi.yaml: `nodeargs: "--import tsx --import ./tools/sourcemaps-preload.ts"`),
+ * after tsx: loads the program's modules while tsx has source maps on (so Node keeps their maps),
+ * then turns source-map translation off for the run (see tools/sourcemaps.ts for why), and on again
+ * when an error is about to be printed, so the message still names the TypeScript line.
+ *
+ * If the program fails to load, nothing is changed: Pulumi's runner loads it again and reports the
+ * failure with maps on.
+ */
+import * as path from "node:path";
+import { setSourceMaps } from "./sourcemaps";
+
+/** The program Pulumi runs (package.json `main`). */
+export const PROGRAM = path.join(__dirname, "..", "index.ts");
+
+/**
+ * Turns maps on again before any handler prints an uncaught error. `uncaughtExceptionMonitor` runs
+ * before the `uncaughtException` handlers without changing what they do. For rejections there is no
+ * monitor event: the listener only turns maps on, and when it is the only listener (no runner has
+ * installed its own) it rethrows, so the process still fails as it would without it.
+ */
+export function installErrorHook(): void {
+    process.on("uncaughtExceptionMonitor", () => setSourceMaps(true));
+    const onRejection = (reason: unknown) => {
+        setSourceMaps(true);
+        if (process.listenerCount("unhandledRejection") === 1) throw reason;
+    };
+    process.prependListener("unhandledRejection", onRejection);
+}
+
+/** Loads the program and turns maps off; returns false (changing nothing) when it does not load. */
+export function preload(program: string = PROGRAM): boolean {
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        require(program);
+    } catch {
+        return false;
+    }
+    installErrorHook();
+    setSourceMaps(false);
+    return true;
+}
+
+preload();
