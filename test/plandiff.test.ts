@@ -284,8 +284,8 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
                 "  ha-service:primary: node-1\n",
                 "  ha-service:primary: node-1\n  ha-service:failover: automatic\n",
             );
-        const diffJson = (ref: string) => {
-            const r = plan("dev", "--diff", ref, "--json");
+        const diffJson = async (ref: string) => {
+            const r = await plan("dev", "--diff", ref, "--json");
             assert.equal(r.status, 0, r.stderr);
             return JSON.parse(r.stdout) as PlanDiff;
         };
@@ -295,9 +295,9 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
             "aws:route53/record:Record::svc-dns-service-secondary",
         ];
 
-        it("manual -> automatic: the PRIMARY record is updated in place and the SECONDARY added, nothing replaced", () => {
+        it("manual -> automatic: the PRIMARY record is updated in place and the SECONDARY added, nothing replaced", async () => {
             toAutomatic();
-            const d = diffJson("HEAD");
+            const d = await diffJson("HEAD");
             assert.deepEqual([names(d.created), d.deleted, d.replaced], [SECONDARY, [], []]);
             const record = d.updated.find((i) => i.name === "svc-dns-service")!;
             assert.deepEqual(
@@ -306,12 +306,12 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
             );
         });
 
-        it("automatic -> manual: the PRIMARY record is updated in place and the SECONDARY deleted, nothing replaced", () => {
+        it("automatic -> manual: the PRIMARY record is updated in place and the SECONDARY deleted, nothing replaced", async () => {
             toAutomatic();
             sh("git", ["-c", "user.name=test", "-c", "user.email=test@example.com", "commit", "-qam", "automatic"]);
             try {
                 sh("git", ["checkout", "-q", "HEAD~1", "--", "stacks/Pulumi.dev.yaml"]);
-                const d = diffJson("HEAD");
+                const d = await diffJson("HEAD");
                 assert.deepEqual([d.created, names(d.deleted), d.replaced], [[], SECONDARY, []]);
                 const record = d.updated.find((i) => i.name === "svc-dns-service")!;
                 assert.deepEqual(
@@ -323,9 +323,9 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
             }
         });
 
-        it("reordering the zones is refused with the fix; with slots it changes nothing", () => {
+        it("reordering the zones is refused with the fix; with slots it changes nothing", async () => {
             edit("stacks/Pulumi.dev.yaml", "        - us-east-1a\n        - us-east-1b\n", "        - us-east-1b\n        - us-east-1a\n");
-            const refused = plan("dev", "--diff", "HEAD");
+            const refused = await plan("dev", "--diff", "HEAD");
             assert.equal(refused.status, 1);
             assert.match(
                 refused.stderr,
@@ -336,7 +336,7 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
                 "        - us-east-1a\n",
                 "        - us-east-1a\n      zoneSlots:\n        us-east-1a: 0\n        us-east-1b: 1\n",
             );
-            const d = diffJson("HEAD");
+            const d = await diffJson("HEAD");
             assert.deepEqual([d.created, d.deleted, d.updated, d.replaced], [[], [], [], []]);
         });
     });
