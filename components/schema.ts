@@ -415,7 +415,7 @@ export const ConfigSchema = obj({
         target: oneOf(["primary", "loadBalancer"])
             .optional()
             .describe(
-                "HA only: point the record at the primary's private address, or alias the load balancer (which forwards only to the primary). Default: `loadBalancer` when one is configured. A cluster always aliases the load balancer.",
+                "HA only: point the record at the primary's private address, or alias the load balancer (every node is registered; only the primary passes its health check, so only it receives traffic). Default: `loadBalancer` when one is configured. A cluster always aliases the load balancer.",
             ),
     }).describe("The service's DNS record."),
     loadBalancer: obj({
@@ -456,7 +456,9 @@ export const ConfigSchema = obj({
         ),
         deregistrationDelay: int(0, 3600, "seconds", "AWS limit")
             .default(30)
-            .describe("Seconds a removed target drains. AWS's 300 s default would stall every promotion for 5 minutes."),
+            .describe(
+                "Seconds a removed target drains. AWS's 300 s default would stall every node removal or replacement for 5 minutes (a promotion changes no attachment).",
+            ),
         deletionProtection: bool().optional().describe("Refuse to delete the load balancer; default: `production`."),
         accessLogs: obj({
             bucket: str("an S3 bucket name").describe("Bucket for access logs (S3 bucket naming rules), in the stack's region."),

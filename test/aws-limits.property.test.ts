@@ -98,6 +98,7 @@ const configArb = fc.constantFrom(...REGIONS).chain((region) => {
             longDns: rare(fc.constant(false), fc.constant(true)),
             monitoring: fc.boolean(),
             backups: fc.boolean(),
+            backupHost: fc.boolean(),
         })
         .map((g) => ({ region, raw: buildConfig(g) }));
 });
@@ -122,16 +123,29 @@ interface Generated {
     longDns: boolean;
     monitoring: boolean;
     backups: boolean;
+    backupHost: boolean;
+}
+
+/**
+ * Subnet slots the safe-operation rules accept: the default (each zone's letter) only while the
+ * zones read a, b, c, ... in order; any other list gets explicit slots (its positions).
+ */
+function zoneSlots(zones: readonly string[]): Record<string, number> | undefined {
+    const byLetter = zones.every((z, i) => z.charCodeAt(z.length - 1) - "a".charCodeAt(0) === i);
+    return byLetter ? undefined : Object.fromEntries(zones.map((z, i) => [z, i]));
 }
 
 function buildConfig(g: Generated): Raw {
     const cluster = g.topology === "cluster";
+    // `nodeCount` nodes follow existing subnets in zone order, so such a list must be in that order.
+    const subnetZones = g.useCount ? [...g.zones].sort() : g.zones;
+    const slots = zoneSlots(g.zones);
     const network = g.existing
         ? {
               vpcId: "vpc-0a1b2c3d4e5f60718",
-              subnets: g.zones.map((zone, i) => ({ id: `subnet-0aaa1111bbbb222${i}`, zone })),
+              subnets: subnetZones.map((zone, i) => ({ id: `subnet-0aaa1111bbbb222${i}`, zone })),
           }
-        : { create: { cidr: g.vpcCidr, zones: g.zones } };
+        : { create: { cidr: g.vpcCidr, zones: g.zones, ...(slots ? { zoneSlots: slots } : {}) } };
     const nodes = g.useCount ? undefined : Object.fromEntries(g.names.map((n, i) => [n, { zone: g.zones[i % g.zones.length] }]));
     // Cloudify runs only as a cluster; GHES and Cloudify take only an NLB.
     const profile = g.profile === "cloudify" && !cluster ? "generic" : g.profile;
@@ -141,6 +155,9 @@ function buildConfig(g: Generated): Raw {
         topology: g.topology,
         profile,
         ...(nodes ? { nodes } : { nodeCount: cluster ? 3 : 2 }),
+        // An HA `nodes` map names its primary explicitly (safe operations).
+        ...(nodes && !cluster ? { primary: g.names[0] } : {}),
+        ...(g.backupHost && profile === "ghes" && !cluster ? { ghesBackup: { ami: "ami-0fedcba9876543210", ghesVersion: "3.16" } } : {}),
         ami: "ami-0123456789abcdef0",
         instanceType: g.instanceType,
         network,
@@ -408,13 +425,15 @@ function limitViolations(resources: readonly RecordedResource[], region: string)
 }
 
 /** How many generated configs validation accepts, and the key paths of the refusals (node names as `*`). */
-function acceptance(runs: number): { accepted: number; refusedAt: Record<string, number> } {
+function acceptance(runs: number): { accepted: number; backupHosts: number; refusedAt: Record<string, number> } {
     const refusedAt: Record<string, number> = {};
     let accepted = 0;
+    let backupHosts = 0;
     for (const { raw, region } of fc.sample(configArb, runs)) {
         try {
-            planTopology(parseSpec(raw, { project: "ha-service", stack: "prop", region }));
+            const p = planTopology(parseSpec(raw, { project: "ha-service", stack: "prop", region }));
             accepted++;
+            if (p.backupHost) backupHosts++;
         } catch (e) {
             if (!(e instanceof ConfigError)) throw e;
             const paths = e.problems.map((x) =>
@@ -426,17 +445,19 @@ function acceptance(runs: number): { accepted: number; refusedAt: Record<string,
             for (const p of new Set(paths)) refusedAt[p] = (refusedAt[p] ?? 0) + 1;
         }
     }
-    return { accepted, refusedAt };
+    return { accepted, backupHosts, refusedAt };
 }
 
 describe("AWS limits (property)", () => {
     it("the generator is honest: most generated configs are accepted, and the rest reach every class's rules", () => {
-        const { accepted, refusedAt } = acceptance(VALIDATION_RUNS);
+        const { accepted, backupHosts, refusedAt } = acceptance(VALIDATION_RUNS);
         const tally = JSON.stringify(refusedAt, null, 1);
         assert.ok(
             accepted > VALIDATION_RUNS / 2,
             `only ${accepted} of ${VALIDATION_RUNS} generated configs were accepted; refusals: ${tally}`,
         );
+        // The GHES backup host registers resources of its own (instance, volume, role, SSM): reach it.
+        assert.ok(backupHosts >= VALIDATION_RUNS / 50, `only ${backupHosts} accepted configs have a GHES backup host`);
         const classes: Record<string, RegExp> = {
             "1 region and zones": /^(network\.create\.zones\[\]|network\.subnets\[\]\.zone|nodes\.\*\.zone|loadBalancer\.certificateArn)$/,
             "2 addresses": /^(access\.|network\.create\.cidr)/,

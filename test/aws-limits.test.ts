@@ -329,6 +329,17 @@ describe("AWS limits, class 5: tags and DNS names", () => {
         },
         { what: "43 tags on a cluster", raw: clusterConfig(tags(43)) },
         {
+            what: "45 tags (Node and DataVolumeBackup among them) with a GHES backup host, whose own tags are Name and Role",
+            raw: haConfig({
+                profile: "ghes",
+                loadBalancer: undefined,
+                ghesBackup: { ami: "ami-0fedcba9876543210", ghesVersion: "3.16" },
+                ...tags(43, { Node: "n", DataVolumeBackup: "d" }),
+            }),
+            path: "tags",
+            fix: /EC2 GHES backup host and its data volume 51 tags with the package's own 6 \(Project, Stack, Service, ManagedBy, Name, Role\).*keep at most 44/,
+        },
+        {
             what: "45 tags in a created network (a subnet takes 50, 6 are the package's)",
             raw: haConfig({ ...tags(45), monitoring: { enabled: false }, failover: "manual" }),
             path: "tags",
@@ -402,19 +413,23 @@ describe("AWS limits, class 6: names and URNs", () => {
     table([
         {
             what: "nodes `a` and `a-config` (both derive the SSM parameter svc-repl-a-config)",
-            raw: haConfig({ nodeCount: undefined, nodes: { a: { zone: "us-east-1a" }, "a-config": { zone: "us-east-1b" } } }),
+            raw: haConfig({ nodeCount: undefined, nodes: { a: { zone: "us-east-1a" }, "a-config": { zone: "us-east-1b" } }, primary: "a" }),
             path: "nodes.a-config",
             fix: /aws:ssm\/parameter:Parameter "svc-repl-a-config".*Pulumi refuses two resources with one URN: rename the node/,
         },
         {
             what: "a node named `secret` (the join secret's parameter is svc-repl-secret)",
-            raw: haConfig({ nodeCount: undefined, nodes: { secret: { zone: "us-east-1a" }, b: { zone: "us-east-1b" } } }),
+            raw: haConfig({
+                nodeCount: undefined,
+                nodes: { secret: { zone: "us-east-1a" }, b: { zone: "us-east-1b" } },
+                primary: "secret",
+            }),
             path: "nodes.secret",
             fix: /svc-repl-secret/,
         },
         {
             what: "nodes `a` and `a-data` (different resource types)",
-            raw: haConfig({ nodeCount: undefined, nodes: { a: { zone: "us-east-1a" }, "a-data": { zone: "us-east-1b" } } }),
+            raw: haConfig({ nodeCount: undefined, nodes: { a: { zone: "us-east-1a" }, "a-data": { zone: "us-east-1b" } }, primary: "a" }),
         },
     ]);
 

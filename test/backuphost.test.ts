@@ -21,6 +21,7 @@ function ghesHa(backup: Raw | null = BACKUP, overrides: Raw = {}): Raw {
     const { nodeCount: _, ...raw } = haConfig({
         profile: "ghes",
         nodes: { "ghe-1": { zone: "us-east-1a" }, "ghe-2": { zone: "us-east-1b" } },
+        primary: "ghe-1",
         dataVolume: { size: 500 },
         ...(backup === null ? {} : { ghesBackup: backup }),
         ...overrides,

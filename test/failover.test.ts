@@ -606,7 +606,7 @@ describe("failover analysis: the lost zone's load-balancer node and nodes that s
         assert.equal(zone.clientsMoveSeconds, 1220);
         assert.match(
             zone.clientsMoveBy,
-            /^promote ghe-2 .*\(20 s\); DNS does not change\. Meanwhile clients that resolved the lost zone's load-balancer address .*\(120 s\), counted from the failure: those clients move after max\(120 s, 1220 s \+ the operator's time\)$/,
+            /^promote ghe-2 .*\(10 s\); DNS does not change\. Meanwhile clients that resolved the lost zone's load-balancer address .*\(120 s\), counted from the failure: those clients move after max\(120 s, 1220 s \+ the operator's time\)$/,
         );
         const table = failoverMarkdown(a);
         assert.ok(

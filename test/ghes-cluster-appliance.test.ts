@@ -10,8 +10,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolveAddresses, STATE_DIR, type TopologyPlan } from "../components/plan";
-import { CLUSTER_CONF_PATH } from "../components/profiles/ghes";
+import { resolveAddresses, type TopologyPlan } from "../components/plan";
+import { CLUSTER_CONF_PATH, GHES_STATE_DIR } from "../components/profiles/ghes";
 import { plan, type Raw } from "./fixtures";
 import { stackConfig } from "./stacks";
 
@@ -36,7 +36,7 @@ class Appliance {
     }
     /** Runs `script` as the node would, with the stand-ins first on PATH and this appliance's paths. */
     run(script: string): { status: number | null; output: string } {
-        const local = script.replaceAll(CLUSTER_CONF_PATH, this.conf).replaceAll(STATE_DIR, this.stateDir);
+        const local = script.replaceAll(CLUSTER_CONF_PATH, this.conf).replaceAll(GHES_STATE_DIR, this.stateDir);
         const r = spawnSync("bash", ["-c", local], {
             env: { ...process.env, PATH: `${STANDIN}:${process.env.PATH}`, GHES_STANDIN_STATE: this.state },
             encoding: "utf8",

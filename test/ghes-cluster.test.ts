@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { ConfigError } from "../components/config";
-import { GHES_MIN_NODES } from "../components/profiles/ghes";
+import { GHES_MIN_NODES, GHES_STATE_DIR } from "../components/profiles/ghes";
 import { plan, type Raw } from "./fixtures";
 import { stackConfig } from "./stacks";
 
@@ -131,6 +131,8 @@ describe("GHES cluster runbooks", () => {
         assert.match(text, /replacing-a-cluster-node\.md/);
         assert.match(text, /ghe-data-1 runs `ghe-remove-node NODE`, which evacuates NODE's data/);
         assert.match(text, /move that first \(runbook move-leaders\)/);
+        // The sync reads its removed-node record on /data, where an upgrade keeps it.
+        assert.ok(text.includes(`echo NODE >> ${GHES_STATE_DIR}/ghes-cluster/removed`), text);
         assert.ok(!/pulumi up --replace '</.test(text));
     });
 

@@ -360,7 +360,10 @@ describe("GHES HA figures, limits and settings", () => {
         // A replica's loss moves nobody: no promotion in its figures.
         assert.equal(a.scenarios.find((s) => s.key === "node:ghe-2")!.promotion, undefined);
         // A profile without published figures keeps detect + follow.
-        const generic = plan({ ...ghes({ nodes: nodes(2) }), profile: "generic", loadBalancer: undefined }, "ghes-ha").failoverAnalysis;
+        const generic = plan(
+            { ...ghes({ nodes: nodes(2) }), profile: "generic", loadBalancer: undefined, ghesBackup: undefined },
+            "ghes-ha",
+        ).failoverAnalysis;
         const g = generic.scenarios.find((s) => s.key === "node:ghe-1")!;
         assert.equal(g.promotion, undefined);
         assert.equal(g.clientsMoveSeconds, g.detectSeconds! + g.followSeconds!);

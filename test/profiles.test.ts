@@ -212,8 +212,8 @@ describe("profile ghes: cluster (stacks/Pulumi.ghes-cluster.yaml)", () => {
         assert.deepEqual(
             files.map((f) => [f.path, f.mode]),
             [
-                ["/etc/ha-service/cluster.conf.stack", "0644"],
-                ["/etc/ha-service/ghes-cluster-sync", "0755"],
+                ["/data/user/ha-service/cluster.conf.stack", "0644"],
+                ["/data/user/ha-service/ghes-cluster-sync", "0755"],
             ],
         );
         assert.equal(files[0].content, expected);
@@ -223,10 +223,10 @@ describe("profile ghes: cluster (stacks/Pulumi.ghes-cluster.yaml)", () => {
     });
 
     it("syncs, initialises and applies the cluster from the MySQL master only, passing it the removed nodes", () => {
-        assert.deepEqual(commandsOf(p, "ghe-data-1"), ["/etc/ha-service/ghes-cluster-sync ghe-data-1"]);
+        assert.deepEqual(commandsOf(p, "ghe-data-1"), ["/data/user/ha-service/ghes-cluster-sync ghe-data-1"]);
         for (const node of ["ghe-app-1", "ghe-app-2", "ghe-data-2", "ghe-data-3"]) assert.deepEqual(commandsOf(p, node), [], node);
         const removed = plan({ ...raw, removedNodes: ["ghe-app-0", "ghe-data-0"] }, "ghes-cluster");
-        assert.deepEqual(commandsOf(removed, "ghe-data-1"), ["/etc/ha-service/ghes-cluster-sync ghe-data-1 ghe-app-0 ghe-data-0"]);
+        assert.deepEqual(commandsOf(removed, "ghe-data-1"), ["/data/user/ha-service/ghes-cluster-sync ghe-data-1 ghe-app-0 ghe-data-0"]);
     });
 
     it("refuses a cluster missing a required role, naming the role and the fix", () => {

@@ -32,6 +32,7 @@ const T = {
     dns: "hatopo:dns:DnsRecords",
     replication: "hatopo:replication:Replication",
     backup: "hatopo:backup:Backups",
+    backupHost: "hatopo:backup:BackupHost",
 } as const;
 
 /** The registrations of the Service component and its children, in no particular order. */
@@ -133,6 +134,22 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         add(T.backup, "aws:iam/role:Role", `${backup}-role`);
         add(T.backup, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${backup}-dlm`);
         add(T.backup, "aws:dlm/lifecyclePolicy:LifecyclePolicy", backup);
+    }
+
+    if (plan.backupHost) {
+        const host = `${name}-backup-host`;
+        const source = "ghesBackup";
+        add(T.service, T.backupHost, host, source);
+        add(T.backupHost, "aws:iam/role:Role", `${host}-role`, source);
+        add(T.backupHost, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${host}-ssm-core`, source);
+        add(T.backupHost, "aws:iam/rolePolicy:RolePolicy", `${host}-parameters`, source);
+        add(T.backupHost, "aws:iam/instanceProfile:InstanceProfile", `${host}-profile`, source);
+        add(T.backupHost, "aws:ebs/volume:Volume", `${host}-data`, source);
+        add(T.backupHost, "aws:ec2/instance:Instance", host, source);
+        add(T.backupHost, "aws:ec2/volumeAttachment:VolumeAttachment", `${host}-data`, source);
+        add(T.backupHost, "aws:ssm/document:Document", `${host}-apply`, source);
+        add(T.backupHost, "aws:ssm/parameter:Parameter", `${host}-config`, source);
+        add(T.backupHost, "aws:ssm/association:Association", host, source);
     }
     return out;
 }

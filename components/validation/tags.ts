@@ -47,6 +47,14 @@ export const TAG_RULES: readonly TagRule[] = [
         source: "Amazon EC2 User Guide, tag restrictions: 50 tags per resource",
     },
     {
+        // Its own tags are not a subset of the data volume's (Role instead of Node), so it has its own count.
+        what: "EC2 GHES backup host and its data volume",
+        applies: (s) => s.ghesBackup !== undefined && s.topology === "ha",
+        max: 50,
+        own: [...BASE_TAGS, "Name", "Role"],
+        source: "Amazon EC2 User Guide, tag restrictions: 50 tags per resource",
+    },
+    {
         what: "EC2 subnet",
         applies: (s) => s.network.kind === "create",
         max: 50,
