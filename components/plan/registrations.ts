@@ -33,6 +33,7 @@ const T = {
     replication: "hatopo:replication:Replication",
     backup: "hatopo:backup:Backups",
     backupHost: "hatopo:backup:BackupHost",
+    snapshotArchive: "hatopo:backup:SnapshotArchive",
 } as const;
 
 /** The registrations of the Service component and its children, in no particular order. */
@@ -121,6 +122,9 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
     add(T.replication, "random:index/randomPassword:RandomPassword", `${repl}-secret`);
     add(T.replication, "aws:ssm/parameter:Parameter", `${repl}-secret`);
     add(T.replication, "aws:ssm/document:Document", `${repl}-apply`);
+    if (plan.replication.clusterState) add(T.replication, "aws:ssm/parameter:Parameter", `${repl}-cluster-state`, "profile");
+    for (const a of plan.replication.assets)
+        add(T.replication, "aws:ssm/parameter:Parameter", `${repl}-asset-${a.parameter.split("/").pop()}`, "profile");
     for (const d of plan.replication.documents) {
         const source = `nodes.${d.node}`;
         add(T.replication, "aws:ssm/parameter:Parameter", `${repl}-${d.node}`, source);
@@ -134,6 +138,24 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         add(T.backup, "aws:iam/role:Role", `${backup}-role`);
         add(T.backup, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${backup}-dlm`);
         add(T.backup, "aws:dlm/lifecyclePolicy:LifecyclePolicy", backup);
+    }
+
+    if (plan.snapshotArchive) {
+        const archive = `${name}-snapshots`;
+        const source = "backups";
+        add(T.service, T.snapshotArchive, archive, source);
+        for (const type of [
+            "aws:s3/bucket:Bucket",
+            "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+            "aws:s3/bucketOwnershipControls:BucketOwnershipControls",
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketVersioning:BucketVersioning",
+            "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+            "aws:s3/bucketPolicy:BucketPolicy",
+        ])
+            add(T.snapshotArchive, type, archive, source);
+        add(T.snapshotArchive, "aws:iam/rolePolicy:RolePolicy", `${archive}-nodes`, source);
+        add(T.snapshotArchive, "aws:ssm/parameter:Parameter", `${archive}-name`, source);
     }
 
     if (plan.backupHost) {
