@@ -7,6 +7,8 @@
  *
  * The formatting is pure (`formatPlan`, `planJson`); the CLI at the bottom only wires it up.
  */
+// First: the compile cache must be on before the SDKs load.
+import "./compilecache";
 import * as path from "node:path";
 import { runMain } from "./cli";
 import { ProgramRun, PulumiProgram, runProgram } from "./harness";

@@ -7,6 +7,8 @@
  * If the program fails to load, nothing is changed: Pulumi's runner loads it again and reports the
  * failure with maps on.
  */
+// First: the compile cache must be on before the program loads the SDKs.
+import "./compilecache";
 import * as path from "node:path";
 import { setSourceMaps } from "./sourcemaps";
 
