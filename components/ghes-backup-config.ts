@@ -5,7 +5,7 @@
  * `content/admin/overview/system-overview.md` (EBS snapshots only offline or in maintenance mode);
  * github/backup-utils `docs/requirements.md` and `backup.config-example`.
  */
-import { parameterPrefix } from "./plan/naming";
+import { parameterPrefix } from "./common/naming";
 import type { ParsedConfig } from "./schema";
 import type { ConfigProblem, GhesBackupSpec, NodeSpec } from "./spec";
 

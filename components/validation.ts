@@ -4,9 +4,9 @@
  * every problem is collected so the user fixes them all in one go.
  */
 import { ghesBackupChecks } from "./ghes-backup-config";
-import { activeTargetCount } from "./plan/monitoring";
-import { slug } from "./plan/naming";
-import { placeNode } from "./plan/placement";
+import { slug } from "./common/naming";
+import { activeTargetCount } from "./profiles";
+import { placeNode } from "./common/placement";
 import { clusterRuleProblems } from "./cluster-rules";
 import { safeOperationProblems } from "./safeops";
 import type { ParsedConfig } from "./schema";

@@ -1,6 +1,6 @@
 import type { StackSpec } from "../config";
-import type { ServiceProfile } from "../profiles";
-import { targetNodes } from "./loadbalancer";
+import { activeTargetCount } from "../profiles";
+import { targetNodes } from "./targets";
 import { slug, uniquePrefix } from "./naming";
 import type { AlarmPlan, LoadBalancerPlan, MonitoringPlan, PlannedNode } from "./types";
 
@@ -11,13 +11,8 @@ export const LB_METRIC_PERIOD = 60;
 /** Status-check alarms wait for two failed checks, so one transient miss does not page anyone. */
 export const STATUS_CHECK_EVALUATIONS = 2;
 
-/**
- * How many of a cluster's `serving` targets pass the health check at once when all is well: every
- * one, or as many as the profile's service keeps active (the rest are standbys failing it).
- */
-export function activeTargetCount(profile: Pick<ServiceProfile, "activeTargets">, serving: number): number {
-    return Math.min(profile.activeTargets ?? serving, serving);
-}
+// Moved to the profiles (config validates it too, and config must not import the plan).
+export { activeTargetCount };
 
 /** How many healthy targets each target group needs: HA the primary, a cluster its active serving nodes. */
 export function neededHealthyTargets(spec: StackSpec, nodes: readonly PlannedNode[]): number {

@@ -20,7 +20,7 @@
  *   old primary's group until removed from it; appliances left out are decommissioned by UUID on the
  *   new primary (`ghe-repl-decommission UUID` from 3.18, `ghe-repl-teardown -u UUID` before).
  */
-import { shellQuote } from "../plan/nodescript";
+import { shellQuote } from "./shell";
 
 /** Administration port of the Manage API when the instance uses TLS (REST docs, manage-ghes). */
 export const MANAGE_PORT = 8443;
