@@ -56,7 +56,14 @@ function compact(script: string): string {
 
 /** The helper script, for a node whose package state lives in `stateDir`. */
 export function helperScript(stateDir: string): string {
-    return compact(`#!/bin/bash
+    return compact(
+        [helperHeader(stateDir), helperManage(), helperGuardLeave(), helperInitSeed(), helperAuthorizeJoin(), helperDispatch()].join(""),
+    );
+}
+
+/** The helper's header, its state files and the role record. */
+function helperHeader(stateDir: string): string {
+    return `#!/bin/bash
 # GHES HA helper rendered by ha-service: the steps of GitHub's HA procedures that a person would
 # otherwise do at the management console. Subcommands are called by this node's configuration
 # script, one step each; a failing subcommand stops the run, which then records nothing, so the next
@@ -76,7 +83,12 @@ set_role() {
   mv -f "\${role_file}.new" "\${role_file}"
 }
 
-# manage METHOD HOST PATH [CURL ARGS]: one Manage API call as the root site administrator
+`;
+}
+
+/** `manage`: one Manage API call as the root site administrator. */
+function helperManage(): string {
+    return `# manage METHOD HOST PATH [CURL ARGS]: one Manage API call as the root site administrator
 # (\`api_key\` user), the password read from the join secret through a 0600 curl config file.
 # The appliance's certificate is its own self-signed one until TLS is configured, hence -k.
 manage() {
@@ -90,7 +102,12 @@ manage() {
   return "\${status}"
 }
 
-# guard MODE: MODE is this node's entry in ghesHa.formerPrimaries (fenced or rejoin), else replica.
+`;
+}
+
+/** `guard` (a former primary stays fenced) and `leave` (a replica leaves another primary's group). */
+function helperGuardLeave(): string {
+    return `# guard MODE: MODE is this node's entry in ghesHa.formerPrimaries (fenced or rejoin), else replica.
 # A node this package last left as primary (or fenced) that is now told to be a replica is a former
 # primary: it stays in maintenance mode and out of replication unless the stack says rejoin.
 guard() {
@@ -128,7 +145,12 @@ leave() {
   esac
 }
 
-# init LICENSE_PARAMETER apply|setup: license and root site administrator password on this
+`;
+}
+
+/** `init` (license and password, once) and `wait_for_seed` (the first replica runs before the others). */
+function helperInitSeed(): string {
+    return `# init LICENSE_PARAMETER apply|setup: license and root site administrator password on this
 # appliance, once (POST /manage/v1/config/init). A primary then applies them (ghe-config-apply); a
 # replica goes on to ghe-repl-setup, as the management console's replica flow does.
 init() {
@@ -168,7 +190,12 @@ wait_for_seed() {
   return 1
 }
 
-# authorize [--add] PRIMARY: ghe-repl-setup prints this replica's SSH key; authorise it on PRIMARY
+`;
+}
+
+/** `authorize` (the replica's key on the primary), `config_apply` and `joined`. */
+function helperAuthorizeJoin(): string {
+    return `# authorize [--add] PRIMARY: ghe-repl-setup prints this replica's SSH key; authorise it on PRIMARY
 # (POST /manage/v1/access/ssh) so the next ghe-repl-setup can connect.
 authorize() {
   local primary=\${*: -1} out key body
@@ -205,7 +232,12 @@ joined() {
   set_role "replica \${primary}"
 }
 
-command=$1
+`;
+}
+
+/** The subcommand dispatch. */
+function helperDispatch(): string {
+    return `command=$1
 shift
 case "\${command}" in
   guard) guard "$@" ;;
@@ -221,7 +253,7 @@ case "\${command}" in
     exit 2
     ;;
 esac
-`);
+`;
 }
 
 /**
