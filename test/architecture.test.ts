@@ -142,3 +142,16 @@ describe("architecture: the checks themselves", () => {
         ]);
     });
 });
+
+describe("architecture: function length", () => {
+    it("lints components/ and tools/ with max-lines-per-function 80 (blank lines and comments not counted); tests are exempt", async () => {
+        const { ESLint } = await import("eslint");
+        const eslint = new ESLint({ cwd: root });
+        const rule = async (file: string) => (await eslint.calculateConfigForFile(join(root, file))).rules?.["max-lines-per-function"];
+        const expected = [2, { max: 80, skipBlankLines: true, skipComments: true }];
+        assert.deepEqual(await rule("components/validation.ts"), expected);
+        assert.deepEqual(await rule("components/plan/failover.ts"), expected);
+        assert.deepEqual(await rule("tools/mocks.ts"), expected);
+        assert.equal(await rule("test/architecture.test.ts"), undefined);
+    });
+});
