@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseSpec } from "../components/config";
-import { resolveAddresses, STATE_DIR, type TopologyPlan } from "../components/plan";
+import { APPLY_SCRIPT_PATH, resolveAddresses, STATE_DIR, type TopologyPlan } from "../components/plan";
 import { GHES_STATE_DIR, seedReplica } from "../components/profiles/ghes";
 import { licenseParameter, passwordParameter } from "../components/profiles/ghes-manage";
 import { failoverLines } from "../tools/failover";
@@ -102,6 +102,37 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         const read = PASSWORD_READ(p);
         const calls = all.filter((c) => c !== read);
         return { status: r.status, calls, passwordReads: all.length - calls.length, stderr: r.stderr };
+    }
+
+    /**
+     * What the node's SSM association runs (the apply document's commands, `{{ node }}` filled in as
+     * SSM does, run with sh), its paths in the node's temp dirs; the stand-in aws serves the node's
+     * document and script (Strings) and the join secret. Returns the calls, as `apply` does.
+     */
+    function associate(p: TopologyPlan, node: Node): { status: number | null; calls: string[]; stderr: string } {
+        const d = p.replication.documents.find((x) => x.node === node)!;
+        const file = (dirName: string, name: string) => join(net(), "ssm", dirName, name.replaceAll("/", "_"));
+        mkdirSync(join(net(), "ssm", "plain"), { recursive: true });
+        writeFileSync(file("plain", d.parameter), "{}\n");
+        writeFileSync(file("plain", d.configParameter), scriptOf(p, node));
+        writeFileSync(file("params", p.replication.secretParameter), `${SECRET}\n`);
+        writeFileSync(file("params", passwordParameter(p.replication.secretParameter)), `${PASSWORD}\n`);
+        const commands = p.replication.applyDocument.mainSteps[0].inputs.runCommand
+            .join("\n")
+            .replaceAll("{{ node }}", node)
+            .replaceAll("/data/", `${dataDir(node)}/`)
+            .replaceAll("/run/", `${rootDir(node)}/run/`);
+        const before = log().length;
+        const r = spawnSync("sh", ["-c", commands], {
+            encoding: "utf8",
+            env: { ...process.env, PATH: `${STANDIN}:${process.env.PATH}`, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: ADDRESS[node] },
+        });
+        const read = PASSWORD_READ(p);
+        const calls = log()
+            .slice(before)
+            .map((l) => l.replace(/^\S+ /, ""))
+            .filter((c) => c !== read);
+        return { status: r.status, calls, stderr: r.stderr };
     }
 
     const A = ADDRESS;
@@ -340,17 +371,32 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             assert.ok(!d.script.includes(STATE_DIR), d.node);
         }
         for (const n of p.nodes) assert.match(n.userData, new RegExp(`state_dir='${GHES_STATE_DIR}'`));
-        const joined = log().length;
+        // The association carries its script: user data's copy on the root filesystem is not needed.
+        const commands = p.replication.applyDocument.mainSteps[0].inputs.runCommand.join("\n");
+        assert.ok(!commands.includes(APPLY_SCRIPT_PATH) && !commands.includes(STATE_DIR), commands);
+        const fetches = (n: Node) =>
+            ["replication", "join-secret", "config"].map((what) => {
+                const d = p.replication.documents.find((x) => x.node === n)!;
+                const name = what === "replication" ? d.parameter : what === "config" ? d.configParameter : p.replication.secretParameter;
+                return `aws ssm get-parameter --region us-east-1 --name ${name}${what === "join-secret" ? " --with-decryption" : ""} --query Parameter.Value --output text`;
+            });
         for (const n of NODES) {
+            // The upgrade: a new root filesystem (user data's apply script and /etc gone); /run is a fresh tmpfs.
             rmSync(rootDir(n), { recursive: true, force: true });
-            const r = apply(p, n);
+            mkdirSync(join(rootDir(n), "run"), { recursive: true });
+            const r = associate(p, n);
             assert.equal(r.status, 0, r.stderr);
-            assert.deepEqual(r.calls, [], n);
+            assert.deepEqual(r.calls, fetches(n), n);
+            assert.deepEqual(readdirSync(join(rootDir(n), "run")), ["ha-service-apply.lock"], "the script copy in /run is removed");
         }
-        assert.equal(log().length, joined);
         // Whereas a node that lost its state (what the root filesystem held before) would set up again.
         rmSync(join(stateDir("ghe-4"), "applied-steps"));
         assert.ok(apply(p, "ghe-4").calls.includes(`ghe-repl-setup --add ${A["ghe-1"]}`));
+        // Still managed: a promotion after the upgrade reaches the replica through the association.
+        const promoted = associate(ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-2");
+        assert.equal(promoted.status, 0, promoted.stderr);
+        assert.ok(promoted.calls.includes("ghe-repl-promote"), promoted.calls.join("\n"));
+        assert.equal(role("ghe-2"), "primary");
     });
 });
 
