@@ -5,6 +5,7 @@
  * `content/admin/overview/system-overview.md` (EBS snapshots only offline or in maintenance mode);
  * github/backup-utils `docs/requirements.md` and `backup.config-example`.
  */
+import { managementPasswordParameter } from "./plan/ghes-manage-api";
 import { parameterPrefix } from "./plan/naming";
 import type { ParsedConfig } from "./schema";
 import type { ConfigProblem, GhesBackupSpec, NodeSpec } from "./spec";
@@ -41,8 +42,8 @@ export function resolveGhesBackup(
         dataVolumeSize: b.dataVolumeSize ?? Math.min(MAX_VOLUME_GIB, Math.max(1, BACKUP_STORAGE_FACTOR * largest)),
         schedule: b.schedule,
         snapshots: b.snapshots,
-        managementPasswordParameter:
-            b.managementPasswordParameter ?? `${parameterPrefix(ctx.project, ctx.stack, cfg.name)}/ghes/management-password`,
+        // The one Manage API password of the stack: the nodes set and use it too (plan/ghes-manage-api.ts).
+        managementPasswordParameter: managementPasswordParameter(parameterPrefix(ctx.project, ctx.stack, cfg.name)),
     };
 }
 

@@ -119,6 +119,7 @@ export class Replication extends pulumi.ComponentResource {
                         documentHash: parameter.value.apply(documentHash),
                         configHash: script.value.apply(documentHash),
                         secretVersion: secretParam.version.apply(String),
+                        node: d.node,
                     } satisfies Record<ApplyParameter, pulumi.Input<string>>,
                 },
                 { ...parent, dependsOn: [...assets, ...(clusterState ? [clusterState] : [])] },

@@ -28,7 +28,7 @@ import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
 import { planSnapshotArchive } from "./snapshots";
 import type { PlannedNode, TopologyPlan } from "./types";
-import { APPLY_SCRIPT_PATH, renderUserData, STATE_DIR } from "./userdata";
+import { associationCommands, NODE_PARAMETER_REF, renderUserData, STATE_DIR } from "./userdata";
 
 export * from "./types";
 export { ALIAS_TTL } from "./loadbalancer";
@@ -38,7 +38,7 @@ export { addressRef, canonicalJson, documentHash, PARAMETER_MAX_LENGTH, referenc
 export { slug } from "./naming";
 export { renderNodeScript, shellQuote } from "./nodescript";
 export { duplicateRegistrationProblems, plannedRegistrations, registrationKey } from "./registrations";
-export { APPLY_SCRIPT_PATH, applyScript, STATE_DIR } from "./userdata";
+export { APPLY_SCRIPT_PATH, applyScript, associationCommands, NODE_PARAMETER_REF, STATE_DIR } from "./userdata";
 export type { SubnetTier, ZoneSubnets } from "./network";
 
 /** Instance properties whose change would replace a running node; ignored unless the node opts in. */
@@ -142,7 +142,14 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         dns,
         replication: {
             secretParameter: secret,
-            applyDocument: applyDocument(APPLY_SCRIPT_PATH),
+            applyDocument: applyDocument(
+                associationCommands({
+                    document: documentParameter(prefix, NODE_PARAMETER_REF),
+                    config: configParameter(prefix, NODE_PARAMETER_REF),
+                    secret,
+                    stateDir,
+                }),
+            ),
             parameterTier: PARAMETER_TIER,
             assets,
             ...(clusterState ? { clusterState } : {}),
