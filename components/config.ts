@@ -8,6 +8,7 @@ import { getProfile, type ServiceProfile } from "./profiles";
 import { resolveGhesBackup } from "./ghes-backup-config";
 import { CONFIG_NAMESPACE, ConfigSchema, NodeSettings, ParsedConfig } from "./schema";
 import { crossCheck } from "./validation";
+import { problemsBehindSchemaErrors } from "./validation/behind";
 import {
     type ConfigProblem,
     ConfigError,
@@ -159,8 +160,20 @@ export interface SpecContext {
 /** Validates a stack's raw config (this project's keys, already JSON-decoded) into a StackSpec. */
 export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): StackSpec {
     const parsed = ConfigSchema.safeParse(raw);
-    if (!parsed.success) throw new ConfigError(ctx.stack, zodProblems(parsed.error, raw), ctx.project);
+    if (!parsed.success) {
+        // The cross-key, AWS-limit and safe-operation problems of the rest of the config, in the same error.
+        const behind = problemsBehindSchemaErrors(raw, parsed.error, (cfg) => crossCheck(cfg, baseSpec(cfg, ctx), ctx.region).problems);
+        throw new ConfigError(ctx.stack, [...zodProblems(parsed.error, raw), ...behind], ctx.project);
+    }
     const cfg = parsed.data;
+    const base = baseSpec(cfg, ctx);
+    const { problems, warnings, relaxations } = crossCheck(cfg, base, ctx.region);
+    if (problems.length > 0) throw new ConfigError(ctx.stack, problems, ctx.project);
+    return { ...base, warnings, relaxations };
+}
+
+/** The spec of a schema-valid config, defaults applied, before the cross-key checks. */
+function baseSpec(cfg: ParsedConfig, ctx: SpecContext): Omit<StackSpec, "warnings" | "relaxations"> {
     const profile = getProfile(cfg.profile);
     const nodes = nodeSpecs(cfg, profile);
     const loadBalancer = resolveLoadBalancer(cfg, profile);
@@ -203,9 +216,7 @@ export function parseSpec(raw: Record<string, unknown>, ctx: SpecContext): Stack
         ghesHa: cfg.ghesHa,
         tags: cfg.tags,
     } satisfies Omit<StackSpec, "warnings" | "relaxations">;
-    const { problems, warnings, relaxations } = crossCheck(cfg, base, ctx.region);
-    if (problems.length > 0) throw new ConfigError(ctx.stack, problems, ctx.project);
-    return { ...base, warnings, relaxations };
+    return base;
 }
 
 /**

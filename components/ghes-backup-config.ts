@@ -6,6 +6,7 @@
  * github/backup-utils `docs/requirements.md` and `backup.config-example`.
  */
 import { parameterPrefix } from "./common/naming";
+import { managementPasswordParameter } from "./profiles/ghes-manage-api";
 import type { ParsedConfig } from "./schema";
 import type { ConfigProblem, GhesBackupSpec, NodeSpec } from "./spec";
 
@@ -41,8 +42,8 @@ export function resolveGhesBackup(
         dataVolumeSize: b.dataVolumeSize ?? Math.min(MAX_VOLUME_GIB, Math.max(1, BACKUP_STORAGE_FACTOR * largest)),
         schedule: b.schedule,
         snapshots: b.snapshots,
-        managementPasswordParameter:
-            b.managementPasswordParameter ?? `${parameterPrefix(ctx.project, ctx.stack, cfg.name)}/ghes/management-password`,
+        // The one Manage API password of the stack: the nodes set and use it too (profiles/ghes-manage-api.ts).
+        managementPasswordParameter: managementPasswordParameter(parameterPrefix(ctx.project, ctx.stack, cfg.name)),
     };
 }
 

@@ -137,6 +137,7 @@ function nodeDocument(
                 documentHash: parameter.value.apply(documentHash),
                 configHash: script.value.apply(documentHash),
                 secretVersion: shared.secretParam.version.apply(String),
+                node: d.node,
             } satisfies Record<ApplyParameter, pulumi.Input<string>>,
         },
         { ...parent, dependsOn: shared.dependsOn },

@@ -205,13 +205,6 @@ const GhesBackupSchema = obj({
         .describe(
             "`GHE_NUM_SNAPSHOTS`: snapshots Backup Utilities keeps (older ones are pruned after each backup); default 10, its own default.",
         ),
-    managementPasswordParameter: z
-        .string({ error: "must be an SSM parameter name such as /ha-service/prod/ghe/ghes/management-password" })
-        .regex(/^\/[A-Za-z0-9_./-]{1,1010}$/, { error: "must be an SSM parameter name starting with /" })
-        .optional()
-        .describe(
-            "SSM SecureString holding the GHES root site administrator (Management Console) password, read by the backup host to authorise its SSH key through the Manage API; default: `/<project>/<stack>/<name>/ghes/management-password`. You create it; it never enters user data or outputs.",
-        ),
 });
 
 export const ConfigSchema = obj({

@@ -215,6 +215,7 @@ const SERVICE: Record<string, string> = {
     cloudwatch: "monitoring",
     sns: "sns",
     kms: "kms",
+    s3: "s3",
 };
 
 /**
@@ -233,6 +234,8 @@ const TAG_SHAPES: Record<string, { count?: string; key: string; value: string; m
     monitoring: { key: "TagKey", value: "TagValue", max: 50 },
     sns: { key: "TagKey", value: "TagValue", max: 50 },
     kms: { key: "TagKeyType", value: "TagValueType", max: 50 },
+    // S3 User Guide, "Using cost allocation S3 bucket tags": up to 50 tags per bucket.
+    s3: { key: "ObjectKey", value: "Value", max: 50 },
 };
 const MODEL_FILE: Record<string, string> = { elbv2: "elasticloadbalancingv2" };
 const model = (svc: string) => MODEL_FILE[svc] ?? svc;
@@ -474,7 +477,10 @@ describe("AWS limits (property)", () => {
             );
     });
 
-    it("every resource of an accepted config satisfies AWS's limits (models and documented ranges)", async () => {
+    it("every resource of an accepted config satisfies AWS's limits (models and documented ranges)", async function () {
+        // Each run is a whole program under the mock runtime (large clusters included): minutes on a
+        // loaded 2-core machine, so this test alone gets a longer timeout than .mocharc.json's.
+        this.timeout(600_000);
         await fc.assert(
             fc.asyncProperty(configArb, async ({ raw, region }) => {
                 fc.pre(accepted(raw, region));

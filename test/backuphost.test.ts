@@ -11,6 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { backupHostParameterPolicy, type BackupHostPaths, planBackupHost, resolveBackupHostScript } from "../components/plan/backuphost";
+import { nodeParameterPolicy } from "../components/plan/iam";
+import { passwordParameter } from "../components/profiles/ghes-manage";
 import { byType, getResource, type ProgramRun } from "../tools/harness";
 import { haConfig, plan, type Raw, spec } from "./fixtures";
 import { run, runFailing } from "./program";
@@ -100,7 +102,7 @@ describe("GHES backup host: plan", () => {
         const d = p.backupHost!;
         assert.doesNotMatch(d.userData, /management-password|api_key|join-secret/);
         assert.match(d.userData, /\/ha-service\/test\/svc\/backup-host\/config/);
-        assert.match(d.script, /password_param='\/ha-service\/test\/svc\/ghes\/management-password'/);
+        assert.match(d.script, /manage_password_param='\/ha-service\/test\/svc\/ghes\/management-password'/);
         assert.doesNotMatch(d.script, /join-secret/);
         const policy = backupHostParameterPolicy({ partition: "aws", region: "us-east-1", accountId: "123456789012" }, d) as {
             Statement: { Effect: string; Resource?: string[]; NotResource?: string[] }[];
@@ -108,6 +110,20 @@ describe("GHES backup host: plan", () => {
         const arn = (n: string) => `arn:aws:ssm:us-east-1:123456789012:parameter${n}`;
         assert.deepEqual(policy.Statement[0].Resource, [arn(d.configParameter), arn(d.managementPasswordParameter)]);
         assert.ok(!policy.Statement[1].NotResource!.includes(arn(p.replication.secretParameter)), "the join secret is denied");
+    });
+
+    it("uses the one Manage API password of the stack: the parameter the HA nodes set as the root site administrator password", () => {
+        const p = plan(ghesHa());
+        const parameter = p.backupHost!.managementPasswordParameter;
+        assert.equal(parameter, passwordParameter(p.replication.secretParameter));
+        assert.notEqual(parameter, p.replication.secretParameter);
+        for (const d of p.replication.documents) assert.ok(d.script.includes(`manage_password_param='${parameter}'`), d.node);
+        // The nodes' role reads the stack's prefix, the password included (plan/iam.ts).
+        const nodes = nodeParameterPolicy({ partition: "aws", region: "us-east-1", accountId: "123456789012" }, "/ha-service/test/svc") as {
+            Statement: { Resource: string }[];
+        };
+        assert.ok(parameter.startsWith(nodes.Statement[0].Resource.replace(/^arn:aws:ssm:us-east-1:123456789012:parameter|\*$/g, "")));
+        assert.throws(() => plan(ghesHa({ ...BACKUP, managementPasswordParameter: "/elsewhere" })), /managementPasswordParameter/);
     });
 
     it("follows a promotion: the script targets the new primary while the instance's user data stays the same", () => {

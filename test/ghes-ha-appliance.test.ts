@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseSpec } from "../components/config";
-import { resolveAddresses, STATE_DIR, type TopologyPlan } from "../components/plan";
+import { APPLY_SCRIPT_PATH, resolveAddresses, STATE_DIR, type TopologyPlan } from "../components/plan";
 import { GHES_STATE_DIR, seedReplica } from "../components/profiles/ghes";
-import { licenseParameter } from "../components/profiles/ghes-manage";
+import { licenseParameter, passwordParameter } from "../components/profiles/ghes-manage";
 import { failoverLines } from "../tools/failover";
 import { plan, type Raw } from "./fixtures";
 import { stackConfig } from "./stacks";
@@ -26,6 +26,8 @@ const NODES = ["ghe-1", "ghe-2", "ghe-3", "ghe-4"] as const;
 type Node = (typeof NODES)[number];
 const ADDRESS: Record<Node, string> = { "ghe-1": "10.50.1.11", "ghe-2": "10.50.2.12", "ghe-3": "10.50.1.13", "ghe-4": "10.50.2.14" };
 const SECRET = "Js8dQ2kLw9ZxT4vB7nM1cR6yH3pF0aGe5uWiOoPl";
+/** The operator's Manage API password (SSM SecureString), which is not the join secret. */
+const PASSWORD = 'Mp4"wQ\\z8Lk2 Vb7-nR1';
 const LICENSE = "GHL license for the stand-in\n";
 
 /** The ghes-ha example stack with four nodes (a primary and three replicas) and any overrides. */
@@ -41,7 +43,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         dir = mkdtempSync(join(tmpdir(), "ghes-ha-"));
         mkdirSync(join(dir, "net", "ssm"), { recursive: true });
         writeFileSync(join(dir, "net", "ssm", "license"), LICENSE);
-        writeFileSync(join(dir, "net", "ssm", "value"), `${Buffer.from(LICENSE).toString("base64")}\n`);
+        mkdirSync(join(dir, "net", "ssm", "params"));
         writeFileSync(join(dir, "net", "log"), "");
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,8 +75,15 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     }
 
     /** Runs the node's configuration as the apply script would: join secret fetched first, then the script. */
-    function apply(p: TopologyPlan, node: Node, bin = STANDIN): { status: number | null; calls: string[]; stderr: string } {
-        writeFileSync(join(net(), "ssm", "name"), licenseParameter(p.replication.secretParameter));
+    function apply(
+        p: TopologyPlan,
+        node: Node,
+        bin = STANDIN,
+        withPassword = true,
+    ): { status: number | null; calls: string[]; passwordReads: number; stderr: string } {
+        const param = (name: string) => join(net(), "ssm", "params", name.replaceAll("/", "_"));
+        writeFileSync(param(licenseParameter(p.replication.secretParameter)), `${Buffer.from(LICENSE).toString("base64")}\n`);
+        if (withPassword) writeFileSync(param(passwordParameter(p.replication.secretParameter)), `${PASSWORD}\n`);
         const before = log().length;
         const script = scriptOf(p, node);
         const state = script.match(/^record='(.*)\/applied-steps'$/m)![1];
@@ -86,13 +95,49 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             encoding: "utf8",
             env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: ADDRESS[node] },
         });
-        const calls = log()
+        const all = log()
             .slice(before)
             .map((l) => l.replace(/^\S+ /, ""));
+        // Each helper step that calls the Manage API reads the password once (asserted on its own below).
+        const read = PASSWORD_READ(p);
+        const calls = all.filter((c) => c !== read);
+        return { status: r.status, calls, passwordReads: all.length - calls.length, stderr: r.stderr };
+    }
+
+    /**
+     * What the node's SSM association runs (the apply document's commands, `{{ node }}` filled in as
+     * SSM does, run with sh), its paths in the node's temp dirs; the stand-in aws serves the node's
+     * document and script (Strings) and the join secret. Returns the calls, as `apply` does.
+     */
+    function associate(p: TopologyPlan, node: Node): { status: number | null; calls: string[]; stderr: string } {
+        const d = p.replication.documents.find((x) => x.node === node)!;
+        const file = (dirName: string, name: string) => join(net(), "ssm", dirName, name.replaceAll("/", "_"));
+        mkdirSync(join(net(), "ssm", "plain"), { recursive: true });
+        writeFileSync(file("plain", d.parameter), "{}\n");
+        writeFileSync(file("plain", d.configParameter), scriptOf(p, node));
+        writeFileSync(file("params", p.replication.secretParameter), `${SECRET}\n`);
+        writeFileSync(file("params", passwordParameter(p.replication.secretParameter)), `${PASSWORD}\n`);
+        const commands = p.replication.applyDocument.mainSteps[0].inputs.runCommand
+            .join("\n")
+            .replaceAll("{{ node }}", node)
+            .replaceAll("/data/", `${dataDir(node)}/`)
+            .replaceAll("/run/", `${rootDir(node)}/run/`);
+        const before = log().length;
+        const r = spawnSync("sh", ["-c", commands], {
+            encoding: "utf8",
+            env: { ...process.env, PATH: `${STANDIN}:${process.env.PATH}`, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: ADDRESS[node] },
+        });
+        const read = PASSWORD_READ(p);
+        const calls = log()
+            .slice(before)
+            .map((l) => l.replace(/^\S+ /, ""))
+            .filter((c) => c !== read);
         return { status: r.status, calls, stderr: r.stderr };
     }
 
     const A = ADDRESS;
+    const PASSWORD_READ = (p: TopologyPlan) =>
+        `aws ssm get-parameter --region us-east-1 --name ${passwordParameter(p.replication.secretParameter)} --with-decryption --query Parameter.Value --output text`;
     const LICENSE_READ = (p: TopologyPlan) =>
         `aws ssm get-parameter --region us-east-1 --name ${licenseParameter(p.replication.secretParameter)} --with-decryption --query Parameter.Value --output text`;
     /** What a replica runs to set up against `primary`, after its own license and password. */
@@ -175,14 +220,35 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.equal(state("ghe-4", "datacenter"), "dc-b");
         assert.equal(state("ghe-4", "active"), "true");
         assert.ok(existsSync(join(host("ghe-1"), "config-applied")));
-        assert.equal(state("ghe-1", "password"), SECRET, "the primary's password is the join secret, without a newline");
-        assert.equal(state("ghe-2", "password"), SECRET, "the replica has the primary's password");
+        assert.equal(state("ghe-1", "password"), PASSWORD, "the primary's password is the management password, without a newline");
+        assert.equal(state("ghe-2", "password"), PASSWORD, "the replica has the primary's password");
 
         // Re-runs change nothing.
         for (const n of NODES) assert.deepEqual(apply(p, n).calls, [], n);
         // The password never reaches a command line.
-        assert.ok(!readFileSync(join(net(), "curl-argv"), "utf8").includes(SECRET));
-        assert.ok(!log().some((l) => l.includes(SECRET)));
+        for (const secret of [SECRET, PASSWORD]) {
+            assert.ok(!readFileSync(join(net(), "curl-argv"), "utf8").includes(secret));
+            assert.ok(!log().some((l) => l.includes(secret)));
+        }
+    });
+
+    it("uploads nothing until the operator creates the management password, then sets it as the root site administrator password", () => {
+        const p = ghesPlan();
+        const missing = apply(p, "ghe-1", STANDIN, false);
+        assert.notEqual(missing.status, 0);
+        assert.match(missing.stderr, /ParameterNotFound.*\/ha-service\/ghes-ha\/ghe\/ghes\/management-password/);
+        assert.ok(!missing.calls.includes(`curl POST ${A["ghe-1"]} config/init`), missing.calls.join("\n"));
+        assert.equal(state("ghe-1", "password"), undefined);
+        assert.ok(!existsSync(join(stateDir("ghe-1"), "applied-steps")));
+
+        const primary = apply(p, "ghe-1");
+        assert.equal(primary.status, 0, primary.stderr);
+        assert.equal(state("ghe-1", "password"), PASSWORD);
+        // The replica authenticates to the primary with the same parameter: its key gets authorised.
+        const replica = apply(p, "ghe-2");
+        assert.equal(replica.status, 0, replica.stderr);
+        assert.ok(replica.passwordReads > 0);
+        assert.match(state("ghe-1", "authorized_keys") ?? "", /^ssh-ed25519 /);
     });
 
     it("after a promotion, tears the other replicas down and sets them up against the new primary, and decommissions the old one", () => {
@@ -305,17 +371,32 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             assert.ok(!d.script.includes(STATE_DIR), d.node);
         }
         for (const n of p.nodes) assert.match(n.userData, new RegExp(`state_dir='${GHES_STATE_DIR}'`));
-        const joined = log().length;
+        // The association carries its script: user data's copy on the root filesystem is not needed.
+        const commands = p.replication.applyDocument.mainSteps[0].inputs.runCommand.join("\n");
+        assert.ok(!commands.includes(APPLY_SCRIPT_PATH) && !commands.includes(STATE_DIR), commands);
+        const fetches = (n: Node) =>
+            ["replication", "join-secret", "config"].map((what) => {
+                const d = p.replication.documents.find((x) => x.node === n)!;
+                const name = what === "replication" ? d.parameter : what === "config" ? d.configParameter : p.replication.secretParameter;
+                return `aws ssm get-parameter --region us-east-1 --name ${name}${what === "join-secret" ? " --with-decryption" : ""} --query Parameter.Value --output text`;
+            });
         for (const n of NODES) {
+            // The upgrade: a new root filesystem (user data's apply script and /etc gone); /run is a fresh tmpfs.
             rmSync(rootDir(n), { recursive: true, force: true });
-            const r = apply(p, n);
+            mkdirSync(join(rootDir(n), "run"), { recursive: true });
+            const r = associate(p, n);
             assert.equal(r.status, 0, r.stderr);
-            assert.deepEqual(r.calls, [], n);
+            assert.deepEqual(r.calls, fetches(n), n);
+            assert.deepEqual(readdirSync(join(rootDir(n), "run")), ["ha-service-apply.lock"], "the script copy in /run is removed");
         }
-        assert.equal(log().length, joined);
         // Whereas a node that lost its state (what the root filesystem held before) would set up again.
         rmSync(join(stateDir("ghe-4"), "applied-steps"));
         assert.ok(apply(p, "ghe-4").calls.includes(`ghe-repl-setup --add ${A["ghe-1"]}`));
+        // Still managed: a promotion after the upgrade reaches the replica through the association.
+        const promoted = associate(ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-2");
+        assert.equal(promoted.status, 0, promoted.stderr);
+        assert.ok(promoted.calls.includes("ghe-repl-promote"), promoted.calls.join("\n"));
+        assert.equal(role("ghe-2"), "primary");
     });
 });
 

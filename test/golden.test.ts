@@ -10,13 +10,15 @@ import type { PlanJson } from "../tools/plan";
 import { comparablePlan, compareGolden, goldenFile, goldenStacks, UPDATE_COMMAND } from "../tools/golden";
 import { DEFAULT_STACK_DIR, listStacks } from "../tools/stackfile";
 import { exampleRun } from "./examples";
+import { EXAMPLE_STACKS } from "./stacks";
 
 describe("golden plans", () => {
     const stacks = listStacks(DEFAULT_STACK_DIR);
 
     it("there is at least one stack file", () => assert.ok(stacks.length > 0));
 
-    for (const stack of stacks) {
+    // The example stacks must have a golden plan; a user's own stack is compared once it has one.
+    for (const stack of stacks.filter((s) => EXAMPLE_STACKS.includes(s) || fs.existsSync(goldenFile(s)))) {
         it(`stack ${stack} plans as test/golden/${stack}.json`, async () => {
             const file = goldenFile(stack);
             assert.ok(fs.existsSync(file), `no golden plan for stack ${stack} (${file}): run \`${UPDATE_COMMAND}\``);

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { ConfigError } from "../components/config";
 import {
     APPLY_SCRIPT_PATH,
+    applyScript,
     canonicalJson,
     documentHash,
     resolveAddresses,
@@ -352,17 +353,31 @@ describe("plan: decisions the components only translate", () => {
         assert.equal(loadBalancerSubnetTier({ internal: false }), "public");
     });
 
-    it("builds the apply command document: one shell step, re-run by documentHash, configHash and secretVersion", () => {
+    it("builds the apply command document: one shell step carrying the apply script, re-run by documentHash, configHash and secretVersion", () => {
         const r = plan(haConfig()).replication;
         assert.equal(r.applyDocument.schemaVersion, "2.2");
-        assert.deepEqual(Object.keys(r.applyDocument.parameters), ["documentHash", "configHash", "secretVersion"]);
-        for (const p of Object.values(r.applyDocument.parameters)) {
+        assert.deepEqual(Object.keys(r.applyDocument.parameters), ["documentHash", "configHash", "secretVersion", "node"]);
+        const { node, ...hashes } = r.applyDocument.parameters;
+        for (const p of Object.values(hashes)) {
             assert.equal(p.type, "String");
             assert.match(p.description, /re-runs the association/);
         }
-        assert.deepEqual(r.applyDocument.mainSteps, [
-            { action: "aws:runShellScript", name: "apply", inputs: { runCommand: [APPLY_SCRIPT_PATH] } },
-        ]);
+        assert.equal(node.allowedPattern, "^[a-z0-9-]{1,32}$");
+        assert.equal(r.applyDocument.mainSteps.length, 1);
+        const [step] = r.applyDocument.mainSteps;
+        assert.equal(step.action, "aws:runShellScript");
+        // The commands carry the script (nothing on the root filesystem is needed), naming the node's parameters by {{ node }}.
+        const commands = step.inputs.runCommand.join("\n");
+        assert.ok(!commands.includes(APPLY_SCRIPT_PATH), commands);
+        assert.ok(
+            commands.includes(
+                applyScript({
+                    document: "/ha-service/test/svc/nodes/{{ node }}/replication",
+                    config: "/ha-service/test/svc/nodes/{{ node }}/config",
+                    secret: r.secretParameter,
+                }).trimEnd(),
+            ),
+        );
         assert.equal(r.parameterTier, "Intelligent-Tiering", "the standard tier's 4 KB is too small for a large cluster's documents");
     });
 

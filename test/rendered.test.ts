@@ -128,6 +128,16 @@ describe("rendered files, checked by the real tools", function () {
             }
         });
 
+        it("passes the commands of every stack's SSM apply document, as POSIX sh (the agent may run them with sh)", () => {
+            for (const stack of STACKS) {
+                const doc = byType(runs[stack], "aws:ssm/document:Document").find((d) => d.name.endsWith("-repl-apply"))!;
+                const content = JSON.parse(String(doc.inputs.content)) as TopologyPlan["replication"]["applyDocument"];
+                const commands = content.mainSteps[0].inputs.runCommand.join("\n").replaceAll("{{ node }}", "node-1");
+                const r = tool("shellcheck", ["--shell=sh", "-"], commands);
+                assert.equal(r.status, 0, `${stack}:\n${r.output}`);
+            }
+        });
+
         it("passes every node's configuration script, as stored in SSM", () => {
             let count = 0;
             for (const stack of STACKS) {

@@ -3,15 +3,18 @@
  * a refactor that would make `pulumi up` replace resources fails here unless it adds `aliases`.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ProgramRun, runProgram } from "../tools/harness";
 import { listStacks } from "../tools/stackfile";
 import { diffUrns, engineUrns, explainDiff, mockForm, readSnapshot, snapshotPath } from "../tools/urns";
 import { exampleRun } from "./examples";
+import { EXAMPLE_STACKS } from "./stacks";
 
 describe("URN snapshots of the example stacks", () => {
-    for (const stack of listStacks("stacks")) {
+    // The example stacks must have a snapshot; a user's own stack is compared once it has one.
+    for (const stack of listStacks("stacks").filter((s) => EXAMPLE_STACKS.includes(s) || fs.existsSync(snapshotPath(s)))) {
         it(`${stack}: every URN is unchanged, or kept through an alias (test/urns/${stack}.txt)`, async () => {
             const snapshot = readSnapshot(snapshotPath(stack));
             assert.ok(snapshot, `stack ${stack}: no URN snapshot in test/urns/; create it with \`npm run urns:update\``);

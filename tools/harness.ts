@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HaMocks, RecordedCall } from "./mocks";
 import { withoutSourceMaps } from "./sourcemaps";
+import { DEFAULT_PROJECT, SECURE_PLACEHOLDER, secureConfigKeys } from "./stackfile";
 
 /** Serialisation signatures used on the wire (see @pulumi/pulumi/runtime/rpc). */
 export const SPECIAL_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -187,6 +188,11 @@ export function decodeWireValue(v: unknown, path: string, ctx: DecodeContext): D
     if (Array.isArray(v)) {
         const items = v.map((x, i) => decodeWireValue(x, joinPath(path, i), ctx));
         return { value: items.map((d) => d.value), masked: items.map((d) => d.masked) };
+    }
+    if (typeof v === "string" && v.includes(SECURE_PLACEHOLDER)) {
+        // An encrypted stack value (planned offline with a stand-in) reached an input: a secret.
+        ctx.secretPaths.push(path);
+        return { value: v, masked: SECRET_MASK };
     }
     if (v === null || typeof v !== "object") {
         return { value: v, masked: v };
@@ -467,6 +473,9 @@ export async function resolveDeep(v: unknown, flag: SecretFlag = { secret: false
     if (pulumi.isUnknown(v)) {
         return UNKNOWN_MASK;
     }
+    if (typeof v === "string" && v.includes(SECURE_PLACEHOLDER)) {
+        flag.secret = true;
+    }
     if (v === null || typeof v !== "object") {
         return v;
     }
@@ -522,7 +531,7 @@ export function runProgram(program: PulumiProgram, opts: RunOptions): Promise<Pr
 }
 
 async function runProgramNow(program: PulumiProgram, opts: RunOptions): Promise<ProgramRun> {
-    const project = opts.project ?? "ha-service";
+    const project = opts.project ?? DEFAULT_PROJECT;
     const preview = opts.preview ?? false;
     const config = { ...(opts.config ?? {}) };
     const mocks = opts.mocks ?? new HaMocks();
@@ -531,7 +540,9 @@ async function runProgramNow(program: PulumiProgram, opts: RunOptions): Promise<
     try {
         await pulumi.runtime.setMocks(mocks, project, opts.stack, preview);
         // setAllConfig replaces the whole map, so nothing leaks from a previous run.
-        pulumi.runtime.setAllConfig(config, opts.secretConfigKeys ?? []);
+        // Keys holding an encrypted stack value are secret, as `pulumi up` would set them.
+        const secretKeys = [...new Set([...(opts.secretConfigKeys ?? []), ...secureConfigKeys(config)])];
+        pulumi.runtime.setAllConfig(config, secretKeys);
         const recorder = installRecorder(opts.stack, project);
 
         let raw: Record<string, unknown> | void = undefined;

@@ -19,7 +19,7 @@ import { aliasRenames, diffRuns, type ResourceChange, withDependents } from "./d
 import { type ProgramRun, type RecordedResource, resourceKey, runProgram, SECRET_MASK } from "./harness";
 import { displayType, loadProgram, planHeader } from "./plan";
 import { applyIgnoreChanges, formatPath, getPath, hasReplaceRules, type Keys, leafChanges } from "./replacements";
-import { DEFAULT_PROJECT, readStackFile, stackFilePath } from "./stackfile";
+import { readProjectName, readStackFile, stackFilePath } from "./stackfile";
 
 export interface PropertyChange {
     readonly property: string;
@@ -244,8 +244,10 @@ export async function planAtRef(tree: RefTree, stack: string, opts: RefPlanOptio
     // sharing them keeps one @pulumi/pulumi runtime for the harness and both programs.
     const modules = path.join(projectDir, "node_modules");
     if (!fs.existsSync(modules)) fs.symlinkSync(path.join(opts.projectDir, "node_modules"), modules, "dir");
-    const config = readStackFile(stack, stackDir, DEFAULT_PROJECT);
-    const run = await runProgram(loadProgram(path.join(projectDir, "index")), { stack, project: DEFAULT_PROJECT, config });
+    // The ref's project name: the config namespace and the URNs are the ref's own.
+    const project = readProjectName(projectDir);
+    const config = readStackFile(stack, stackDir, project);
+    const run = await runProgram(loadProgram(path.join(projectDir, "index")), { stack, project, config });
     if (run.error) {
         throw new Error(`the plan of stack ${stack} at ${tree.commit.slice(0, 7)} failed: ${run.error.message}`);
     }

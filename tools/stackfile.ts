@@ -8,7 +8,28 @@ import * as path from "node:path";
 import { type Document, isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 
 export const DEFAULT_STACK_DIR = "stacks";
-export const DEFAULT_PROJECT = "ha-service";
+
+/** Where Pulumi.yaml is: the project root, one level above tools/. */
+export const PROJECT_ROOT = path.join(__dirname, "..");
+
+/**
+ * The project's name from `<dir>/Pulumi.yaml` (`name:`), which is the config namespace
+ * (`<project>:<key>`) and part of every URN. Read, not hard-coded, so renaming the project keeps the
+ * tools working (issue 14, point 5). "ha-service" only when the file is missing or has no name.
+ */
+export function readProjectName(dir: string = PROJECT_ROOT): string {
+    let text: string;
+    try {
+        text = fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8");
+    } catch {
+        return "ha-service";
+    }
+    const name = (parseDocument(text).toJS() as { name?: unknown } | null)?.name;
+    return typeof name === "string" && name.trim() !== "" ? name.trim() : "ha-service";
+}
+
+/** This checkout's project name (Pulumi.yaml `name:`), read once. */
+export const DEFAULT_PROJECT = readProjectName();
 
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 
@@ -48,20 +69,48 @@ export function configValueToString(v: unknown): string {
 }
 
 /**
+ * What an encrypted (`secure:`) stack value becomes offline: the ciphertext cannot be decrypted
+ * without the stack's secrets provider, so the plan runs with this stand-in, the key is set as secret
+ * config (as `pulumi up` would set the decrypted value), and the harness shows every input or output
+ * that carries it as "[secret]" (tools/harness.ts). Letters, digits, `-` and `/` only, so it is a
+ * valid tag value.
+ */
+export const SECURE_PLACEHOLDER = "secure-value-not-decrypted-offline";
+
+function isSecure(v: unknown): boolean {
+    return v !== null && typeof v === "object" && !Array.isArray(v) && "secure" in v && Object.keys(v).length === 1;
+}
+
+/** `v` with every `{secure: ...}` inside it replaced by SECURE_PLACEHOLDER. */
+function withoutCiphertext(v: unknown): unknown {
+    if (isSecure(v)) return SECURE_PLACEHOLDER;
+    if (Array.isArray(v)) return v.map(withoutCiphertext);
+    if (v !== null && typeof v === "object") {
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutCiphertext(x)]));
+    }
+    return v;
+}
+
+/** Keys of a flat config map whose value holds an encrypted stack value: secret config. */
+export function secureConfigKeys(config: Readonly<Record<string, string>>): string[] {
+    return Object.keys(config).filter((k) => config[k].includes(SECURE_PLACEHOLDER));
+}
+
+/**
  * Converts a parsed `config:` map to the flat runtime map. Keys without a namespace get the
- * project's (`topology` -> `ha-service:topology`), as the CLI does. `source` names the file in errors.
+ * project's (`topology` -> `ha-service:topology`), as the CLI does. `secure:` values, at the top or
+ * nested in an object or list, become SECURE_PLACEHOLDER (see there). `source` names the file in errors.
  */
 export function flattenConfig(config: Record<string, unknown>, source: string, project: string = DEFAULT_PROJECT): Record<string, string> {
     const out: Record<string, string> = {};
     for (const [rawKey, v] of Object.entries(config)) {
         const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
-        if (v !== null && typeof v === "object" && !Array.isArray(v) && "secure" in v && Object.keys(v).length === 1) {
+        if (configValueToString(v).includes(SECURE_PLACEHOLDER)) {
             throw new Error(
-                `${source}: config key "${rawKey}" is an encrypted (secure:) value, which cannot be decrypted offline; ` +
-                    `use a plain value in the stack used for offline planning`,
+                `${source}: config key "${rawKey}" holds the text "${SECURE_PLACEHOLDER}", which the offline plan reserves for encrypted values`,
             );
         }
-        out[key] = configValueToString(v);
+        out[key] = configValueToString(withoutCiphertext(v));
     }
     return out;
 }

@@ -9,7 +9,8 @@
  * file locations, GHE_BACKUP_CONFIG; never back up a replica), `docs/scheduling-backups.md` (the cron
  * line), `docs/requirements.md` (software, hard and symbolic links), `backup.config-example`
  * (GHE_NUM_SNAPSHOTS); the Manage GHES REST API ("Set a new SSH key": `POST /manage/v1/access/ssh`
- * on the admin port 8443, basic authentication as `api_key` with the root site administrator password).
+ * on the admin port 8443, basic authentication as `api_key` with the root site administrator password,
+ * the call shared with the HA nodes in ghes-manage-api.ts).
  *
  * The script is re-run by the SSM association when it changes (a promotion changes the primary's
  * address in it) and every 30 minutes (so a failed first run is retried), so every step is
@@ -17,6 +18,7 @@
  * are kept, and the Manage API is called only when `ghe-host-check` fails (a new primary, or a
  * first run).
  */
+import { MANAGE_API_PORT, MANAGE_CALL } from "./ghes-manage-api";
 import { shellQuote } from "./nodescript";
 
 /** Where the script keeps things on the backup host; tests render it with temporary paths. */
@@ -41,8 +43,7 @@ export const BACKUP_HOST_PATHS: BackupHostPaths = {
     fstab: "/etc/fstab",
 };
 
-/** Admin port of the Management Console and the Manage API (TLS). */
-export const MANAGE_API_PORT = 8443;
+export { MANAGE_API_PORT } from "./ghes-manage-api";
 
 /** Placeholder for the data volume's id; the component fills it in (it is known only once the volume exists). */
 export const BACKUP_VOLUME_REF = "{{backup-volume}}";
@@ -93,7 +94,7 @@ export function renderBackupHostScript(input: BackupHostScriptInput): string {
     ].join("");
 }
 
-/** The header and the shell variables every later section reads. */
+/** The header, the shell variables every later section reads and the Manage API call (manage_call). */
 function scriptHeader(input: BackupHostScriptInput): string {
     const p = input.paths;
     const q = shellQuote;
@@ -109,11 +110,12 @@ service_name=${q(input.serviceName)}
 volume=${q(input.volumeId)}
 utils_version=${q(input.utilsVersion)}
 utils_sha256=${q(input.utilsSha256 ?? "")}
-password_param=${q(input.managementPasswordParameter)}
+manage_password_param=${q(input.managementPasswordParameter)}
 data_dir=${q(p.dataDir)}
 install_dir=${q(p.installDir)}
 key=${q(key)}
 
+${MANAGE_CALL}
 `;
 }
 
@@ -211,18 +213,11 @@ if ! "\${install_dir}/current/bin/ghe-host-check" > /dev/null 2>&1; then
     echo "backup host: unexpected public key in \${key}.pub" >&2
     exit 1
   fi
-  token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-  region=$(curl -fsS -H "X-aws-ec2-metadata-token: \${token}" http://169.254.169.254/latest/meta-data/placement/region)
-  # The password stays in this process: read from SSM, handed to curl on standard input, never in argv or a file.
-  password=$(aws ssm get-parameter --region "\${region}" --name "\${password_param}" --with-decryption --query Parameter.Value --output text)
-  password=\${password//\\\\/\\\\\\\\}
-  password=\${password//\\"/\\\\\\"}
-  printf 'user = "api_key:%s"\\n' "\${password}" | curl -fsS -K - -X POST \\
+  # The password stays in this process (manage_call): read from SSM, handed to curl on standard input.
+  manage_call "https://\${service_name}:${MANAGE_API_PORT}/manage/v1/access/ssh" -X POST \\
     --resolve "\${service_name}:${MANAGE_API_PORT}:\${primary}" \\
     -H 'Content-Type: application/json' \\
-    --data "{\\"key\\": \\"\${public_key}\\"}" \\
-    "https://\${service_name}:${MANAGE_API_PORT}/manage/v1/access/ssh" > /dev/null
-  unset password
+    --data "{\\"key\\": \\"\${public_key}\\"}" > /dev/null
   "\${install_dir}/current/bin/ghe-host-check"
 fi
 

@@ -28,7 +28,7 @@ import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
 import { planSnapshotArchive } from "./snapshots";
 import type { LoadBalancerPlan, PlannedNode, TopologyPlan } from "./types";
-import { APPLY_SCRIPT_PATH, renderUserData, STATE_DIR } from "./userdata";
+import { associationCommands, NODE_PARAMETER_REF, renderUserData, STATE_DIR } from "./userdata";
 
 export * from "./types";
 export { ALIAS_TTL } from "./loadbalancer";
@@ -38,7 +38,7 @@ export { addressRef, canonicalJson, documentHash, PARAMETER_MAX_LENGTH, referenc
 export { slug } from "./naming";
 export { renderNodeScript, shellQuote } from "./nodescript";
 export { duplicateRegistrationProblems, plannedRegistrations, registrationKey } from "./registrations";
-export { APPLY_SCRIPT_PATH, applyScript, STATE_DIR } from "./userdata";
+export { APPLY_SCRIPT_PATH, applyScript, associationCommands, NODE_PARAMETER_REF, STATE_DIR } from "./userdata";
 export type { SubnetTier, ZoneSubnets } from "./network";
 
 /** Instance properties whose change would replace a running node; ignored unless the node opts in. */
@@ -103,7 +103,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         dns,
         replication: {
             secretParameter: secret,
-            applyDocument: applyDocument(APPLY_SCRIPT_PATH),
+            applyDocument: planApplyDocument(prefix, secret, stateDir),
             parameterTier: PARAMETER_TIER,
             assets,
             ...(clusterState ? { clusterState } : {}),
@@ -125,6 +125,18 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const collisions = duplicateRegistrationProblems(plan);
     if (collisions.length > 0) throw new ConfigError(spec.stack, collisions, spec.project);
     return plan;
+}
+
+/** The SSM document every association runs: it carries the apply script, the node is its `node` parameter. */
+function planApplyDocument(prefix: string, secret: string, stateDir: string): TopologyPlan["replication"]["applyDocument"] {
+    return applyDocument(
+        associationCommands({
+            document: documentParameter(prefix, NODE_PARAMETER_REF),
+            config: configParameter(prefix, NODE_PARAMETER_REF),
+            secret,
+            stateDir,
+        }),
+    );
 }
 
 /** One node: its zone, role, volumes, parameters and user data. */

@@ -120,10 +120,15 @@ const APPLY_PARAMETERS: Readonly<Record<ApplyParameter, string>> = {
     documentHash: "Hash of the node's replication document; a new hash re-runs the association.",
     configHash: "Hash of the node's rendered configuration script; a new hash re-runs the association.",
     secretVersion: "Version of the join secret; a rotated secret re-runs the association.",
+    node: "Key of the node the association targets: names its parameters in the commands.",
 };
 
-/** The SSM command document every node's association runs: one shell step running `applyCommand`. */
-export function applyDocument(applyCommand: string): ApplyDocument {
+/**
+ * The SSM command document every node's association runs: one shell step with `runCommand`, which
+ * names the node's parameters through `{{ node }}` (userdata.ts associationCommands). The pattern
+ * keeps the interpolated value shell-safe.
+ */
+export function applyDocument(runCommand: readonly string[]): ApplyDocument {
     return {
         schemaVersion: "2.2",
         description: "Re-apply this node's replication document",
@@ -131,8 +136,9 @@ export function applyDocument(applyCommand: string): ApplyDocument {
             documentHash: { type: "String", description: APPLY_PARAMETERS.documentHash },
             configHash: { type: "String", description: APPLY_PARAMETERS.configHash },
             secretVersion: { type: "String", description: APPLY_PARAMETERS.secretVersion },
+            node: { type: "String", description: APPLY_PARAMETERS.node, allowedPattern: "^[a-z0-9-]{1,32}$" },
         },
-        mainSteps: [{ action: "aws:runShellScript", name: "apply", inputs: { runCommand: [applyCommand] } }],
+        mainSteps: [{ action: "aws:runShellScript", name: "apply", inputs: { runCommand } }],
     };
 }
 

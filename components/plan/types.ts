@@ -325,13 +325,15 @@ export type Resolved<T> = T extends AddressRef
 export type NodeDocument = Resolved<ReplicationDocument>;
 
 /** What a node's SSM association passes to the apply document; a change of any value re-runs it. */
-export type ApplyParameter = "documentHash" | "configHash" | "secretVersion";
+export type ApplyParameter = "documentHash" | "configHash" | "secretVersion" | "node";
 
 /** Content of the SSM command document (schema 2.2) that re-applies a node's replication document. */
 export interface ApplyDocument {
     readonly schemaVersion: "2.2";
     readonly description: string;
-    readonly parameters: Readonly<Record<ApplyParameter, { readonly type: "String"; readonly description: string }>>;
+    readonly parameters: Readonly<
+        Record<ApplyParameter, { readonly type: "String"; readonly description: string; readonly allowedPattern?: string }>
+    >;
     readonly mainSteps: readonly {
         readonly action: "aws:runShellScript";
         readonly name: string;
@@ -351,7 +353,7 @@ export interface AssetPlan {
 
 export interface ReplicationPlan {
     readonly secretParameter: string;
-    /** SSM command document that runs the node's apply script (userdata.ts APPLY_SCRIPT_PATH). */
+    /** SSM command document that carries the node's apply script itself (userdata.ts associationCommands). */
     readonly applyDocument: ApplyDocument;
     /** SSM parameter tier of each node's document and script. */
     readonly parameterTier: "Intelligent-Tiering";

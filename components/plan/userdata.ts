@@ -85,6 +85,31 @@ function indent(text: string, spaces: number): string {
         .join("\n");
 }
 
+/** How the association's commands name the node: SSM replaces it with the association's `node` parameter. */
+export const NODE_PARAMETER_REF = "{{ node }}";
+
+/**
+ * What the node's SSM association runs: the apply script itself (its parameter names hold
+ * NODE_PARAMETER_REF), written to /run (a tmpfs) and run with bash on every run. So nothing the
+ * association needs lives on the root filesystem, which a GHES upgrade replaces
+ * (github/docs content/admin/upgrading-your-instance/); the copy user data installs at
+ * APPLY_SCRIPT_PATH serves only the first boot. The wrapper is POSIX sh, as the SSM agent may run
+ * the commands with sh.
+ */
+export function associationCommands(params: NodeParameters): string[] {
+    return [
+        "set -e",
+        "script=$(mktemp /run/ha-service-apply.XXXXXX)",
+        "cat > \"${script}\" <<'HA_SERVICE_APPLY'",
+        ...applyScript(params).trimEnd().split("\n"),
+        "HA_SERVICE_APPLY",
+        "status=0",
+        'bash "${script}" || status=$?',
+        'rm -f "${script}"',
+        'exit "${status}"',
+    ];
+}
+
 /** cloud-init user data: install the apply script and run it once. */
 export function renderUserData(params: NodeParameters): string {
     return cloudConfig(APPLY_SCRIPT_PATH, applyScript(params));

@@ -1,10 +1,10 @@
 /**
  * The GHES HA helper script a node of the ghes profile receives (a rendered file, run by the
  * node script's steps). It does what GitHub's documentation leaves to a person at the management
- * console, through the Manage GHES API (REST docs: rest/enterprise-admin/manage-ghes), with the
- * root site administrator password read from the stack's join secret (SSM SecureString, fetched by
- * the apply script into the state directory); the password goes to curl in a 0600 config file,
- * never on a command line, in user data or in an output.
+ * console, through the Manage GHES API (REST docs: rest/enterprise-admin/manage-ghes) with the
+ * call the backup host uses too (ghes-manage-api.ts): the root site administrator password is
+ * the operator's SecureString `<prefix>/ghes/management-password`, read into the process and
+ * handed to curl on standard input, never on a command line, in user data or in an output.
  *
  * Sources (repository github/docs, under content/admin/monitoring-and-managing-your-instance/
  * configuring-high-availability/ unless noted):
@@ -20,10 +20,8 @@
  *   old primary's group until removed from it; appliances left out are decommissioned by UUID on the
  *   new primary (`ghe-repl-decommission UUID` from 3.18, `ghe-repl-teardown -u UUID` before).
  */
+import { MANAGE_API_PORT, MANAGE_CALL, managementPasswordParameter } from "./ghes-manage-api";
 import { shellQuote } from "./shell";
-
-/** Administration port of the Manage API when the instance uses TLS (REST docs, manage-ghes). */
-export const MANAGE_PORT = 8443;
 
 /** The helper's file name in the state directory. */
 export const HELPER = "ghes-ha";
@@ -40,6 +38,11 @@ export function licenseParameter(secretParameter: string): string {
     return `${secretParameter.replace(/\/[^/]*$/, "")}/ghes-license`;
 }
 
+/** The Manage API password parameter of the stack whose join secret is `secretParameter`. */
+export function passwordParameter(secretParameter: string): string {
+    return managementPasswordParameter(secretParameter.replace(/\/[^/]*$/, ""));
+}
+
 /** Tries (and the pause between them) while a further replica waits for the first one: 60 x 30 s. */
 export const SEED_WAIT = { attempts: 60, seconds: 30 } as const;
 
@@ -54,15 +57,22 @@ function compact(script: string): string {
     return [...lines.slice(0, body), ...lines.slice(body).filter((l) => !/^\s*#/.test(l))].join("\n");
 }
 
-/** The helper script, for a node whose package state lives in `stateDir`. */
-export function helperScript(stateDir: string): string {
+/** The helper script, for a node whose package state lives in `stateDir`, of the stack whose join secret is `secretParameter`. */
+export function helperScript(stateDir: string, secretParameter: string): string {
     return compact(
-        [helperHeader(stateDir), helperManage(), helperGuardLeave(), helperInitSeed(), helperAuthorizeJoin(), helperDispatch()].join(""),
+        [
+            helperHeader(stateDir, secretParameter),
+            helperManage(),
+            helperGuardLeave(),
+            helperInitSeed(),
+            helperAuthorizeJoin(),
+            helperDispatch(),
+        ].join(""),
     );
 }
 
-/** The helper's header, its state files and the role record. */
-function helperHeader(stateDir: string): string {
+/** The helper's header, its state files, the password parameter and the role record. */
+function helperHeader(stateDir: string, secretParameter: string): string {
     return `#!/bin/bash
 # GHES HA helper rendered by ha-service: the steps of GitHub's HA procedures that a person would
 # otherwise do at the management console. Subcommands are called by this node's configuration
@@ -72,7 +82,7 @@ set -euo pipefail
 
 state_dir=${shellQuote(stateDir)}
 role_file="\${state_dir}/${ROLE_FILE}"
-secret_file="\${state_dir}/join-secret"
+manage_password_param=${shellQuote(passwordParameter(secretParameter))}
 
 role() {
   cat "\${role_file}" 2>/dev/null || true
@@ -86,20 +96,15 @@ set_role() {
 `;
 }
 
-/** `manage`: one Manage API call as the root site administrator. */
+/** `manage_call` (shared with the backup host) and `manage`: one Manage API call as the root site administrator. */
 function helperManage(): string {
-    return `# manage METHOD HOST PATH [CURL ARGS]: one Manage API call as the root site administrator
-# (\`api_key\` user), the password read from the join secret through a 0600 curl config file.
-# The appliance's certificate is its own self-signed one until TLS is configured, hence -k.
+    return `${MANAGE_CALL}
+# manage METHOD HOST PATH [CURL ARGS]: one Manage API call (manage_call) as the root site
+# administrator. The appliance's certificate is its own self-signed one until TLS is configured, hence -k.
 manage() {
-  local method=$1 host=$2 path=$3 config status=0
+  local method=$1 host=$2 path=$3
   shift 3
-  config=$(mktemp "\${state_dir}/curl.XXXXXX")
-  chmod 0600 "\${config}"
-  printf 'user = "api_key:%s"\\n' "$(sed 's/[\\\\"]/\\\\&/g' "\${secret_file}")" > "\${config}"
-  curl -fsS -k -K "\${config}" -X "\${method}" "https://\${host}:${MANAGE_PORT}/manage/v1/\${path}" "$@" || status=$?
-  rm -f "\${config}"
-  return "\${status}"
+  manage_call "https://\${host}:${MANAGE_API_PORT}/manage/v1/\${path}" -k -X "\${method}" "$@"
 }
 
 `;
@@ -154,17 +159,16 @@ function helperInitSeed(): string {
 # appliance, once (POST /manage/v1/config/init). A primary then applies them (ghe-config-apply); a
 # replica goes on to ghe-repl-setup, as the management console's replica flow does.
 init() {
-  local parameter=$1 then=$2 token region license password status=0
+  local parameter=$1 then=$2 license password status=0
   if manage GET localhost config/license -o /dev/null 2>/dev/null; then
     echo "license and password already set"
     return 0
   fi
-  token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-  region=$(curl -fsS -H "X-aws-ec2-metadata-token: \${token}" http://169.254.169.254/latest/meta-data/placement/region)
+  manage_password_read || return 1
   license=$(mktemp "\${state_dir}/license.XXXXXX")
   password=$(mktemp "\${state_dir}/password.XXXXXX")
-  printf '%s' "$(cat "\${secret_file}")" > "\${password}"
-  aws ssm get-parameter --region "\${region}" --name "\${parameter}" --with-decryption \\
+  printf '%s' "\${manage_password}" > "\${password}"
+  aws ssm get-parameter --region "\${manage_region}" --name "\${parameter}" --with-decryption \\
     --query Parameter.Value --output text | base64 -d > "\${license}" &&
     manage POST localhost config/init -F "license=@\${license}" -F "password=<\${password}" > /dev/null || status=$?
   rm -f "\${license}" "\${password}"

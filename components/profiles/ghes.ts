@@ -32,7 +32,7 @@ export function seedReplica(doc: HaDocument): string | undefined {
 function renderHa(doc: HaDocument, ctx: RenderContext): NodeConfig {
     const helper = `${ctx.stateDir}/${HELPER}`;
     const license = licenseParameter(doc.secretParameter);
-    const helperFile = { path: helper, mode: "0700", content: helperScript(ctx.stateDir) };
+    const helperFile = { path: helper, mode: "0700", content: helperScript(ctx.stateDir, doc.secretParameter) };
     if (doc.role === "primary") {
         const promote = `${ctx.stateDir}/ghes-promote`;
         return {
