@@ -64,6 +64,7 @@ describe("golden plan comparison", () => {
         resources,
         outputs: {},
         secretOutputs: [],
+        documents: [],
         counts: { resources: resources.length, aws: resources.length, cloud: resources.length },
     });
 
