@@ -9,12 +9,14 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import type { ProgramRun } from "../tools/harness";
 import { EXIT_FAIL_ON, formatPlan, type JsonFailure, main, planJson } from "../tools/plan";
-import { failOnHits, formatPlanDiff, parseFailOn, planDiff } from "../tools/plandiff";
+import { failOnHits, parseFailOn } from "../tools/failon";
+import { formatPlanDiff, planDiff } from "../tools/plandiff";
 import { nodeDocuments, redactSecrets, SECRET_PLACEHOLDER, secretValues, textDiffLines } from "../tools/planview/documents";
 import { clusterConfig, haConfig } from "./fixtures";
 import { run } from "./program";
 
 const PROJECT = path.join(__dirname, "..");
+const ORIGINAL_ERROR = console.error;
 
 /** The CLI in process: exit code, stdout, stderr. */
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -75,7 +77,35 @@ describe("plan --json: only JSON on stdout, errors included", function () {
         assert.match(r.stderr, /^unknown option --bogus\nusage: npm run plan/);
     });
 
-    it("`npm run -s plan -- ... --json` prints the tool's JSON and nothing else", () => {
+    it("a program that logs during a --json run: its console.log goes to stderr, stdout holds only the JSON", async () => {
+        const out = { stdout: "", stderr: "" };
+        const saved = console.log;
+        const logged: string[] = [];
+        console.error = (...a: unknown[]) => void logged.push(a.join(" "));
+        try {
+            const program = () => {
+                console.log("noise from the program");
+                return { topology: "ha" };
+            };
+            const code = await main(["dev", "--json", "--stack-dir", path.join(PROJECT, "stacks")], {
+                stdout: (s) => (out.stdout += s),
+                stderr: (s) => (out.stderr += s),
+                program,
+            });
+            assert.equal(code, 0, out.stderr);
+        } finally {
+            console.error = ORIGINAL_ERROR;
+        }
+        assert.equal(console.log, saved, "console.log is restored");
+        assert.equal(JSON.parse(out.stdout).topology, "ha");
+        assert.ok(logged.includes("noise from the program"), "the program's console.log went to stderr");
+        assert.ok(!out.stdout.includes("noise"));
+    });
+
+    it("`npm run -s plan -- <stack> --json` prints the tool's JSON and nothing else, for a plan and for an error", () => {
+        const ok = spawnSync("npm", ["run", "-s", "plan", "--", "dev", "--json"], { cwd: PROJECT, encoding: "utf8" });
+        assert.equal(ok.status, 0, ok.stderr);
+        assert.equal((JSON.parse(ok.stdout) as { stack: string }).stack, "dev");
         const r = spawnSync("npm", ["run", "-s", "plan", "--", "dev", "--json", "--bogus"], { cwd: PROJECT, encoding: "utf8" });
         assert.equal(r.status, 2, r.stderr);
         assert.deepEqual(JSON.parse(r.stdout), { ok: false, exitCode: 2, problems: ["unknown option --bogus"] });

@@ -16,18 +16,8 @@ import * as path from "node:path";
 import { runMain } from "./cli";
 import { ProgramRun, PulumiProgram, runProgram } from "./harness";
 import { formatPlan, planJson } from "./planview/format";
-import {
-    FAIL_ON_KINDS,
-    type FailOnKind,
-    failOnHits,
-    failOnMessage,
-    formatPlanDiff,
-    materializeRef,
-    parseFailOn,
-    planAtRef,
-    planDiff,
-    type RefTree,
-} from "./plandiff";
+import { FAIL_ON_KINDS, type FailOnKind, failOnHits, failOnMessage, parseFailOn } from "./failon";
+import { formatPlanDiff, materializeRef, planAtRef, planDiff, type RefTree } from "./plandiff";
 import { errorStack } from "./sourcemaps";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
 
@@ -159,7 +149,18 @@ export async function main(
         }
         return exitCode;
     };
-    return mainWith(argv, io, fail);
+    if (!json) return mainWith(argv, io, fail);
+    // Keep stdout clean for --json: the SDK prints pulumi.log.info to console.log under mocks, in the
+    // working tree's run and in the ref's (--diff).
+    const savedLog = console.log;
+    console.log = (...a: unknown[]) => console.error(...a);
+    try {
+        return await mainWith(argv, io, fail);
+    } catch (e) {
+        return fail(1, [`the plan tool failed: ${errorStack(e as Error)}`], "");
+    } finally {
+        console.log = savedLog;
+    }
 }
 
 type Fail = (exitCode: number, problems: string[], text: string) => number;
@@ -172,7 +173,7 @@ async function mainWith(argv: readonly string[], io: CliIo, fail: Fail): Promise
         return fail(2, [(e as Error).message], `${(e as Error).message}\n${USAGE}\n`);
     }
     if (args.help) {
-        io.stdout(`${USAGE}\n`);
+        io.stdout(args.json ? `${JSON.stringify({ usage: USAGE })}\n` : `${USAGE}\n`);
         return 0;
     }
     if (args.diff !== undefined && (args.configFile !== undefined || args.stack === undefined)) {
@@ -218,17 +219,7 @@ async function mainWith(argv: readonly string[], io: CliIo, fail: Fail): Promise
         return fail(1, [(e as Error).message], `error: ${(e as Error).message}\n`);
     }
     try {
-        // Keep stdout clean for --json: the SDK prints pulumi.log.info to console.log under mocks.
-        const savedLog = console.log;
-        if (args.json) {
-            console.log = (...a: unknown[]) => console.error(...a);
-        }
-        let run: ProgramRun;
-        try {
-            run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
-        } finally {
-            console.log = savedLog;
-        }
+        const run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
         if (run.error) {
             return fail(1, errorProblems(run.error), `error: stack ${stack}: ${run.error.message}\n`);
         }
