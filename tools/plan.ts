@@ -121,16 +121,16 @@ export interface JsonFailure {
 }
 
 /** The problems behind an error: a ConfigError's list (key path, message, value), else its message. */
-export function errorProblems(e: Error, prefix = ""): string[] {
+export function errorProblems(e: Error): string[] {
     const problems = (e as { problems?: unknown }).problems;
     const namespace = (e as { namespace?: unknown }).namespace;
     if (Array.isArray(problems) && problems.length > 0) {
         return problems.map((p: { path: string; message: string; value?: unknown }) => {
             const got = "value" in p ? ` (got ${JSON.stringify(p.value) ?? "nothing"})` : "";
-            return `${prefix}${typeof namespace === "string" ? `${namespace}:` : ""}${p.path}: ${p.message}${got}`;
+            return `${typeof namespace === "string" ? `${namespace}:` : ""}${p.path}: ${p.message}${got}`;
         });
     }
-    return [`${prefix}${e.message}`];
+    return [e.message];
 }
 
 /** The CLI; returns the exit code. With `--json`, stdout carries exactly one JSON document, errors included. */
