@@ -215,6 +215,7 @@ const SERVICE: Record<string, string> = {
     cloudwatch: "monitoring",
     sns: "sns",
     kms: "kms",
+    s3: "s3",
 };
 
 /**
@@ -233,6 +234,9 @@ const TAG_SHAPES: Record<string, { count?: string; key: string; value: string; m
     monitoring: { key: "TagKey", value: "TagValue", max: 50 },
     sns: { key: "TagKey", value: "TagValue", max: 50 },
     kms: { key: "TagKeyType", value: "TagValueType", max: 50 },
+    // S3 bucket tags (the Cloudify snapshot archive): the model's Tag is ObjectKey/Value without a
+    // count; the S3 User Guide ("Using cost allocation S3 bucket tags") allows 50 per bucket.
+    s3: { key: "ObjectKey", value: "Value", max: 50 },
 };
 const MODEL_FILE: Record<string, string> = { elbv2: "elasticloadbalancingv2" };
 const model = (svc: string) => MODEL_FILE[svc] ?? svc;
