@@ -66,6 +66,7 @@ describe("golden plan comparison", () => {
         resources,
         outputs: {},
         secretOutputs: [],
+        documents: [],
         counts: { resources: resources.length, aws: resources.length, cloud: resources.length },
     });
 

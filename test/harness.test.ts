@@ -729,6 +729,7 @@ describe("plan CLI", () => {
             json: true,
             preview: false,
             stackDir: "x",
+            failOn: [],
             help: false,
         });
         assert.throws(() => parseArgs(["--stack-dir"]), /needs a value/);

@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { diffRuns, withDependents } from "../tools/diff";
-import { main } from "../tools/plan";
+import { EXIT_FAIL_ON, main } from "../tools/plan";
 import { formatPlanDiff, planDiff, type PlanDiff } from "../tools/plandiff";
 import { applyIgnoreChanges, hasReplaceRules, parsePath, replaceTriggers } from "../tools/replacements";
 import { clusterConfig, haConfig } from "./fixtures";
@@ -115,7 +115,11 @@ describe("plan diff of two runs", () => {
         assert.equal(dns.changes?.[0].property, "records[0]");
         assert.notEqual(dns.changes?.[0].old, dns.changes?.[0].new);
         const param = d.updated.find((u) => u.name === "svc-repl-node-1" && u.type.includes("parameter"))!;
-        assert.deepEqual(param.changes, [{ property: "value", old: "[secret]", new: "[secret]" }], "secret-tainted values stay masked");
+        // A plain String parameter, secret only by the provider's marking: its text is shown (tools/planview/documents.ts).
+        assert.deepEqual(
+            param.changes?.map((c) => [c.property, JSON.parse(c.old as string).role, JSON.parse(c.new as string).role]),
+            [["value", "primary", "replica"]],
+        );
     });
 
     it("removing a node deletes only that node's resources", async () => {
@@ -275,6 +279,19 @@ describe("npm run plan -- <stack> --diff <ref> (temporary git repository)", func
         const volume = d.deleted.find((i) => i.name === "svc-app-b-data" && i.type === "aws:ebs/volume:Volume")!;
         assert.deepEqual([volume.protect, volume.retainOnDelete], [true, true], "the reviewer sees the volume is kept and protected");
         assertOnlyPeersFollow(d.updated);
+    });
+
+    it("--fail-on replace,delete exits 3 naming the deletions; --fail-on replace lets them pass", async () => {
+        edit("stacks/Pulumi.prod.yaml", "    app-b:\n      zone: us-east-1b\n", "");
+        const refused = await plan("prod", "--diff", "HEAD", "--fail-on", "replace,delete");
+        assert.equal(refused.status, EXIT_FAIL_ON, refused.stderr);
+        assert.match(refused.stdout, /^plan diff for stack prod: /, "the diff is printed as usual");
+        assert.match(refused.stderr, /^--fail-on: 9 changes of a kind this check refuses:\n {2}delete aws:ebs:Volume svc-app-b-data\n/);
+        const json = await plan("prod", "--diff", "HEAD", "--fail-on=delete", "--json");
+        assert.equal(json.status, EXIT_FAIL_ON);
+        assert.equal((JSON.parse(json.stdout) as { failOn: string[] }).failOn.length, 9, "the JSON names the refused changes");
+        const allowed = await plan("prod", "--diff", "HEAD", "--fail-on", "replace");
+        assert.equal(allowed.status, 0, allowed.stderr);
     });
 
     describe("issue 13: operations that must be one safe `pulumi up`", () => {

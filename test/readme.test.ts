@@ -34,7 +34,7 @@ export function unknownNpmCommands(lines: readonly Line[], scripts: ReadonlySet<
     let inFence = false;
     for (const { n, text } of lines) {
         if (text.trimStart().startsWith("```")) inFence = !inFence;
-        for (const m of text.matchAll(/\bnpm\s+run\s+([\w:.-]+)/g)) {
+        for (const m of text.matchAll(/\bnpm\s+run\s+(?:(?:-s|--silent)\s+)?([\w:.-]+)/g)) {
             if (!scripts.has(m[1])) problems.push(`README.md:${n}: \`npm run ${m[1]}\`: no such script in package.json`);
         }
         // Other npm commands only in code: prose says "npm scripts".

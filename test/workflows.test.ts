@@ -115,4 +115,14 @@ describe("workflows: pull request", () => {
         assert.ok(job.steps.some((s) => s.uses?.startsWith("actions/github-script@")));
         assert.equal(w.permissions["pull-requests"], "write");
     });
+
+    it("fails the plan diff on a replacement or deletion unless the pull request is labelled allow-replace", () => {
+        const diff = w.jobs["plan-diff"].steps.find((s) => s.run?.includes("--diff"))!;
+        assert.equal(
+            diff.env?.FAIL_ON,
+            "${{ contains(github.event.pull_request.labels.*.name, 'allow-replace') && 'none' || 'replace,delete' }}",
+        );
+        assert.match(diff.run!, /fail_on=\(--fail-on "\$FAIL_ON"\)/);
+        assert.match(diff.run!, /--diff "origin\/\$BASE_REF" "\$\{fail_on\[@\]\}" 2>&1 \|\| status=\$\?/);
+    });
 });

@@ -3,7 +3,10 @@
  * what `pulumi up` would create, with the settings a reviewer checks for each resource.
  *
  *   npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]
- *   npm run plan -- <stack> --diff <git-ref> [--json]   (what changes against the stack at the ref)
+ *   npm run plan -- <stack> --diff <git-ref> [--fail-on replace,delete] [--json]   (what changes against the stack at the ref)
+ *
+ * With --json, stdout carries exactly one JSON document (the plan, the diff, or `{ ok: false, exitCode,
+ * problems }`); call it as `npm run -s plan -- ...`, since without -s npm prints its banner on stdout.
  *
  * The formatting is pure (`formatPlan`, `planJson`); the CLI at the bottom only wires it up.
  */
@@ -13,6 +16,7 @@ import * as path from "node:path";
 import { runMain } from "./cli";
 import { ProgramRun, PulumiProgram, runProgram } from "./harness";
 import { formatPlan, planJson } from "./planview/format";
+import { FAIL_ON_KINDS, type FailOnKind, failOnHits, failOnMessage, parseFailOn } from "./failon";
 import { formatPlanDiff, materializeRef, planAtRef, planDiff, type RefTree } from "./plandiff";
 import { errorStack } from "./sourcemaps";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
@@ -31,11 +35,13 @@ export interface CliArgs {
     configFile?: string;
     /** Git ref to compare the stack's plan with (`--diff`). */
     diff?: string;
+    /** With --diff: the kinds of change that make the tool exit with EXIT_FAIL_ON (`--fail-on replace,delete`). */
+    failOn: FailOnKind[];
     help: boolean;
 }
 
 export function parseArgs(argv: readonly string[]): CliArgs {
-    const args: CliArgs = { json: false, preview: false, stackDir: DEFAULT_STACK_DIR, help: false };
+    const args: CliArgs = { json: false, preview: false, stackDir: DEFAULT_STACK_DIR, failOn: [], help: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
         const value = (): string => {
@@ -61,6 +67,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
             args.diff = value();
         } else if (a.startsWith("--diff=")) {
             args.diff = a.slice("--diff=".length);
+        } else if (a === "--fail-on" || a.startsWith("--fail-on=")) {
+            args.failOn = parseFailOn(a === "--fail-on" ? value() : a.slice("--fail-on=".length));
         } else if (a === "-h" || a === "--help") {
             args.help = true;
         } else if (a.startsWith("-")) {
@@ -76,7 +84,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
 
 const USAGE =
     "usage: npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]\n" +
-    "       npm run plan -- <stack> --diff <git-ref> [--json] [--stack-dir DIR]";
+    "       npm run plan -- <stack> --diff <git-ref> [--fail-on replace,delete] [--json] [--stack-dir DIR]\n" +
+    "--json prints one JSON document on stdout, errors included; call it as `npm run -s plan -- ...` (without -s npm\n" +
+    "prints its own banner on stdout). --fail-on: exit 3 when the diff has a change of a listed kind\n" +
+    `(${FAIL_ON_KINDS.join(", ")}).`;
 
 /** Loads the real program lazily (after setMocks), accepting `export =` or a default export. */
 export function loadProgram(modulePath: string = path.join(__dirname, "..", "index")): PulumiProgram {
@@ -98,25 +109,80 @@ export interface CliIo {
     projectDir?: string;
 }
 
-/** The CLI; returns the exit code. */
+/** The exit code of `--diff --fail-on` when the diff has a change of a listed kind (distinct from errors: 1, usage: 2). */
+export const EXIT_FAIL_ON = 3;
+
+/** What `--json` prints instead of text when the tool fails: the problems, nothing else on stdout. */
+export interface JsonFailure {
+    ok: false;
+    exitCode: number;
+    /** One line each (a config problem: `namespace:key.path: message (got value)`). */
+    problems: string[];
+}
+
+/** The problems behind an error: a ConfigError's list (key path, message, value), else its message. */
+export function errorProblems(e: Error): string[] {
+    const problems = (e as { problems?: unknown }).problems;
+    const namespace = (e as { namespace?: unknown }).namespace;
+    if (Array.isArray(problems) && problems.length > 0) {
+        return problems.map((p: { path: string; message: string; value?: unknown }) => {
+            const got = "value" in p ? ` (got ${JSON.stringify(p.value) ?? "nothing"})` : "";
+            return `${typeof namespace === "string" ? `${namespace}:` : ""}${p.path}: ${p.message}${got}`;
+        });
+    }
+    return [e.message];
+}
+
+/** The CLI; returns the exit code. With `--json`, stdout carries exactly one JSON document, errors included. */
 export async function main(
     argv: readonly string[],
     io: CliIo = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) },
 ): Promise<number> {
+    const json = argv.includes("--json");
+    /** Reports a failure (text on stderr, or with --json a JsonFailure on stdout) and returns its exit code. */
+    const fail = (exitCode: number, problems: string[], text: string): number => {
+        if (json) {
+            const doc: JsonFailure = { ok: false, exitCode, problems };
+            io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+        } else {
+            io.stderr(text);
+        }
+        return exitCode;
+    };
+    if (!json) return mainWith(argv, io, fail);
+    // Keep stdout clean for --json: the SDK prints pulumi.log.info to console.log under mocks, in the
+    // working tree's run and in the ref's (--diff).
+    const savedLog = console.log;
+    console.log = (...a: unknown[]) => console.error(...a);
+    try {
+        return await mainWith(argv, io, fail);
+    } catch (e) {
+        return fail(1, [`the plan tool failed: ${errorStack(e as Error)}`], "");
+    } finally {
+        console.log = savedLog;
+    }
+}
+
+type Fail = (exitCode: number, problems: string[], text: string) => number;
+
+async function mainWith(argv: readonly string[], io: CliIo, fail: Fail): Promise<number> {
     let args: CliArgs;
     try {
         args = parseArgs(argv);
     } catch (e) {
-        io.stderr(`${(e as Error).message}\n${USAGE}\n`);
-        return 2;
+        return fail(2, [(e as Error).message], `${(e as Error).message}\n${USAGE}\n`);
     }
     if (args.help) {
-        io.stdout(`${USAGE}\n`);
+        io.stdout(args.json ? `${JSON.stringify({ usage: USAGE })}\n` : `${USAGE}\n`);
         return 0;
     }
     if (args.diff !== undefined && (args.configFile !== undefined || args.stack === undefined)) {
-        io.stderr(`--diff compares a stack file at two commits: give a stack name, not --config-file\n${USAGE}\n`);
-        return 2;
+        const msg = "--diff compares a stack file at two commits: give a stack name, not --config-file";
+        return fail(2, [msg], `${msg}\n${USAGE}\n`);
+    }
+    if (args.failOn.length > 0 && args.diff === undefined) {
+        const msg = "--fail-on needs --diff <git-ref>";
+        return fail(2, [msg], `${msg}\n${USAGE}\n`);
     }
     let config: Record<string, string>;
     let stack: string;
@@ -126,15 +192,14 @@ export async function main(
             config = readConfigFile(args.configFile, DEFAULT_PROJECT);
         } else if (args.stack === undefined) {
             const stacks = listStacks(args.stackDir);
-            io.stderr(`${USAGE}\navailable stacks: ${stacks.length > 0 ? stacks.join(", ") : `(none in ${args.stackDir})`}\n`);
-            return 1;
+            const available = `available stacks: ${stacks.length > 0 ? stacks.join(", ") : `(none in ${args.stackDir})`}`;
+            return fail(1, [`no stack given; ${available}`], `${USAGE}\n${available}\n`);
         } else {
             stack = args.stack;
             config = readStackFile(stack, args.stackDir, DEFAULT_PROJECT);
         }
     } catch (e) {
-        io.stderr(`error: ${(e as Error).message}\n`);
-        return 1;
+        return fail(1, errorProblems(e as Error), `error: ${(e as Error).message}\n`);
     }
 
     let program: PulumiProgram;
@@ -144,37 +209,25 @@ export async function main(
         // line; the run itself has them off (tools/sourcemaps.ts).
         program = io.program ?? loadProgram();
     } catch (e) {
-        io.stderr(`error: the program did not load: ${errorStack(e as Error)}\n`);
-        return 1;
+        const msg = `the program did not load: ${errorStack(e as Error)}`;
+        return fail(1, [msg], `error: ${msg}\n`);
     }
     try {
         // Resolve the ref before running anything: a typo should fail fast.
         tree = args.diff === undefined ? undefined : materializeRef(args.diff, io.projectDir ?? PROJECT_DIR);
     } catch (e) {
-        io.stderr(`error: ${(e as Error).message}\n`);
-        return 1;
+        return fail(1, [(e as Error).message], `error: ${(e as Error).message}\n`);
     }
     try {
-        // Keep stdout clean for --json: the SDK prints pulumi.log.info to console.log under mocks.
-        const savedLog = console.log;
-        if (args.json) {
-            console.log = (...a: unknown[]) => console.error(...a);
-        }
-        let run: ProgramRun;
-        try {
-            run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
-        } finally {
-            console.log = savedLog;
-        }
+        const run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
         if (run.error) {
-            io.stderr(`error: stack ${stack}: ${run.error.message}\n`);
-            return 1;
+            return fail(1, errorProblems(run.error), `error: stack ${stack}: ${run.error.message}\n`);
         }
         for (const r of run.unhandledRejections) {
             io.stderr(`warning: unhandled rejection during the run: ${r instanceof Error ? r.message : String(r)}\n`);
         }
         if (tree !== undefined && args.diff !== undefined) {
-            return await diffAgainstRef(tree, args.diff, stack, args, run, io);
+            return await diffAgainstRef(tree, args.diff, stack, args, run, io, fail);
         }
         io.stdout(args.json ? `${JSON.stringify(planJson(run), null, 2)}\n` : formatPlan(run));
         return 0;
@@ -186,17 +239,27 @@ export async function main(
 const PROJECT_DIR = path.join(__dirname, "..");
 
 /** The plan diff of `stack` between the materialised ref and the working tree's run. */
-async function diffAgainstRef(tree: RefTree, ref: string, stack: string, args: CliArgs, after: ProgramRun, io: CliIo): Promise<number> {
+async function diffAgainstRef(
+    tree: RefTree,
+    ref: string,
+    stack: string,
+    args: CliArgs,
+    after: ProgramRun,
+    io: CliIo,
+    fail: Fail,
+): Promise<number> {
     let before: ProgramRun | undefined;
     try {
         before = await planAtRef(tree, stack, { projectDir: io.projectDir ?? PROJECT_DIR, stackDir: args.stackDir });
     } catch (e) {
-        io.stderr(`error: ${(e as Error).message}\n`);
-        return 1;
+        return fail(1, errorProblems(e as Error), `error: ${(e as Error).message}\n`);
     }
     const d = planDiff(before, after, ref, tree.commit);
-    io.stdout(args.json ? `${JSON.stringify(d, null, 2)}\n` : formatPlanDiff(d));
-    return 0;
+    const failed = failOnHits(d, args.failOn);
+    io.stdout(args.json ? `${JSON.stringify({ ...d, failOn: failed }, null, 2)}\n` : formatPlanDiff(d));
+    if (failed.length === 0) return 0;
+    if (!args.json) io.stderr(`${failOnMessage(failed)}\n`);
+    return EXIT_FAIL_ON;
 }
 
 if (require.main === module) runMain(main);

@@ -15,9 +15,11 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { isDeepStrictEqual } from "node:util";
 import { aliasRenames, diffRuns, type ResourceChange, withDependents } from "./diff";
 import { type ProgramRun, type RecordedResource, resourceKey, runProgram, SECRET_MASK } from "./harness";
 import { displayType, loadProgram, planHeader } from "./plan";
+import { readableText, secretValues, shownInputs, textDiffLines } from "./planview/documents";
 import { applyIgnoreChanges, formatPath, getPath, hasReplaceRules, type Keys, leafChanges } from "./replacements";
 import { readProjectName, readStackFile, stackFilePath } from "./stackfile";
 
@@ -53,6 +55,8 @@ export interface PlanDiff {
     readonly updated: readonly DiffItem[];
     readonly unchanged: number;
     readonly warnings: readonly string[];
+    /** What a reviewer must not miss: ignored changes that leave AWS as it is, a replaced current primary. */
+    readonly callouts?: readonly string[];
 }
 
 const UNKNOWN_AFTER_REPLACE = "(known after the replacement)";
@@ -77,17 +81,20 @@ export function planDiff(before: ProgramRun | undefined, after: ProgramRun, ref:
             ...(r.retainOnDelete ? { retainOnDelete: true } : {}),
         };
     };
+    // Plain-text parameters (the node documents) are shown as text, only secret values redacted.
+    const secrets = secretValues(before, after);
     const changeItem = (u: ResourceChange): DiffItem => {
         const old = beforeByKey.get(u.key)!;
         const now = afterByKey.get(u.key)!;
+        const [oldShown, nowShown] = [shownInputs(old, secrets), shownInputs(now, secrets)];
         const effective = applyIgnoreChanges(old.inputs, now.inputs, now.ignoreChanges);
         const changes = u.changed.flatMap((p): PropertyChange[] => {
-            if (u.unknown.includes(p)) return [{ property: p, old: old.maskedInputs[p], new: UNKNOWN_AFTER_REPLACE, unknown: true }];
+            if (u.unknown.includes(p)) return [{ property: p, old: oldShown[p], new: UNKNOWN_AFTER_REPLACE, unknown: true }];
             // Real values decide what changed; only masked values leave this function.
             return leafChanges(old.inputs[p], effective[p], [p]).map((keys) => ({
                 property: formatPath(keys),
-                old: maskedAt(old.maskedInputs, keys),
-                new: maskedAt(now.maskedInputs, keys),
+                old: maskedAt(oldShown, keys),
+                new: maskedAt(nowShown, keys),
             }));
         });
         return { ...item(u.key, afterByKey), changes, ...(u.replace ? { replaceKeys: u.replaceKeys } : {}) };
@@ -101,12 +108,14 @@ export function planDiff(before: ProgramRun | undefined, after: ProgramRun, ref:
     const unknownTypes = new Set(
         [...a, ...b].filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && !hasReplaceRules(r.type)).map((r) => r.type),
     );
+    const replaced = d.updated.filter((u) => u.replace).map(changeItem);
+    const callouts = [...ignoredChangeCallouts(b, a, renames), ...primaryReplacementCallouts(replaced, a, hb?.primary)];
     return {
         stack: after.stack,
         ref,
         ...(commit ? { commit } : {}),
         header,
-        replaced: d.updated.filter((u) => u.replace).map(changeItem),
+        replaced,
         deleted: d.deleted.map((k) => item(k, beforeByKey)),
         created: d.created.map((k) => item(k, afterByKey)),
         updated: d.updated.filter((u) => !u.replace).map(changeItem),
@@ -114,7 +123,43 @@ export function planDiff(before: ProgramRun | undefined, after: ProgramRun, ref:
         warnings: [...unknownTypes]
             .sort()
             .map((t) => `no replace-on-change table for ${t} (tools/replacements.ts): its changes are shown as updates`),
+        ...(callouts.length > 0 ? { callouts } : {}),
     };
+}
+
+/**
+ * Inputs that differ but that the resource's ignoreChanges keeps as they are in AWS. The instances
+ * ignore `ami` (and user data): a new AMI reaches only nodes created or replaced later.
+ */
+function ignoredChangeCallouts(b: readonly RecordedResource[], a: readonly RecordedResource[], renames: Map<string, string>): string[] {
+    const before = new Map(b.map((r) => [renames.get(resourceKey(r)) ?? resourceKey(r), r]));
+    return a.flatMap((now) => {
+        const old = before.get(resourceKey(now));
+        if (old === undefined || !now.custom) return [];
+        return now.ignoreChanges
+            .filter((p) => !isDeepStrictEqual(getPath(old.inputs, p), getPath(now.inputs, p)))
+            .map((p) => {
+                const [was, is] = [show(maskedAt(old.maskedInputs, [p])), show(maskedAt(now.maskedInputs, [p]))];
+                if (p === "ami") {
+                    return `${now.name}: ami ${was} -> ${is} is ignored (ignoreChanges): the running node keeps ${was}; only a node created or replaced later boots ${is}`;
+                }
+                return `${now.name}: ${p} ${was} -> ${is} is ignored (ignoreChanges): AWS keeps the current value`;
+            });
+    });
+}
+
+/** A replaced instance or data volume of the node that is primary before the change: the service goes down with it. */
+function primaryReplacementCallouts(replaced: readonly DiffItem[], a: readonly RecordedResource[], primary: string | undefined): string[] {
+    if (primary === undefined) return [];
+    const nodeOf = new Map(a.map((r) => [resourceKey(r), getPath(r.inputs, ["tags", "Node"])]));
+    return replaced
+        .filter((i) => ["aws:ec2/instance:Instance", "aws:ebs/volume:Volume"].includes(i.type))
+        .filter((i) => nodeOf.get(resourceKey(i)) === primary)
+        .map(
+            (i) =>
+                `${i.name} is replaced and belongs to the current primary ${primary}: the service is down until it is back; ` +
+                "promote another node first (set `primary` and apply), then replace this one as a replica",
+        );
 }
 
 /** The masked value at a path; inside a value that is secret as a whole, "[secret]". */
@@ -146,6 +191,9 @@ function flags(i: DiffItem, op: "delete" | "replace"): string {
     return out.length > 0 ? `  ${out.join(" ")}` : "";
 }
 
+/** Multi-line text or a JSON document (a node's script or replication document): shown as a line diff. */
+const isDocument = (...texts: string[]) => texts.some((t) => t.includes("\n") || readableText(t) !== t);
+
 /** One line per change, prefixed like a diff (`+` create, `-` delete, `~` update, `+-` replace). */
 export function formatPlanDiff(d: PlanDiff): string {
     const lines: string[] = [];
@@ -155,7 +203,12 @@ export function formatPlanDiff(d: PlanDiff): string {
     const w = Math.max(0, ...[...d.replaced, ...d.deleted, ...d.created, ...d.updated].map((i) => displayType(i.type).length));
     const head = (sign: string, op: string, i: DiffItem) => `${sign.padEnd(3)}${op.padEnd(8)} ${displayType(i.type).padEnd(w)}  ${i.name}`;
     const details = (i: DiffItem) =>
-        (i.changes ?? []).map((c) => `      ${c.property}: ${show(c.old)} -> ${c.unknown ? UNKNOWN_AFTER_REPLACE : show(c.new)}`);
+        (i.changes ?? []).flatMap((c) =>
+            // A multi-line text (a node's script or document): the lines that change.
+            typeof c.old === "string" && typeof c.new === "string" && !c.unknown && isDocument(c.old, c.new)
+                ? [`      ${c.property}:`, ...textDiffLines(readableText(c.old), readableText(c.new), "        ")]
+                : [`      ${c.property}: ${show(c.old)} -> ${c.unknown ? UNKNOWN_AFTER_REPLACE : show(c.new)}`],
+        );
     for (const i of d.replaced) {
         lines.push(`${head("+-", "replace", i)}  (forced by ${(i.replaceKeys ?? []).join(", ")})${flags(i, "replace")}`);
         lines.push(...details(i));
@@ -169,6 +222,7 @@ export function formatPlanDiff(d: PlanDiff): string {
     const total = d.replaced.length + d.deleted.length + d.created.length + d.updated.length;
     if (total === 0) lines.push("no changes");
     lines.push("");
+    for (const callout of d.callouts ?? []) lines.push(`note: ${callout}`);
     for (const warning of d.warnings) lines.push(`warning: ${warning}`);
     lines.push(
         `${d.created.length} to create, ${d.deleted.length} to delete, ${d.updated.length} to update, ` +

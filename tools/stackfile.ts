@@ -93,7 +93,8 @@ function withoutCiphertext(v: unknown): unknown {
 
 /** Keys of a flat config map whose value holds an encrypted stack value: secret config. */
 export function secureConfigKeys(config: Readonly<Record<string, string>>): string[] {
-    return Object.keys(config).filter((k) => config[k].includes(SECURE_PLACEHOLDER));
+    // A caller may leave a key undefined to unset it: only text can hold the stand-in.
+    return Object.keys(config).filter((k) => typeof config[k] === "string" && config[k].includes(SECURE_PLACEHOLDER));
 }
 
 /**

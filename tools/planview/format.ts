@@ -4,6 +4,7 @@
  */
 import { isCloudResource, maskOutputs, type ProgramRun, type RecordedResource } from "../harness";
 import { failoverLines, isFailoverAnalysis, isRunbookList, runbookLines } from "../failover";
+import { documentLines, type NodeDocument, nodeDocuments } from "./documents";
 import { displayType, NameIndex, optionFlags, summarize, type Summary } from "./summaries";
 
 export interface PlanOptions {
@@ -203,6 +204,8 @@ export function formatPlan(run: ProgramRun, opts: PlanOptions = {}): string {
     }
     if (isFailoverAnalysis(failover)) lines.push("", ...failoverLines(failover, width));
     if (isRunbookList(runbooks)) lines.push("", ...runbookLines(runbooks, width));
+    const docs = documentLines(nodeDocuments(run));
+    if (docs.length > 0) lines.push("", ...docs);
     lines.push("");
     lines.push(countLine(run));
     return `${lines.join("\n")}\n`;
@@ -238,6 +241,8 @@ export interface PlanJson extends PlanHeader {
     resources: PlanJsonResource[];
     outputs: Record<string, unknown>;
     secretOutputs: string[];
+    /** Each node's replication document and configuration script, secret values redacted. */
+    documents: NodeDocument[];
     counts: { resources: number; aws: number; cloud: number };
 }
 
@@ -272,6 +277,7 @@ export function planJson(run: ProgramRun): PlanJson {
         })),
         outputs: maskOutputs(run),
         secretOutputs: run.secretOutputs,
+        documents: nodeDocuments(run),
         counts: {
             resources: run.resources.length,
             aws: run.resources.filter((r) => r.type.startsWith("aws:")).length,
