@@ -5,8 +5,8 @@
  * `content/admin/overview/system-overview.md` (EBS snapshots only offline or in maintenance mode);
  * github/backup-utils `docs/requirements.md` and `backup.config-example`.
  */
-import { managementPasswordParameter } from "./plan/ghes-manage-api";
-import { parameterPrefix } from "./plan/naming";
+import { parameterPrefix } from "./common/naming";
+import { managementPasswordParameter } from "./profiles/ghes-manage-api";
 import type { ParsedConfig } from "./schema";
 import type { ConfigProblem, GhesBackupSpec, NodeSpec } from "./spec";
 
@@ -42,7 +42,7 @@ export function resolveGhesBackup(
         dataVolumeSize: b.dataVolumeSize ?? Math.min(MAX_VOLUME_GIB, Math.max(1, BACKUP_STORAGE_FACTOR * largest)),
         schedule: b.schedule,
         snapshots: b.snapshots,
-        // The one Manage API password of the stack: the nodes set and use it too (plan/ghes-manage-api.ts).
+        // The one Manage API password of the stack: the nodes set and use it too (profiles/ghes-manage-api.ts).
         managementPasswordParameter: managementPasswordParameter(parameterPrefix(ctx.project, ctx.stack, cfg.name)),
     };
 }

@@ -44,31 +44,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         );
         const targetGroups: Record<string, aws.lb.TargetGroup> = {};
         for (const tg of p.targetGroups) {
-            const hc = tg.healthCheck;
-            targetGroups[tg.key] = new aws.lb.TargetGroup(
-                `${name}-${tg.key}`,
-                {
-                    vpcId: args.vpcId,
-                    port: tg.port,
-                    protocol: tg.protocol,
-                    // Instance targets keep the client's source address on an NLB.
-                    targetType: "instance",
-                    deregistrationDelay: tg.deregistrationDelay,
-                    ...(p.kind === "nlb" ? { preserveClientIp: String(tg.preserveClientIp), proxyProtocolV2: tg.proxyProtocolV2 } : {}),
-                    healthCheck: {
-                        enabled: true,
-                        protocol: hc.protocol,
-                        port: String(hc.port),
-                        ...(hc.protocol === "TCP" ? {} : { path: hc.path, matcher: hc.matcher }),
-                        interval: hc.interval,
-                        timeout: hc.timeout,
-                        healthyThreshold: hc.healthyThreshold,
-                        unhealthyThreshold: hc.unhealthyThreshold,
-                    },
-                    tags: args.tags,
-                },
-                parent,
-            );
+            targetGroups[tg.key] = newTargetGroup(`${name}-${tg.key}`, args, tg, parent);
         }
         for (const l of p.listeners) {
             const defaultActions =
@@ -107,4 +83,38 @@ export class LoadBalancer extends pulumi.ComponentResource {
         this.targetGroupArnSuffixes = Object.fromEntries(Object.entries(targetGroups).map(([k, tg]) => [k, tg.arnSuffix]));
         this.registerOutputs({ dnsName: this.dnsName });
     }
+}
+
+/** One target group with its health check (an NLB also keeps the client's address as planned). */
+function newTargetGroup(
+    name: string,
+    args: LoadBalancerArgs,
+    tg: LoadBalancerArgs["plan"]["targetGroups"][number],
+    parent: pulumi.ResourceOptions,
+): aws.lb.TargetGroup {
+    const hc = tg.healthCheck;
+    return new aws.lb.TargetGroup(
+        name,
+        {
+            vpcId: args.vpcId,
+            port: tg.port,
+            protocol: tg.protocol,
+            // Instance targets keep the client's source address on an NLB.
+            targetType: "instance",
+            deregistrationDelay: tg.deregistrationDelay,
+            ...(args.plan.kind === "nlb" ? { preserveClientIp: String(tg.preserveClientIp), proxyProtocolV2: tg.proxyProtocolV2 } : {}),
+            healthCheck: {
+                enabled: true,
+                protocol: hc.protocol,
+                port: String(hc.port),
+                ...(hc.protocol === "TCP" ? {} : { path: hc.path, matcher: hc.matcher }),
+                interval: hc.interval,
+                timeout: hc.timeout,
+                healthyThreshold: hc.healthyThreshold,
+                unhealthyThreshold: hc.unhealthyThreshold,
+            },
+            tags: args.tags,
+        },
+        parent,
+    );
 }

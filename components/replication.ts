@@ -77,56 +77,70 @@ export class Replication extends pulumi.ComponentResource {
         );
         const addresses = pulumi.all(args.nodeAddresses);
         const documents: Record<string, pulumi.Output<string>> = {};
-        for (const d of args.plan.documents) {
-            const template = canonicalJson(d.document);
-            const text = addresses.apply((a) => resolveAddresses(template, a));
-            documents[d.node] = text;
-            const parameter = new aws.ssm.Parameter(
-                `${name}-${d.node}`,
-                {
-                    name: d.parameter,
-                    type: "String",
-                    tier: args.plan.parameterTier,
-                    value: text,
-                    description: `Replication document of ${d.node}`,
-                    tags: args.tags,
-                },
-                parent,
-            );
-            // The plan rendered the script with address placeholders; the profile's renderer treats
-            // addresses as opaque text, so resolving them here equals rendering the resolved document.
-            const script = new aws.ssm.Parameter(
-                `${name}-${d.node}-config`,
-                {
-                    name: d.configParameter,
-                    type: "String",
-                    tier: args.plan.parameterTier,
-                    value: addresses.apply((a) => resolveAddresses(d.script, a)),
-                    description: `Rendered configuration script of ${d.node}`,
-                    tags: args.tags,
-                },
-                parent,
-            );
-            const instanceId = args.instanceIds[d.node];
-            if (instanceId === undefined) throw new Error(`replication document for unknown node "${d.node}"`);
-            new aws.ssm.Association(
-                `${name}-${d.node}`,
-                {
-                    name: command.name,
-                    targets: [{ key: "InstanceIds", values: [instanceId] }],
-                    // Read through the parameter resources, so the association runs only once both exist.
-                    parameters: {
-                        documentHash: parameter.value.apply(documentHash),
-                        configHash: script.value.apply(documentHash),
-                        secretVersion: secretParam.version.apply(String),
-                        node: d.node,
-                    } satisfies Record<ApplyParameter, pulumi.Input<string>>,
-                },
-                { ...parent, dependsOn: [...assets, ...(clusterState ? [clusterState] : [])] },
-            );
-        }
+        const shared = { command, secretParam, dependsOn: [...assets, ...(clusterState ? [clusterState] : [])] };
+        for (const d of args.plan.documents) documents[d.node] = nodeDocument(name, args, d, addresses, shared, parent);
         this.documents = documents;
         this.secretParameterName = secretParam.name;
         this.registerOutputs({ documents });
     }
+}
+
+/**
+ * One node's replication document and rendered script (SSM parameters, addresses resolved) and the
+ * association that re-applies them; returns the resolved document.
+ */
+function nodeDocument(
+    name: string,
+    args: ReplicationArgs,
+    d: ReplicationArgs["plan"]["documents"][number],
+    addresses: pulumi.Output<Record<string, string>>,
+    shared: { command: aws.ssm.Document; secretParam: aws.ssm.Parameter; dependsOn: pulumi.Resource[] },
+    parent: pulumi.ResourceOptions,
+): pulumi.Output<string> {
+    const template = canonicalJson(d.document);
+    const text = addresses.apply((a) => resolveAddresses(template, a));
+    const parameter = new aws.ssm.Parameter(
+        `${name}-${d.node}`,
+        {
+            name: d.parameter,
+            type: "String",
+            tier: args.plan.parameterTier,
+            value: text,
+            description: `Replication document of ${d.node}`,
+            tags: args.tags,
+        },
+        parent,
+    );
+    // The plan rendered the script with address placeholders; the profile's renderer treats
+    // addresses as opaque text, so resolving them here equals rendering the resolved document.
+    const script = new aws.ssm.Parameter(
+        `${name}-${d.node}-config`,
+        {
+            name: d.configParameter,
+            type: "String",
+            tier: args.plan.parameterTier,
+            value: addresses.apply((a) => resolveAddresses(d.script, a)),
+            description: `Rendered configuration script of ${d.node}`,
+            tags: args.tags,
+        },
+        parent,
+    );
+    const instanceId = args.instanceIds[d.node];
+    if (instanceId === undefined) throw new Error(`replication document for unknown node "${d.node}"`);
+    new aws.ssm.Association(
+        `${name}-${d.node}`,
+        {
+            name: shared.command.name,
+            targets: [{ key: "InstanceIds", values: [instanceId] }],
+            // Read through the parameter resources, so the association runs only once both exist.
+            parameters: {
+                documentHash: parameter.value.apply(documentHash),
+                configHash: script.value.apply(documentHash),
+                secretVersion: shared.secretParam.version.apply(String),
+                node: d.node,
+            } satisfies Record<ApplyParameter, pulumi.Input<string>>,
+        },
+        { ...parent, dependsOn: shared.dependsOn },
+    );
+    return text;
 }

@@ -3,7 +3,7 @@
  * fine today but would make an ordinary edit tomorrow re-point DNS or move nodes is refused now,
  * with the key, the value and the fix. Pure; called from crossCheck (components/validation.ts).
  */
-import { subnetCidrs, zoneOrder, zoneSlot } from "./plan/network";
+import { subnetCidrs, zoneOrder, zoneSlot } from "./common/network";
 import type { ParsedConfig } from "./schema";
 import type { ConfigProblem, StackSpec } from "./spec";
 

@@ -100,47 +100,64 @@ export class Service extends pulumi.ComponentResource {
             parent,
         );
         const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
-        if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags }, parent);
-        if (plan.backupHost) {
-            const host = plan.backupHost;
-            new BackupHost(
-                `${name}-backup-host`,
-                {
-                    plan: host,
-                    subnetId: network.nodeSubnets[host.zone],
-                    securityGroupId: security.ids.backupHost!,
-                    primaryAddress: nodeAddresses[host.target.node],
-                    tags,
-                },
-                parent,
-            );
-        }
-        if (plan.snapshotArchive) {
-            new SnapshotArchive(
-                `${name}-snapshots`,
-                { plan: plan.snapshotArchive, nodeRoleName: nodeGroup.roleName, nodeRoleArn: nodeGroup.roleArn, tags },
-                parent,
-            );
-        }
+        protectData(name, plan, { network, security, nodeGroup, nodeAddresses }, parent);
 
         this.endpoint = plan.endpoint;
         this.dnsName = plan.dns[0]?.name ?? "";
         if (lb) this.loadBalancerDnsName = lb.dnsName;
         if (monitoring) this.alarmTopicArn = monitoring.topicArn;
-        this.nodes = pulumi.all(
-            Object.fromEntries(
-                plan.nodes.map((n) => {
-                    const r = nodeGroup.nodes[n.key];
-                    return [
-                        n.key,
-                        pulumi
-                            .all([r.instance.id, r.instance.privateIp])
-                            .apply(([instanceId, privateIp]) => ({ instanceId, privateIp, zone: n.zone, role: n.role })),
-                    ];
-                }),
-            ),
-        );
+        this.nodes = nodeOutputs(plan, nodeGroup);
         this.replicationDocuments = replication.documents;
         this.registerOutputs({ endpoint: this.endpoint, nodes: this.nodes });
     }
+}
+
+/** The backups of the node data: snapshot policy, GHES backup host, snapshot archive (each when planned). */
+function protectData(
+    name: string,
+    plan: TopologyPlan,
+    from: { network: Network; security: SecurityGroups; nodeGroup: NodeGroup; nodeAddresses: Record<string, pulumi.Output<string>> },
+    parent: pulumi.ResourceOptions,
+): void {
+    const { network, security, nodeGroup, nodeAddresses } = from;
+    const tags = plan.tags;
+    if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags }, parent);
+    if (plan.backupHost) {
+        const host = plan.backupHost;
+        new BackupHost(
+            `${name}-backup-host`,
+            {
+                plan: host,
+                subnetId: network.nodeSubnets[host.zone],
+                securityGroupId: security.ids.backupHost!,
+                primaryAddress: nodeAddresses[host.target.node],
+                tags,
+            },
+            parent,
+        );
+    }
+    if (plan.snapshotArchive) {
+        new SnapshotArchive(
+            `${name}-snapshots`,
+            { plan: plan.snapshotArchive, nodeRoleName: nodeGroup.roleName, nodeRoleArn: nodeGroup.roleArn, tags },
+            parent,
+        );
+    }
+}
+
+/** Each node's instance id, private address, zone and role. */
+function nodeOutputs(plan: TopologyPlan, nodeGroup: NodeGroup): Service["nodes"] {
+    return pulumi.all(
+        Object.fromEntries(
+            plan.nodes.map((n) => {
+                const r = nodeGroup.nodes[n.key];
+                return [
+                    n.key,
+                    pulumi
+                        .all([r.instance.id, r.instance.privateIp])
+                        .apply(([instanceId, privateIp]) => ({ instanceId, privateIp, zone: n.zone, role: n.role })),
+                ];
+            }),
+        ),
+    );
 }

@@ -57,30 +57,7 @@ export class SnapshotArchive extends pulumi.ComponentResource {
             name,
             {
                 bucket: bucket.id,
-                policy: pulumi.all([bucket.arn, args.nodeRoleArn]).apply(([arn, roleArn]) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Sid: "DenyInsecureTransport",
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: "s3:*",
-                                Resource: [arn, `${arn}/*`],
-                                Condition: { Bool: { "aws:SecureTransport": "false" } },
-                            },
-                            {
-                                // Administrators keep managing the bucket; only the nodes touch the archives.
-                                Sid: "ArchivesOnlyForTheNodes",
-                                Effect: "Deny",
-                                Principal: "*",
-                                Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
-                                Resource: `${arn}/*`,
-                                Condition: { ArnNotEquals: { "aws:PrincipalArn": roleArn } },
-                            },
-                        ],
-                    }),
-                ),
+                policy: pulumi.all([bucket.arn, args.nodeRoleArn]).apply(([arn, roleArn]) => bucketPolicy(arn, roleArn)),
             },
             parent,
         );
@@ -88,20 +65,7 @@ export class SnapshotArchive extends pulumi.ComponentResource {
             `${name}-nodes`,
             {
                 role: args.nodeRoleName,
-                policy: bucket.arn.apply((arn) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Sid: "WriteAndReadArchives",
-                                Effect: "Allow",
-                                Action: ["s3:PutObject", "s3:GetObject"],
-                                Resource: `${arn}/${plan.keyPrefix}*`,
-                            },
-                            { Sid: "ListArchives", Effect: "Allow", Action: "s3:ListBucket", Resource: arn },
-                        ],
-                    }),
-                ),
+                policy: bucket.arn.apply((arn) => nodePolicy(arn, plan.keyPrefix)),
             },
             parent,
         );
@@ -113,4 +77,46 @@ export class SnapshotArchive extends pulumi.ComponentResource {
         this.bucketName = bucket.bucket;
         this.registerOutputs({ bucketName: this.bucketName });
     }
+}
+
+/** TLS only, and the archives readable and writable by the nodes' role alone. */
+function bucketPolicy(arn: string, roleArn: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "DenyInsecureTransport",
+                Effect: "Deny",
+                Principal: "*",
+                Action: "s3:*",
+                Resource: [arn, `${arn}/*`],
+                Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+            {
+                // Administrators keep managing the bucket; only the nodes touch the archives.
+                Sid: "ArchivesOnlyForTheNodes",
+                Effect: "Deny",
+                Principal: "*",
+                Action: ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"],
+                Resource: `${arn}/*`,
+                Condition: { ArnNotEquals: { "aws:PrincipalArn": roleArn } },
+            },
+        ],
+    });
+}
+
+/** The nodes' role writes, reads and lists the archives under the key prefix. */
+function nodePolicy(arn: string, keyPrefix: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "WriteAndReadArchives",
+                Effect: "Allow",
+                Action: ["s3:PutObject", "s3:GetObject"],
+                Resource: `${arn}/${keyPrefix}*`,
+            },
+            { Sid: "ListArchives", Effect: "Allow", Action: "s3:ListBucket", Resource: arn },
+        ],
+    });
 }

@@ -4,7 +4,7 @@
  * the plan.
  */
 import type { ListenerDefaults, LoadBalancerKind, ServiceProfile, Topology } from "./profiles";
-import { zoneOrder } from "./plan/network";
+import { zoneOrder } from "./common/network";
 import { CONFIG_NAMESPACE, type ParsedConfig } from "./schema";
 
 export interface NodeSpec {

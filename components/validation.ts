@@ -4,15 +4,41 @@
  * every problem is collected so the user fixes them all in one go.
  */
 import { ghesBackupChecks } from "./ghes-backup-config";
-import { activeTargetCount } from "./plan/monitoring";
-import { slug } from "./plan/naming";
-import { placeNode } from "./plan/placement";
+import { slug } from "./common/naming";
+import { activeTargetCount } from "./profiles";
+import { placeNode } from "./common/placement";
 import { clusterRuleProblems } from "./cluster-rules";
 import { safeOperationProblems } from "./safeops";
 import type { ParsedConfig } from "./schema";
 import { awsLimitProblems } from "./validation/aws";
 import { ghesHaProblems } from "./validation-ghes-ha";
 import { type ConfigProblem, MAX_HEALTH_CHECK_INTERVAL, networkZones, type Relaxation, type RelaxSwitch, type StackSpec } from "./spec";
+
+/** What every cross-field check reads, and where it records what it finds (in the order found). */
+interface Check {
+    readonly cfg: ParsedConfig;
+    readonly spec: Omit<StackSpec, "warnings" | "relaxations">;
+    /** The network's zones in slot order (`networkZones`). */
+    readonly zones: string[];
+    readonly problems: ConfigProblem[];
+    readonly warnings: string[];
+    readonly relaxations: Relaxation[];
+    readonly add: (path: string, message: string, ...value: unknown[]) => void;
+    /** A secure default this config breaks: allowed only when its `relax` switch is on, and then recorded. */
+    readonly guard: (sw: RelaxSwitch, detail: string, path: string, message: string, ...value: unknown[]) => void;
+}
+
+function newCheck(cfg: ParsedConfig, spec: Omit<StackSpec, "warnings" | "relaxations">): Check {
+    const problems: ConfigProblem[] = [];
+    const relaxations: Relaxation[] = [];
+    const add = (path: string, message: string, ...value: unknown[]) =>
+        void problems.push(value.length ? { path, message, value: value[0] } : { path, message });
+    const guard = (sw: RelaxSwitch, detail: string, path: string, message: string, ...value: unknown[]) => {
+        if (cfg.relax[sw]) relaxations.push({ key: `relax.${sw}`, detail });
+        else add(path, `${message}; to accept this on purpose set \`relax.${sw}: true\``, ...value);
+    };
+    return { cfg, spec, zones: networkZones(spec.network), problems, warnings: [], relaxations, add, guard };
+}
 
 /**
  * Checks that need more than one key at a time. Pure; returns every problem found. `region` is the
@@ -23,25 +49,53 @@ export function crossCheck(
     spec: Omit<StackSpec, "warnings" | "relaxations">,
     region?: string,
 ): { problems: ConfigProblem[]; warnings: string[]; relaxations: Relaxation[] } {
-    const problems: ConfigProblem[] = [];
-    const warnings: string[] = [];
-    const relaxations: Relaxation[] = [];
-    const add = (path: string, message: string, ...value: unknown[]) =>
-        problems.push(value.length ? { path, message, value: value[0] } : { path, message });
-    /** A secure default this config breaks: allowed only when its `relax` switch is on, and then recorded. */
-    const guard = (sw: RelaxSwitch, detail: string, path: string, message: string, ...value: unknown[]) => {
-        if (cfg.relax[sw]) relaxations.push({ key: `relax.${sw}`, detail });
-        else add(path, `${message}; to accept this on purpose set \`relax.${sw}: true\``, ...value);
-    };
-    const { profile, topology, nodes, network } = spec;
+    const c = newCheck(cfg, spec);
+    checkProfileTopology(c);
+    checkNodeCount(c);
+    c.problems.push(...ghesHaProblems(cfg, spec));
+    checkNetwork(c);
+    checkPlacement(c);
+    if (spec.topology === "ha") checkHaKeys(c);
+    else checkClusterKeys(c);
+    checkFailover(c);
+    checkMonitoring(c);
+    checkHaLeaders(c);
+    checkRemovedNodes(c);
+    checkDnsTarget(c);
+    checkLoadBalancer(c);
+    checkDataSafety(c);
+    checkAccessAndTags(c);
+    const { problems, warnings, relaxations, zones } = c;
+    const backupHost = ghesBackupChecks(cfg, { ...spec, zones });
+    problems.push(...backupHost.problems);
+    warnings.push(...backupHost.warnings);
+    problems.push(...awsLimitProblems(cfg, spec, region));
+    // Configs that would make a later edit unsafe (implicit primary, zone order): components/safeops.ts.
+    problems.push(...safeOperationProblems(cfg, spec));
 
+    // A switch that relaxes nothing here would silently allow the next change that needs it.
+    for (const [sw, on] of Object.entries(cfg.relax)) {
+        if (on && !relaxations.some((r) => r.key === `relax.${sw}`))
+            warnings.push(`relax.${sw} is set but relaxes nothing in this stack; remove it.`);
+    }
+    return { problems, warnings, relaxations };
+}
+
+/** The profile runs in the chosen topology. */
+function checkProfileTopology(c: Check): void {
+    const { spec, add } = c;
+    const { profile, topology } = spec;
     if (!profile.topologies.includes(topology)) {
         const fix = profile.topologies.map((t) => `\`topology: ${t}\``).join(" or ");
         const note = profile.topologyNote === undefined ? "" : ` (${profile.topologyNote})`;
         add("topology", `profile "${profile.name}" supports only: ${profile.topologies.join(", ")}; set ${fix}${note}`, topology);
     }
+}
 
-    // Nodes: exactly one of the two forms.
+/** Nodes: exactly one of the two forms, and a count the profile supports. */
+function checkNodeCount(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { profile, topology, nodes } = spec;
     if (cfg.nodes && cfg.nodeCount !== undefined) add("nodeCount", "set either `nodes` (a map) or `nodeCount`, not both", cfg.nodeCount);
     if (!cfg.nodes && cfg.nodeCount === undefined) add("nodes", "is required: set `nodes` (a map of node name to settings) or `nodeCount`");
     const limits = profile.limits[topology];
@@ -54,13 +108,13 @@ export function crossCheck(
         add(cfg.nodes ? "nodes" : "nodeCount", `must have ${limits.min} to ${limits.max} nodes for ${what}${reason}`, nodes.length);
     }
     if (limits.recommendedMax !== undefined && nodes.length > limits.recommendedMax) {
-        warnings.push(`${nodes.length} nodes: the "${profile.name}" profile recommends at most ${limits.recommendedMax}.`);
+        c.warnings.push(`${nodes.length} nodes: the "${profile.name}" profile recommends at most ${limits.recommendedMax}.`);
     }
+}
 
-    problems.push(...ghesHaProblems(cfg, spec));
-
-    // Network.
-    const zones = networkZones(network);
+/** Network: a new VPC or an existing one, one subnet per zone, a CIDR block every zone fits in. */
+function checkNetwork(c: Check): void {
+    const { cfg, add } = c;
     const n = cfg.network;
     if (n.create && (n.vpcId !== undefined || n.subnets !== undefined || n.loadBalancerSubnets !== undefined)) {
         add("network", "set either `create` or an existing `vpcId` with `subnets`, not both");
@@ -85,8 +139,12 @@ export function crossCheck(
     }
     if (n.create && new Set(n.create.zones).size !== n.create.zones.length)
         add("network.create.zones", "must not list a zone twice", n.create.zones);
+}
 
-    // Placement.
+/** Placement: every node in one of the network's zones, and not all of them in one. */
+function checkPlacement(c: Check): void {
+    const { cfg, spec, zones, add, guard } = c;
+    const { topology, nodes } = spec;
     nodes.forEach((node) => {
         const path = `nodes.${node.key}.zone`;
         if (node.zone !== undefined && zones.length > 0 && !zones.includes(node.zone)) {
@@ -98,6 +156,7 @@ export function crossCheck(
     });
 
     // Only judged when every node has a valid place; the problems above cover the rest.
+    const n = cfg.network;
     const placeable = nodes.every((x) => (x.zone === undefined ? x.ordinal !== undefined || zones.length === 1 : zones.includes(x.zone)));
     const placed = placeable && zones.length > 0 ? new Set(nodes.map((x) => placeNode(x, zones))) : new Set<string>();
     if (nodes.length > 1 && placed.size === 1) {
@@ -116,69 +175,87 @@ export function crossCheck(
             `every node is in ${zone}, so losing that zone loses the service: ${fix}`,
         );
     }
+}
 
-    // Topology-specific keys.
-    if (topology === "ha") {
-        if (cfg.primary !== undefined && !nodes.some((x) => x.key === cfg.primary)) {
-            add("primary", `must name one of the nodes: ${nodes.map((x) => x.key).join(", ")}`, cfg.primary);
-        }
-        nodes.forEach((x) => {
-            if (cfg.nodes?.[x.key]?.roles !== undefined)
-                add(`nodes.${x.key}.roles`, "roles apply to the cluster topology only; remove them for `ha`");
-        });
-    } else {
-        if (cfg.primary !== undefined)
-            add("primary", "applies to the ha topology only; a cluster has no primary (remove the key)", cfg.primary);
-        if (!cfg.loadBalancer)
-            add("loadBalancer", "is required for the cluster topology: its health checks take failed nodes out of rotation");
-        if (cfg.dns.target === "primary")
-            add("dns.target", "a cluster's DNS record always aliases the load balancer; remove the key", cfg.dns.target);
-        for (const [role, node] of Object.entries(cfg.leaders ?? {})) {
-            const path = `leaders.${role}`;
-            const target = nodes.find((x) => x.key === node);
-            if (!profile.roles.leaders.includes(role)) {
-                const valid =
-                    profile.roles.leaders.length > 0 ? `valid: ${profile.roles.leaders.join(", ")}` : "it has none; remove the key";
-                add(path, `is not a single-leader role of the "${profile.name}" profile (${valid})`, role);
-            } else if (!target) {
-                add(path, `must name one of the nodes: ${nodes.map((x) => x.key).join(", ")}`, node);
-            } else if (!target.roles.includes(role)) {
+/** Keys of the ha topology. */
+function checkHaKeys(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { nodes } = spec;
+    if (cfg.primary !== undefined && !nodes.some((x) => x.key === cfg.primary)) {
+        add("primary", `must name one of the nodes: ${nodes.map((x) => x.key).join(", ")}`, cfg.primary);
+    }
+    nodes.forEach((x) => {
+        if (cfg.nodes?.[x.key]?.roles !== undefined)
+            add(`nodes.${x.key}.roles`, "roles apply to the cluster topology only; remove them for `ha`");
+    });
+}
+
+/** Keys of the cluster topology: load balancer, DNS, leaders and roles. */
+function checkClusterKeys(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { profile, nodes } = spec;
+    if (cfg.primary !== undefined)
+        add("primary", "applies to the ha topology only; a cluster has no primary (remove the key)", cfg.primary);
+    if (!cfg.loadBalancer) add("loadBalancer", "is required for the cluster topology: its health checks take failed nodes out of rotation");
+    if (cfg.dns.target === "primary")
+        add("dns.target", "a cluster's DNS record always aliases the load balancer; remove the key", cfg.dns.target);
+    checkLeaders(c);
+    nodes.forEach((x) => {
+        x.roles.forEach((role, i) => {
+            if (!profile.roles.names.includes(role)) {
                 add(
-                    path,
-                    `node "${node}" does not carry the role "${role}": name a node whose \`roles\` include it, or add the role to ${node}`,
-                    node,
+                    `nodes.${x.key}.roles[${i}]`,
+                    `is not a role of the "${profile.name}" profile; valid roles: ${profile.roles.names.join(", ")}`,
+                    role,
                 );
             }
-        }
-        for (const role of profile.roles.leaders) {
-            const leader = spec.leaders[role];
-            if (cfg.nodes && cfg.leaders?.[role] === undefined && leader !== undefined) {
-                warnings.push(
-                    `leaders.${role} is not set, so ${leader} (the first node with the role) leads it; set it so that adding or reordering nodes cannot move it.`,
-                );
-            }
-        }
-        nodes.forEach((x) => {
-            x.roles.forEach((role, i) => {
-                if (!profile.roles.names.includes(role)) {
-                    add(
-                        `nodes.${x.key}.roles[${i}]`,
-                        `is not a role of the "${profile.name}" profile; valid roles: ${profile.roles.names.join(", ")}`,
-                        role,
-                    );
-                }
-            });
         });
-        for (const role of profile.roles.required) {
-            if (nodes.length > 0 && !nodes.some((x) => x.roles.includes(role))) {
-                add("nodes", `no node carries the required role "${role}"; add it to some node's \`roles\``);
-            }
-        }
-        problems.push(...clusterRuleProblems(profile, nodes, !cfg.nodes));
-        if (nodes.length > 0 && !nodes.some((x) => x.roles.some((r) => profile.roles.serving.includes(r)))) {
-            add("nodes", `no node serves users: give at least one node a role among ${profile.roles.serving.join(", ")}`);
+    });
+    for (const role of profile.roles.required) {
+        if (nodes.length > 0 && !nodes.some((x) => x.roles.includes(role))) {
+            add("nodes", `no node carries the required role "${role}"; add it to some node's \`roles\``);
         }
     }
+    c.problems.push(...clusterRuleProblems(profile, nodes, !cfg.nodes));
+    if (nodes.length > 0 && !nodes.some((x) => x.roles.some((r) => profile.roles.serving.includes(r)))) {
+        add("nodes", `no node serves users: give at least one node a role among ${profile.roles.serving.join(", ")}`);
+    }
+}
+
+/** A cluster's single-leader roles: each named leader carries its role; unnamed ones are warned about. */
+function checkLeaders(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { profile, nodes } = spec;
+    for (const [role, node] of Object.entries(cfg.leaders ?? {})) {
+        const path = `leaders.${role}`;
+        const target = nodes.find((x) => x.key === node);
+        if (!profile.roles.leaders.includes(role)) {
+            const valid = profile.roles.leaders.length > 0 ? `valid: ${profile.roles.leaders.join(", ")}` : "it has none; remove the key";
+            add(path, `is not a single-leader role of the "${profile.name}" profile (${valid})`, role);
+        } else if (!target) {
+            add(path, `must name one of the nodes: ${nodes.map((x) => x.key).join(", ")}`, node);
+        } else if (!target.roles.includes(role)) {
+            add(
+                path,
+                `node "${node}" does not carry the role "${role}": name a node whose \`roles\` include it, or add the role to ${node}`,
+                node,
+            );
+        }
+    }
+    for (const role of profile.roles.leaders) {
+        const leader = spec.leaders[role];
+        if (cfg.nodes && cfg.leaders?.[role] === undefined && leader !== undefined) {
+            c.warnings.push(
+                `leaders.${role} is not set, so ${leader} (the first node with the role) leads it; set it so that adding or reordering nodes cannot move it.`,
+            );
+        }
+    }
+}
+
+/** Automatic failover and its secondary. */
+function checkFailover(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { profile, topology, nodes } = spec;
     if (cfg.failover === "automatic") {
         if (topology !== "ha") {
             add("failover", "applies to the ha topology only; a cluster's load balancer fails over by health checks", cfg.failover);
@@ -208,6 +285,12 @@ export function crossCheck(
         else if (secondary === spec.primary)
             add(path, "is the primary; name another replica, or remove the key to use the first replica", secondary);
     }
+}
+
+/** Monitoring: a healthy-target threshold that can clear, and distinct subscriptions. */
+function checkMonitoring(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { profile, topology, nodes } = spec;
     const minHealthy = cfg.monitoring.minHealthyTargets;
     if (minHealthy !== undefined) {
         const serving = nodes.filter((x) => x.roles.some((r) => profile.roles.serving.includes(r))).length;
@@ -237,12 +320,22 @@ export function crossCheck(
         });
     }
     if (!cfg.monitoring.enabled && cfg.monitoring.emails.length + cfg.monitoring.httpsEndpoints.length > 0)
-        warnings.push("monitoring is off: the configured alarm subscriptions are not created.");
-    if (!cfg.backups.enabled)
-        warnings.push("backups are off: losing every copy of the data (all nodes, or one zone holding them) loses it for good.");
+        c.warnings.push("monitoring is off: the configured alarm subscriptions are not created.");
+}
+
+/** `leaders` belongs to the cluster topology. */
+function checkHaLeaders(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { topology } = spec;
     if (topology === "ha" && cfg.leaders !== undefined) {
         add("leaders", "applies to the cluster topology only; an HA stack's leader is `primary`", cfg.leaders);
     }
+}
+
+/** A removed node's name is never reused. */
+function checkRemovedNodes(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { nodes } = spec;
     const removed = new Set(cfg.removedNodes);
     for (const x of nodes) {
         if (!removed.has(x.key)) continue;
@@ -256,33 +349,27 @@ export function crossCheck(
             );
         }
     }
+}
+
+/** An HA record that aliases the load balancer needs one. */
+function checkDnsTarget(c: Check): void {
+    const { cfg, spec, add } = c;
+    const { topology } = spec;
     if (topology === "ha" && cfg.dns.target === "loadBalancer" && !cfg.loadBalancer) {
         add("dns.target", "is `loadBalancer` but no `loadBalancer` is configured; add one or use `primary`", cfg.dns.target);
     }
+}
 
-    // Load balancer.
+/** The load balancer: kind, listeners, certificate, health checks, subnets and production guards. */
+function checkLoadBalancer(c: Check): void {
+    const { cfg, spec, add, guard } = c;
+    const { profile, network } = spec;
     const lb = spec.loadBalancer;
     if (lb) {
         if (!profile.loadBalancer.allowedKinds.includes(lb.kind)) {
             add("loadBalancer.kind", `profile "${profile.name}" supports: ${profile.loadBalancer.allowedKinds.join(", ")}`, lb.kind);
         }
-        const ports = new Set<number>();
-        lb.listeners.forEach((l, i) => {
-            const path = `loadBalancer.listeners[${i}]`;
-            if (ports.has(l.port)) add(`${path}.port`, "two listeners use the same port", l.port);
-            ports.add(l.port);
-            if (lb.kind === "alb" && l.protocol !== "HTTPS") {
-                add(`${path}.protocol`, "an ALB listener must be HTTPS (HTTP on 80 is added as a redirect to HTTPS)", l.protocol);
-            }
-            if (lb.kind === "alb" && !["HTTP", "HTTPS"].includes(l.targetProtocol)) {
-                add(`${path}.targetProtocol`, "an ALB forwards HTTP or HTTPS to its targets", l.targetProtocol);
-            }
-            if (lb.kind === "alb" && l.port === 80)
-                add(`${path}.port`, "port 80 on an ALB is the HTTP-to-HTTPS redirect; use another port", l.port);
-            if (lb.kind === "nlb" && (l.protocol === "HTTPS" || ["HTTP", "HTTPS"].includes(l.targetProtocol))) {
-                add(`${path}.protocol`, "an NLB listener is TCP, UDP, TCP_UDP or TLS, forwarding the same to its targets", l.protocol);
-            }
-        });
+        checkListeners(c, lb);
         const needsCert = lb.kind === "alb" || lb.listeners.some((l) => l.protocol === "TLS");
         if (needsCert && lb.certificateArn === undefined) {
             add("loadBalancer.certificateArn", "is required for HTTPS/TLS listeners (an ALB always has one): set the ACM certificate ARN");
@@ -331,6 +418,35 @@ export function crossCheck(
             );
         }
     }
+}
+
+/** Each listener's port and protocols suit the load balancer's kind. */
+function checkListeners(c: Check, lb: NonNullable<StackSpec["loadBalancer"]>): void {
+    const { add } = c;
+    const ports = new Set<number>();
+    lb.listeners.forEach((l, i) => {
+        const path = `loadBalancer.listeners[${i}]`;
+        if (ports.has(l.port)) add(`${path}.port`, "two listeners use the same port", l.port);
+        ports.add(l.port);
+        if (lb.kind === "alb" && l.protocol !== "HTTPS") {
+            add(`${path}.protocol`, "an ALB listener must be HTTPS (HTTP on 80 is added as a redirect to HTTPS)", l.protocol);
+        }
+        if (lb.kind === "alb" && !["HTTP", "HTTPS"].includes(l.targetProtocol)) {
+            add(`${path}.targetProtocol`, "an ALB forwards HTTP or HTTPS to its targets", l.targetProtocol);
+        }
+        if (lb.kind === "alb" && l.port === 80)
+            add(`${path}.port`, "port 80 on an ALB is the HTTP-to-HTTPS redirect; use another port", l.port);
+        if (lb.kind === "nlb" && (l.protocol === "HTTPS" || ["HTTP", "HTTPS"].includes(l.targetProtocol))) {
+            add(`${path}.protocol`, "an NLB listener is TCP, UDP, TCP_UDP or TLS, forwarding the same to its targets", l.protocol);
+        }
+    });
+}
+
+/** Data that could be lost: backups off, data volumes a delete would take in production. */
+function checkDataSafety(c: Check): void {
+    const { cfg, spec, guard } = c;
+    if (!cfg.backups.enabled)
+        c.warnings.push("backups are off: losing every copy of the data (all nodes, or one zone holding them) loses it for good.");
     if (spec.production && !spec.dataVolume.protect) {
         guard(
             "unprotectedDataVolumes",
@@ -349,10 +465,14 @@ export function crossCheck(
             false,
         );
     }
+}
 
-    spec.access.adminCidrs.forEach((c, i) => {
-        if (c.endsWith("/0"))
-            add(`access.adminCidrs[${i}]`, "admin ports must not be open to the whole internet; list your admin networks", c);
+/** Admin access not open to the internet; tags AWS accepts. */
+function checkAccessAndTags(c: Check): void {
+    const { spec, add } = c;
+    spec.access.adminCidrs.forEach((cidr, i) => {
+        if (cidr.endsWith("/0"))
+            add(`access.adminCidrs[${i}]`, "admin ports must not be open to the whole internet; list your admin networks", cidr);
     });
 
     for (const [k, v] of Object.entries(spec.tags)) {
@@ -360,18 +480,4 @@ export function crossCheck(
             add(`tags.${k}`, "tag keys are at most 128 characters and must not start with aws:");
         if (v.length > 256) add(`tags.${k}`, "tag values are at most 256 characters", v);
     }
-
-    const backupHost = ghesBackupChecks(cfg, { ...spec, zones });
-    problems.push(...backupHost.problems);
-    warnings.push(...backupHost.warnings);
-    problems.push(...awsLimitProblems(cfg, spec, region));
-    // Configs that would make a later edit unsafe (implicit primary, zone order): components/safeops.ts.
-    problems.push(...safeOperationProblems(cfg, spec));
-
-    // A switch that relaxes nothing here would silently allow the next change that needs it.
-    for (const [sw, on] of Object.entries(cfg.relax)) {
-        if (on && !relaxations.some((r) => r.key === `relax.${sw}`))
-            warnings.push(`relax.${sw} is set but relaxes nothing in this stack; remove it.`);
-    }
-    return { problems, warnings, relaxations };
 }

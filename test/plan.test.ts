@@ -269,10 +269,7 @@ describe("placement (property)", () => {
     it("places a counted node by its own ordinal only, round-robin", () => {
         fc.assert(
             fc.property(zones, fc.integer({ min: 1, max: 200 }), (zs, ordinal) => {
-                const zone = placeNode(
-                    { key: `node-${ordinal}`, ordinal, instanceType: "t", ami: "a", roles: [], dataVolumeSize: 1, allowReplacement: false },
-                    zs,
-                );
+                const zone = placeNode({ key: `node-${ordinal}`, ordinal }, zs);
                 assert.equal(zone, zs[(ordinal - 1) % zs.length]);
             }),
         );

@@ -98,147 +98,13 @@ export class HaMocks implements pulumi.runtime.Mocks {
             // Component resources (and the stack): no physical id, state = inputs.
             return { id: undefined, state: inputs };
         }
-        const name = args.name;
-        const region = this.region(inputs);
-        const account = this.account();
-        const str = (k: string): string | undefined =>
-            typeof inputs[k] === "string" && inputs[k] !== "" ? (inputs[k] as string) : undefined;
-        const arn = (service: string, resource: string, withRegion = true, withAccount = true): string =>
-            `arn:aws:${service}:${withRegion ? region : ""}:${withAccount ? account : ""}:${resource}`;
-        const withId = (id: string, extra: State = {}): pulumi.runtime.MockResourceResult => ({
-            id,
-            state: { ...inputs, ...extra },
-        });
-        const ec2 = (prefix: string, kind: string, extra: State = {}): pulumi.runtime.MockResourceResult => {
-            const id = mockAwsId(prefix, name);
-            return withId(id, { arn: arn("ec2", `${kind}/${id}`), ownerId: account, ...extra });
-        };
-
-        switch (args.type) {
-            case "aws:ec2/instance:Instance": {
-                const id = mockAwsId("i", name);
-                const ip = mockPrivateIp(name);
-                const dnsSuffix = region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`;
-                return withId(id, {
-                    arn: arn("ec2", `instance/${id}`),
-                    privateIp: ip,
-                    privateDns: `ip-${ip.replace(/\./g, "-")}.${dnsSuffix}`,
-                    availabilityZone: str("availabilityZone") ?? `${region}a`,
-                    instanceState: "running",
-                    primaryNetworkInterfaceId: mockAwsId("eni", name),
-                });
-            }
-            case "aws:lb/loadBalancer:LoadBalancer": {
-                const lbName = lbNameOf(inputs, name);
-                const kind = inputs.loadBalancerType === "network" ? "net" : inputs.loadBalancerType === "gateway" ? "gwy" : "app";
-                const suffix = `${kind}/${lbName}/${mockHash("lb", name).slice(0, 16)}`;
-                const internal = inputs.internal === true ? "internal-" : "";
-                return withId(arn("elasticloadbalancing", `loadbalancer/${suffix}`), {
-                    name: lbName,
-                    arn: arn("elasticloadbalancing", `loadbalancer/${suffix}`),
-                    arnSuffix: suffix,
-                    dnsName: `${internal}${lbName}-${mockDigits(name)}.${region}.elb.amazonaws.com`.toLowerCase(),
-                    zoneId: MOCK_ELB_ZONE_ID,
-                });
-            }
-            case "aws:lb/targetGroup:TargetGroup": {
-                const tgName = lbNameOf(inputs, name);
-                const suffix = `targetgroup/${tgName}/${mockHash("tg", name).slice(0, 16)}`;
-                return withId(arn("elasticloadbalancing", suffix), {
-                    name: tgName,
-                    arn: arn("elasticloadbalancing", suffix),
-                    arnSuffix: suffix,
-                });
-            }
-            case "aws:lb/listener:Listener": {
-                const lbArn = str("loadBalancerArn");
-                const tail = mockHash("listener", name).slice(0, 16);
-                const listenerArn =
-                    lbArn && lbArn.includes(":loadbalancer/")
-                        ? `${lbArn.replace(":loadbalancer/", ":listener/")}/${tail}`
-                        : arn("elasticloadbalancing", `listener/app/${name}/${mockHash("lb", name).slice(0, 16)}/${tail}`);
-                return withId(listenerArn, { arn: listenerArn });
-            }
-            case "aws:lb/targetGroupAttachment:TargetGroupAttachment":
-                return withId(`${str("targetGroupArn") ?? name}-${mockDigits(name, 19)}`);
-            case "aws:ec2/vpc:Vpc":
-                return ec2("vpc", "vpc", {
-                    defaultSecurityGroupId: mockAwsId("sg", `${name}-default`),
-                    mainRouteTableId: mockAwsId("rtb", `${name}-main`),
-                    defaultNetworkAclId: mockAwsId("acl", `${name}-default`),
-                });
-            case "aws:ec2/subnet:Subnet":
-                return ec2("subnet", "subnet", { availabilityZone: str("availabilityZone") ?? `${region}a` });
-            case "aws:ec2/securityGroup:SecurityGroup":
-                return ec2("sg", "security-group", { name: str("name") ?? name });
-            case "aws:ec2/internetGateway:InternetGateway":
-                return ec2("igw", "internet-gateway");
-            case "aws:ec2/natGateway:NatGateway":
-                return ec2("nat", "natgateway", { privateIp: mockPrivateIp(name), publicIp: mockPublicIp(name) });
-            case "aws:ec2/eip:Eip": {
-                const id = mockAwsId("eipalloc", name);
-                return withId(id, {
-                    arn: arn("ec2", `elastic-ip/${id}`),
-                    allocationId: id,
-                    publicIp: mockPublicIp(name),
-                    domain: str("domain") ?? "vpc",
-                });
-            }
-            case "aws:ec2/routeTable:RouteTable":
-                return ec2("rtb", "route-table");
-            case "aws:ec2/routeTableAssociation:RouteTableAssociation":
-                return withId(mockAwsId("rtbassoc", name));
-            case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
-            case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
-                const id = mockAwsId("sgr", name);
-                return withId(id, { arn: arn("ec2", `security-group-rule/${id}`), securityGroupRuleId: id });
-            }
-            case "aws:ebs/volume:Volume":
-                return ec2("vol", "volume", { availabilityZone: str("availabilityZone") ?? `${region}a` });
-            case "aws:iam/role:Role": {
-                const roleName = str("name") ?? name;
-                return withId(roleName, {
-                    name: roleName,
-                    arn: arn("iam", `role/${roleName}`, false),
-                    uniqueId: `AROA${mockHash("role", name).slice(0, 17).toUpperCase()}`,
-                });
-            }
-            case "aws:iam/instanceProfile:InstanceProfile": {
-                const profileName = str("name") ?? name;
-                return withId(profileName, {
-                    name: profileName,
-                    arn: arn("iam", `instance-profile/${profileName}`, false),
-                    uniqueId: `AIPA${mockHash("profile", name).slice(0, 17).toUpperCase()}`,
-                });
-            }
-            case "aws:ssm/parameter:Parameter": {
-                const paramName = str("name") ?? name;
-                return withId(paramName, {
-                    name: paramName,
-                    arn: arn("ssm", `parameter/${paramName.replace(/^\//, "")}`),
-                    version: 1,
-                });
-            }
-            case "aws:ssm/document:Document": {
-                const docName = str("name") ?? name;
-                return withId(docName, { name: docName, arn: arn("ssm", `document/${docName}`) });
-            }
-            case "aws:ssm/association:Association": {
-                const id = mockUuid(name);
-                return withId(id, { associationId: id, arn: arn("ssm", `association/${id}`) });
-            }
-            case "random:index/randomPassword:RandomPassword":
-                return withId("none", { result: `mock-secret-${mockHash("password", name).slice(0, 16)}` });
-            case "aws:route53/record:Record": {
-                const fqdn = str("name") ?? name;
-                return withId(`${str("zoneId") ?? "ZMOCK"}_${fqdn}_${str("type") ?? "A"}`, { fqdn });
-            }
-            case "pulumi:pulumi:StackReference":
-                // Like the engine for a stack never deployed: a reference with no outputs.
-                return withId(name, { outputs: {}, secretOutputNames: [] });
-            default:
-                return withId(`${name}-id`, { arn: `arn:aws:mock::${account}:${name}` });
-        }
+        const m = minting(args.name, inputs, this.region(inputs), this.account());
+        return (
+            computeAndNetworkMock(args.type, m) ??
+            loadBalancerMock(args.type, m) ??
+            identityAndConfigMock(args.type, m) ??
+            m.withId(`${m.name}-id`, { arn: `arn:aws:mock::${m.account}:${m.name}` })
+        );
     }
 
     call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
@@ -298,4 +164,179 @@ function regionShort(region: string): string {
     }
     const direction = m[2].replace(/north|south|east|west|central/g, (d) => d[0]);
     return `${m[1]}${direction}${m[3]}`;
+}
+
+/** What every mocked resource's state is made from: its name, inputs, region and account. */
+interface Minting {
+    readonly name: string;
+    readonly inputs: State;
+    readonly region: string;
+    readonly account: string;
+    readonly str: (k: string) => string | undefined;
+    readonly arn: (service: string, resource: string, withRegion?: boolean, withAccount?: boolean) => string;
+    readonly withId: (id: string, extra?: State) => pulumi.runtime.MockResourceResult;
+    readonly ec2: (prefix: string, kind: string, extra?: State) => pulumi.runtime.MockResourceResult;
+}
+
+function minting(name: string, inputs: State, region: string, account: string): Minting {
+    const str = (k: string): string | undefined => (typeof inputs[k] === "string" && inputs[k] !== "" ? (inputs[k] as string) : undefined);
+    const arn = (service: string, resource: string, withRegion = true, withAccount = true): string =>
+        `arn:aws:${service}:${withRegion ? region : ""}:${withAccount ? account : ""}:${resource}`;
+    const withId = (id: string, extra: State = {}): pulumi.runtime.MockResourceResult => ({
+        id,
+        state: { ...inputs, ...extra },
+    });
+    const ec2 = (prefix: string, kind: string, extra: State = {}): pulumi.runtime.MockResourceResult => {
+        const id = mockAwsId(prefix, name);
+        return withId(id, { arn: arn("ec2", `${kind}/${id}`), ownerId: account, ...extra });
+    };
+    return { name, inputs, region, account, str, arn, withId, ec2 };
+}
+
+/** EC2 instances, volumes and the network: ids and ARNs as EC2 forms them. */
+function computeAndNetworkMock(type: string, m: Minting): pulumi.runtime.MockResourceResult | undefined {
+    const { name, region, str, arn, withId, ec2 } = m;
+    switch (type) {
+        case "aws:ec2/instance:Instance": {
+            const id = mockAwsId("i", name);
+            const ip = mockPrivateIp(name);
+            const dnsSuffix = region === "us-east-1" ? "ec2.internal" : `${region}.compute.internal`;
+            return withId(id, {
+                arn: arn("ec2", `instance/${id}`),
+                privateIp: ip,
+                privateDns: `ip-${ip.replace(/\./g, "-")}.${dnsSuffix}`,
+                availabilityZone: str("availabilityZone") ?? `${region}a`,
+                instanceState: "running",
+                primaryNetworkInterfaceId: mockAwsId("eni", name),
+            });
+        }
+        case "aws:ec2/vpc:Vpc":
+            return ec2("vpc", "vpc", {
+                defaultSecurityGroupId: mockAwsId("sg", `${name}-default`),
+                mainRouteTableId: mockAwsId("rtb", `${name}-main`),
+                defaultNetworkAclId: mockAwsId("acl", `${name}-default`),
+            });
+        case "aws:ec2/subnet:Subnet":
+            return ec2("subnet", "subnet", { availabilityZone: str("availabilityZone") ?? `${region}a` });
+        case "aws:ec2/securityGroup:SecurityGroup":
+            return ec2("sg", "security-group", { name: str("name") ?? name });
+        case "aws:ec2/internetGateway:InternetGateway":
+            return ec2("igw", "internet-gateway");
+        case "aws:ec2/natGateway:NatGateway":
+            return ec2("nat", "natgateway", { privateIp: mockPrivateIp(name), publicIp: mockPublicIp(name) });
+        case "aws:ec2/eip:Eip": {
+            const id = mockAwsId("eipalloc", name);
+            return withId(id, {
+                arn: arn("ec2", `elastic-ip/${id}`),
+                allocationId: id,
+                publicIp: mockPublicIp(name),
+                domain: str("domain") ?? "vpc",
+            });
+        }
+        case "aws:ec2/routeTable:RouteTable":
+            return ec2("rtb", "route-table");
+        case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+            return withId(mockAwsId("rtbassoc", name));
+        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+            const id = mockAwsId("sgr", name);
+            return withId(id, { arn: arn("ec2", `security-group-rule/${id}`), securityGroupRuleId: id });
+        }
+        case "aws:ebs/volume:Volume":
+            return ec2("vol", "volume", { availabilityZone: str("availabilityZone") ?? `${region}a` });
+        default:
+            return undefined;
+    }
+}
+
+/** Load balancers, target groups, listeners and attachments: ELB\'s ARN and DNS forms. */
+function loadBalancerMock(type: string, m: Minting): pulumi.runtime.MockResourceResult | undefined {
+    const { name, region, inputs, str, arn, withId } = m;
+    switch (type) {
+        case "aws:lb/loadBalancer:LoadBalancer": {
+            const lbName = lbNameOf(inputs, name);
+            const kind = inputs.loadBalancerType === "network" ? "net" : inputs.loadBalancerType === "gateway" ? "gwy" : "app";
+            const suffix = `${kind}/${lbName}/${mockHash("lb", name).slice(0, 16)}`;
+            const internal = inputs.internal === true ? "internal-" : "";
+            return withId(arn("elasticloadbalancing", `loadbalancer/${suffix}`), {
+                name: lbName,
+                arn: arn("elasticloadbalancing", `loadbalancer/${suffix}`),
+                arnSuffix: suffix,
+                dnsName: `${internal}${lbName}-${mockDigits(name)}.${region}.elb.amazonaws.com`.toLowerCase(),
+                zoneId: MOCK_ELB_ZONE_ID,
+            });
+        }
+        case "aws:lb/targetGroup:TargetGroup": {
+            const tgName = lbNameOf(inputs, name);
+            const suffix = `targetgroup/${tgName}/${mockHash("tg", name).slice(0, 16)}`;
+            return withId(arn("elasticloadbalancing", suffix), {
+                name: tgName,
+                arn: arn("elasticloadbalancing", suffix),
+                arnSuffix: suffix,
+            });
+        }
+        case "aws:lb/listener:Listener": {
+            const lbArn = str("loadBalancerArn");
+            const tail = mockHash("listener", name).slice(0, 16);
+            const listenerArn =
+                lbArn && lbArn.includes(":loadbalancer/")
+                    ? `${lbArn.replace(":loadbalancer/", ":listener/")}/${tail}`
+                    : arn("elasticloadbalancing", `listener/app/${name}/${mockHash("lb", name).slice(0, 16)}/${tail}`);
+            return withId(listenerArn, { arn: listenerArn });
+        }
+        case "aws:lb/targetGroupAttachment:TargetGroupAttachment":
+            return withId(`${str("targetGroupArn") ?? name}-${mockDigits(name, 19)}`);
+        default:
+            return undefined;
+    }
+}
+
+/** IAM, SSM, Route 53, random passwords and stack references. */
+function identityAndConfigMock(type: string, m: Minting): pulumi.runtime.MockResourceResult | undefined {
+    const { name, str, arn, withId } = m;
+    switch (type) {
+        case "aws:iam/role:Role": {
+            const roleName = str("name") ?? name;
+            return withId(roleName, {
+                name: roleName,
+                arn: arn("iam", `role/${roleName}`, false),
+                uniqueId: `AROA${mockHash("role", name).slice(0, 17).toUpperCase()}`,
+            });
+        }
+        case "aws:iam/instanceProfile:InstanceProfile": {
+            const profileName = str("name") ?? name;
+            return withId(profileName, {
+                name: profileName,
+                arn: arn("iam", `instance-profile/${profileName}`, false),
+                uniqueId: `AIPA${mockHash("profile", name).slice(0, 17).toUpperCase()}`,
+            });
+        }
+        case "aws:ssm/parameter:Parameter": {
+            const paramName = str("name") ?? name;
+            return withId(paramName, {
+                name: paramName,
+                arn: arn("ssm", `parameter/${paramName.replace(/^\//, "")}`),
+                version: 1,
+            });
+        }
+        case "aws:ssm/document:Document": {
+            const docName = str("name") ?? name;
+            return withId(docName, { name: docName, arn: arn("ssm", `document/${docName}`) });
+        }
+        case "aws:ssm/association:Association": {
+            const id = mockUuid(name);
+            return withId(id, { associationId: id, arn: arn("ssm", `association/${id}`) });
+        }
+        case "random:index/randomPassword:RandomPassword":
+            return withId("none", { result: `mock-secret-${mockHash("password", name).slice(0, 16)}` });
+        case "aws:route53/record:Record": {
+            const fqdn = str("name") ?? name;
+            return withId(`${str("zoneId") ?? "ZMOCK"}_${fqdn}_${str("type") ?? "A"}`, { fqdn });
+        }
+        case "pulumi:pulumi:StackReference":
+            // Like the engine for a stack never deployed: a reference with no outputs.
+            return withId(name, { outputs: {}, secretOutputNames: [] });
+        default:
+            return undefined;
+    }
 }

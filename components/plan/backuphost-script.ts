@@ -82,6 +82,20 @@ export function backupCronFile(input: Pick<BackupHostScriptInput, "schedule" | "
 }
 
 export function renderBackupHostScript(input: BackupHostScriptInput): string {
+    return [
+        scriptHeader(input),
+        toolCheck(),
+        dataVolumeSection(input),
+        utilsSection(input),
+        sshKeySection(input),
+        backupConfigSection(input),
+        authoriseSection(),
+        cronSection(input),
+    ].join("");
+}
+
+/** The header, the shell variables every later section reads and the Manage API call (manage_call). */
+function scriptHeader(input: BackupHostScriptInput): string {
     const p = input.paths;
     const q = shellQuote;
     const key = `${p.dataDir}/ssh/id_ed25519`;
@@ -102,14 +116,26 @@ install_dir=${q(p.installDir)}
 key=${q(key)}
 
 ${MANAGE_CALL}
-for tool in git ssh ssh-keygen rsync jq bc curl aws tar sha256sum; do
+`;
+}
+
+/** Backup Utilities' prerequisites (fails the run with the list when one is missing). */
+function toolCheck(): string {
+    return `for tool in git ssh ssh-keygen rsync jq bc curl aws tar sha256sum; do
   if ! command -v "\${tool}" > /dev/null; then
     echo "backup host: \${tool} is missing; Backup Utilities needs bash, git, OpenSSH, rsync, jq and bc (use an AMI that has them)" >&2
     exit 1
   fi
 done
 
-# The data volume (snapshots need hard and symbolic links: ext4). Formatted only while it is blank.
+`;
+}
+
+/** The data volume, mounted by UUID (formatted only while blank). */
+function dataVolumeSection(input: BackupHostScriptInput): string {
+    const p = input.paths;
+    const q = shellQuote;
+    return `# The data volume (snapshots need hard and symbolic links: ext4). Formatted only while it is blank.
 if ! mountpoint -q "\${data_dir}"; then
   device=$(lsblk -dnpo NAME,SERIAL | awk -v serial="\${volume//-/}" '$2 == serial { print $1 }')
   if [ -z "\${device}" ]; then
@@ -127,7 +153,13 @@ if ! mountpoint -q "\${data_dir}"; then
   mount "UUID=\${uuid}" "\${data_dir}"
 fi
 
-# Backup Utilities, one directory per release; \`current\` points at the configured one.
+`;
+}
+
+/** Backup Utilities of the configured release, checked against its SHA-256 when given. */
+function utilsSection(input: BackupHostScriptInput): string {
+    const q = shellQuote;
+    return `# Backup Utilities, one directory per release; \`current\` points at the configured one.
 if [ ! -x "\${install_dir}/\${utils_version}/bin/ghe-backup" ]; then
   archive=$(mktemp)
   curl -fsSL -o "\${archive}" ${q(utilsArchiveUrl(input.utilsVersion))}
@@ -142,13 +174,24 @@ if [ ! -x "\${install_dir}/\${utils_version}/bin/ghe-backup" ]; then
 fi
 ln -sfn "\${utils_version}" "\${install_dir}/current"
 
-# The host's SSH key lives on the data volume, so a replaced host keeps its authorisation.
+`;
+}
+
+/** The host's SSH key on the data volume. */
+function sshKeySection(input: BackupHostScriptInput): string {
+    const q = shellQuote;
+    return `# The host's SSH key lives on the data volume, so a replaced host keeps its authorisation.
 if [ ! -f "\${key}" ]; then
   install -d -m 0700 "$(dirname "\${key}")"
   ssh-keygen -q -t ed25519 -N '' -C ${q(`ghe-backup@${input.stack}`)} -f "\${key}"
 fi
 
-# GHE_HOSTNAME is always the primary: backup-utils must not back up an HA replica.
+`;
+}
+
+/** backup.config, always pointing at the primary. */
+function backupConfigSection(input: BackupHostScriptInput): string {
+    return `# GHE_HOSTNAME is always the primary: backup-utils must not back up an HA replica.
 install -d -m 0755 "$(dirname "\${GHE_BACKUP_CONFIG}")"
 cat > "\${GHE_BACKUP_CONFIG}.new" <<EOF
 GHE_HOSTNAME="\${primary}"
@@ -158,7 +201,12 @@ GHE_EXTRA_SSH_OPTS="-i \${key} -o StrictHostKeyChecking=accept-new -o UserKnownH
 EOF
 mv -f "\${GHE_BACKUP_CONFIG}.new" "\${GHE_BACKUP_CONFIG}"
 
-# Authorise the key on the primary only when the connection check fails (first run, or a new primary).
+`;
+}
+
+/** The key authorised on the primary through the Manage API when the connection check fails. */
+function authoriseSection(): string {
+    return `# Authorise the key on the primary only when the connection check fails (first run, or a new primary).
 if ! "\${install_dir}/current/bin/ghe-host-check" > /dev/null 2>&1; then
   public_key=$(cat "\${key}.pub")
   if ! [[ "\${public_key}" =~ ^ssh-ed25519\\ [A-Za-z0-9+/=]+\\ [A-Za-z0-9@._-]+$ ]]; then
@@ -173,7 +221,14 @@ if ! "\${install_dir}/current/bin/ghe-host-check" > /dev/null 2>&1; then
   "\${install_dir}/current/bin/ghe-host-check"
 fi
 
-cat > ${q(`${p.cronFile}.new`)} <<'EOF'
+`;
+}
+
+/** The cron file that runs ghe-backup. */
+function cronSection(input: BackupHostScriptInput): string {
+    const p = input.paths;
+    const q = shellQuote;
+    return `cat > ${q(`${p.cronFile}.new`)} <<'EOF'
 ${backupCronFile(input)}EOF
 chmod 0644 ${q(`${p.cronFile}.new`)}
 mv -f ${q(`${p.cronFile}.new`)} ${q(p.cronFile)}

@@ -13,7 +13,7 @@ import type { AccountContext } from "./iam";
 import { baseTags, parameterPrefix } from "./naming";
 import { addressRef, PARAMETER_TIER, resolveAddresses } from "./replication";
 import { BACKUP_HOST_PATHS, BACKUP_VOLUME_REF, type BackupHostPaths, MANAGE_API_PORT, renderBackupHostScript } from "./backuphost-script";
-import type { AddressRef, SecurityGroupPlan, SecurityRule } from "./types";
+import type { BackupHostPlan, SecurityGroupPlan, SecurityRule } from "./types";
 import { cloudConfig, SSM_FETCH } from "./userdata";
 
 export { BACKUP_HOST_PATHS, BACKUP_VOLUME_REF, type BackupHostPaths, MANAGE_API_PORT } from "./backuphost-script";
@@ -35,51 +35,8 @@ export const BACKUP_ASSOCIATION_SCHEDULE = "rate(30 minutes)";
 /** First GHES feature release with the built-in backup service (backup-service-for-github-enterprise-server/index.md). */
 export const BUILT_IN_BACKUP_SERVICE_SINCE = "3.17";
 
-export interface BackupHostPlan {
-    readonly zone: string;
-    readonly instanceType: string;
-    readonly ami: string;
-    readonly rootVolume: { readonly size: number };
-    readonly dataVolume: {
-        readonly size: number;
-        readonly kmsKeyId?: string;
-        readonly deviceName: string;
-        readonly protect: boolean;
-        readonly retainOnDelete: boolean;
-        readonly tags: Readonly<Record<string, string>>;
-    };
-    /** The node Backup Utilities backs up (always the HA primary) and its address placeholder. */
-    readonly target: { readonly node: string; readonly address: AddressRef };
-    /** cron(8) schedule of ghe-backup (UTC). */
-    readonly schedule: string;
-    /** GHE_NUM_SNAPSHOTS. */
-    readonly snapshots: number;
-    readonly ghesVersion: string;
-    readonly utilsVersion: string;
-    /** SSM parameter (String) with the script; it holds no secret. */
-    readonly configParameter: string;
-    readonly parameterTier: typeof PARAMETER_TIER;
-    /** SSM SecureString the operator creates; only the backup host may read it. */
-    readonly managementPasswordParameter: string;
-    /** The script with the primary's address and the volume id as placeholders. */
-    readonly script: string;
-    readonly userData: string;
-    /** The SSM command document the association runs (re-runs on a new script hash). */
-    readonly applyDocument: {
-        readonly schemaVersion: "2.2";
-        readonly description: string;
-        readonly parameters: { readonly configHash: { readonly type: "String"; readonly description: string } };
-        readonly mainSteps: readonly {
-            readonly action: "aws:runShellScript";
-            readonly name: string;
-            readonly inputs: { readonly runCommand: readonly string[] };
-        }[];
-    };
-    readonly associationSchedule: string;
-    /** Facts a reviewer should read with the plan (the built-in backup service, what snapshots are). */
-    readonly notes: readonly string[];
-    readonly tags: Readonly<Record<string, string>>;
-}
+// Declared with the other plan types: types.ts imports no planning module, so no import cycle.
+export type { BackupHostPlan } from "./types";
 
 function releaseAtLeast(version: string, since: string): boolean {
     const [a, b] = version.split(".").map(Number);

@@ -83,8 +83,31 @@ function loadBalancerZones(spec: StackSpec, zones: readonly string[]): readonly 
     return lbZones.every((z): z is string => z !== undefined) ? [...new Set(lbZones)] : undefined;
 }
 
+/** What every scenario's outcome is worked out from: the stack and how each kind of loss is detected. */
+interface Context {
+    readonly inputs: FailoverInputs;
+    readonly spec: StackSpec;
+    readonly nodes: readonly PlannedNode[];
+    readonly risk: FailoverDataRisk;
+    /** Clients reach HA nodes through the load balancer (DNS aliases it). */
+    readonly viaLb: boolean;
+    /** The target groups' health check; undefined without a load balancer. */
+    readonly hc: LoadBalancerPlan["targetGroups"][number]["healthCheck"] | undefined;
+    readonly lbDetect: Timing;
+    readonly statusDetect: Timing;
+}
+
 export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
-    const { spec, nodes, zones, loadBalancer: lb } = inputs;
+    const ctx = failoverContext(inputs);
+    const { spec, viaLb } = ctx;
+    const scenarios = failureScenarios(ctx);
+
+    const mechanism = spec.topology === "ha" ? spec.failover : electionOf(spec) ? "election" : "loadBalancer";
+    return { topology: spec.topology, mechanism, assumptions: assumptions(inputs, viaLb), scenarios };
+}
+
+function failoverContext(inputs: FailoverInputs): Context {
+    const { spec, nodes, loadBalancer: lb } = inputs;
     const risk = dataRiskOf(spec);
     const viaLb = spec.dns.target === "loadBalancer" && lb !== undefined;
     const hc = lb?.targetGroups[0]?.healthCheck;
@@ -100,15 +123,24 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
               detectedBy: `status-check alarm (${STATUS_CHECK_EVALUATIONS} x ${STATUS_CHECK_PERIOD} s)`,
           }
         : { detectedBy: "nothing: monitoring is off" };
-    const healthDetect = (key: DnsHealthCheckPlan["key"]): Timing => {
-        const check = inputs.healthChecks.find((h) => h.key === key);
-        if (!check) return { detectedBy: "nothing watches the primary: monitoring is off" };
-        const { evaluationPeriods: n, period } = check.alarm;
-        return { detectSeconds: n * period, detectedBy: `Route 53 health check on ${check.node} (${n} x ${period} s status checks)` };
-    };
-    const sum = (t: Timing, follow: number | undefined) =>
-        t.detectSeconds === undefined || follow === undefined ? {} : { clientsMoveSeconds: t.detectSeconds + follow };
-    const lostAll: Outcome = {
+    return { inputs, spec, nodes, risk, viaLb, hc, lbDetect, statusDetect };
+}
+
+function healthDetect(ctx: Context, key: DnsHealthCheckPlan["key"]): Timing {
+    const { inputs } = ctx;
+    const check = inputs.healthChecks.find((h) => h.key === key);
+    if (!check) return { detectedBy: "nothing watches the primary: monitoring is off" };
+    const { evaluationPeriods: n, period } = check.alarm;
+    return { detectSeconds: n * period, detectedBy: `Route 53 health check on ${check.node} (${n} x ${period} s status checks)` };
+}
+
+function sum(t: Timing, follow: number | undefined): { readonly clientsMoveSeconds?: number } {
+    return t.detectSeconds === undefined || follow === undefined ? {} : { clientsMoveSeconds: t.detectSeconds + follow };
+}
+
+function lostAll(ctx: Context): Outcome {
+    const { spec, viaLb, lbDetect, statusDetect } = ctx;
+    return {
         staysUp: false,
         failover: "none",
         ...(viaLb || spec.topology === "cluster" ? lbDetect : statusDetect),
@@ -119,287 +151,301 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
             : "all data: backups are off",
         notes: [],
     };
+}
 
-    /** Only nodes clients do not use are lost: the status-check alarms notice, nobody moves. */
-    const unaffected = (clientsMoveBy: string, dataAtRisk: string, notes: readonly string[]): Outcome => ({
+/** Only nodes clients do not use are lost: the status-check alarms notice, nobody moves. */
+function unaffected(ctx: Context, clientsMoveBy: string, dataAtRisk: string, notes: readonly string[]): Outcome {
+    return {
         staysUp: true,
         failover: "none",
-        ...statusDetect,
+        ...ctx.statusDetect,
         followSeconds: 0,
         clientsMoveSeconds: 0,
         operator: false,
         clientsMoveBy,
         dataAtRisk,
         notes,
-    });
+    };
+}
 
-    const lbZoneMove = ELB_ZONE_DETECT + ALIAS_TTL;
-    const lbZoneMoveBy = `clients that resolved the lost zone's load-balancer address move to another zone's address once it leaves the load balancer's DNS (assumed ${ELB_ZONE_DETECT} s) and their ${ALIAS_TTL} s TTL expires (${lbZoneMove} s)`;
+const LB_ZONE_MOVE = ELB_ZONE_DETECT + ALIAS_TTL;
+const LB_ZONE_MOVE_BY = `clients that resolved the lost zone's load-balancer address move to another zone's address once it leaves the load balancer's DNS (assumed ${ELB_ZONE_DETECT} s) and their ${ALIAS_TTL} s TTL expires (${LB_ZONE_MOVE} s)`;
 
-    /**
-     * The load balancer's node in the lost zone. Cross-zone load balancing is on (components/loadbalancer.ts),
-     * so every zone's address reaches every target: the clients holding the lost zone's address fail
-     * until it leaves the load balancer's DNS and their TTL expires, whether or not a serving node is
-     * lost. That runs from the failure, in parallel with whatever moves the other clients, so the last
-     * client moves after the later of the two (max, not sum):
-     * - nothing else moves clients (a replica, a standby or a non-serving node is lost): the zone's
-     *   DNS is the whole client-visible effect, timed like losing only the load balancer's node;
-     * - an automatic move (targets dropped, an election): max(its figure, the zone's);
-     * - a manual promotion: max(zone's figure, detection + operator's time + follow); with the
-     *   operator's time left out that is max(zone's, detection + follow), and `followSeconds` stays
-     *   the time after the operator's `pulumi up`, so the printers can show both terms;
-     * - nothing left to move to, or no figure: unchanged.
-     */
-    const withLbZone = (o: Outcome, loss: Loss): Outcome => {
-        if (!loss.lbZoneLost || o.clientsMoveSeconds === undefined) return o;
-        if (o.failover === "none") {
-            return {
-                ...o,
-                failover: "automatic",
-                detectSeconds: ELB_ZONE_DETECT,
-                detectedBy: `the load balancer's own zone health checks (assumed ${ELB_ZONE_DETECT} s)`,
-                followSeconds: ALIAS_TTL,
-                clientsMoveSeconds: lbZoneMove,
-                clientsMoveBy: `${lbZoneMoveBy}; otherwise ${o.clientsMoveBy}`,
-                notes: [
-                    ...o.notes,
-                    o.detectSeconds === undefined
-                        ? "Nothing notices the lost node(s): monitoring is off."
-                        : `The ${o.detectedBy} notices the lost node(s) after ${o.detectSeconds} s.`,
-                ],
-            };
-        }
-        const move = Math.max(o.clientsMoveSeconds, lbZoneMove);
-        if (o.operator) {
-            return {
-                ...o,
-                clientsMoveSeconds: move,
-                clientsMoveBy: `${o.clientsMoveBy}. Meanwhile ${lbZoneMoveBy}, counted from the failure: those clients move after max(${lbZoneMove} s, ${o.clientsMoveSeconds} s + the operator's time)`,
-            };
-        }
-        const detect = o.detectSeconds ?? ELB_ZONE_DETECT;
+/**
+ * The load balancer's node in the lost zone. Cross-zone load balancing is on (components/loadbalancer.ts),
+ * so every zone's address reaches every target: the clients holding the lost zone's address fail
+ * until it leaves the load balancer's DNS and their TTL expires, whether or not a serving node is
+ * lost. That runs from the failure, in parallel with whatever moves the other clients, so the last
+ * client moves after the later of the two (max, not sum):
+ * - nothing else moves clients (a replica, a standby or a non-serving node is lost): the zone's
+ *   DNS is the whole client-visible effect, timed like losing only the load balancer's node;
+ * - an automatic move (targets dropped, an election): max(its figure, the zone's);
+ * - a manual promotion: max(zone's figure, detection + operator's time + follow); with the
+ *   operator's time left out that is max(zone's, detection + follow), and `followSeconds` stays
+ *   the time after the operator's `pulumi up`, so the printers can show both terms;
+ * - nothing left to move to, or no figure: unchanged.
+ */
+function withLbZone(o: Outcome, loss: Loss): Outcome {
+    if (!loss.lbZoneLost || o.clientsMoveSeconds === undefined) return o;
+    if (o.failover === "none") {
         return {
             ...o,
-            detectSeconds: detect,
-            followSeconds: move - detect,
+            failover: "automatic",
+            detectSeconds: ELB_ZONE_DETECT,
+            detectedBy: `the load balancer's own zone health checks (assumed ${ELB_ZONE_DETECT} s)`,
+            followSeconds: ALIAS_TTL,
+            clientsMoveSeconds: LB_ZONE_MOVE,
+            clientsMoveBy: `${LB_ZONE_MOVE_BY}; otherwise ${o.clientsMoveBy}`,
+            notes: [
+                ...o.notes,
+                o.detectSeconds === undefined
+                    ? "Nothing notices the lost node(s): monitoring is off."
+                    : `The ${o.detectedBy} notices the lost node(s) after ${o.detectSeconds} s.`,
+            ],
+        };
+    }
+    const move = Math.max(o.clientsMoveSeconds, LB_ZONE_MOVE);
+    if (o.operator) {
+        return {
+            ...o,
             clientsMoveSeconds: move,
-            notes: [...o.notes, `${capitalise(lbZoneMoveBy)}.`],
+            clientsMoveBy: `${o.clientsMoveBy}. Meanwhile ${LB_ZONE_MOVE_BY}, counted from the failure: those clients move after max(${LB_ZONE_MOVE} s, ${o.clientsMoveSeconds} s + the operator's time)`,
         };
+    }
+    const detect = o.detectSeconds ?? ELB_ZONE_DETECT;
+    return {
+        ...o,
+        detectSeconds: detect,
+        followSeconds: move - detect,
+        clientsMoveSeconds: move,
+        notes: [...o.notes, `${capitalise(LB_ZONE_MOVE_BY)}.`],
     };
+}
 
-    const haOutcome = (loss: Loss): Outcome => {
-        const primary = spec.primary ?? "";
-        const survivors = nodes.filter((n) => !loss.lost.has(n.key));
-        if (survivors.length === 0) return lostAll;
-        if (!loss.lost.has(primary)) {
-            const secondary = failoverSecondary(spec);
-            const notes =
-                spec.failover === "automatic" && secondary !== undefined && loss.lost.has(secondary)
-                    ? [
-                          `Automatic failover has no target until ${secondary} is back (or \`failoverSettings.secondary\` names another replica).`,
-                      ]
-                    : [];
-            return withLbZone(
-                unaffected(
-                    "clients are not affected: they use the primary",
-                    "none: a replica catches up from the primary when it returns",
-                    notes,
-                ),
-                loss,
-            );
-        }
+function haOutcome(ctx: Context, loss: Loss): Outcome {
+    const { spec, nodes, risk, viaLb, hc, lbDetect } = ctx;
+    const primary = spec.primary ?? "";
+    const survivors = nodes.filter((n) => !loss.lost.has(n.key));
+    if (survivors.length === 0) return lostAll(ctx);
+    if (!loss.lost.has(primary)) {
         const secondary = failoverSecondary(spec);
-        if (spec.failover === "automatic" && secondary !== undefined && !loss.lost.has(secondary)) {
-            const detect = healthDetect("primary");
-            const follow = ROUTE53_PROPAGATION + spec.dns.ttl;
-            return {
-                staysUp: true,
-                failover: "automatic",
-                ...detect,
-                followSeconds: follow,
-                ...sum(detect, follow),
-                operator: false,
-                clientsMoveBy: `Route 53 answers with ${secondary}'s address once the primary's health check fails (${ROUTE53_PROPAGATION} s propagation), resolvers follow after the ${spec.dns.ttl} s TTL`,
-                dataAtRisk: `${risk.description}, on ${primary}`,
-                notes: [
-                    `${secondary} is still a replica in config: the service must accept writes there by itself. Then run the promote-${secondary} runbook so config matches.`,
-                ],
-            };
-        }
-        // Manual promotion to the surviving secondary, else the first surviving replica.
-        const target = secondary !== undefined && !loss.lost.has(secondary) ? secondary : survivors[0].key;
-        const detect = viaLb ? lbDetect : healthDetect("primary");
-        const follow = viaLb && hc ? hc.interval * hc.healthyThreshold : ROUTE53_PROPAGATION + spec.dns.ttl;
-        const how = viaLb
-            ? `every node is registered, so no attachment changes: once promoted, ${target} passes the health check and the load balancer sends traffic to it after ${hc?.healthyThreshold} passed checks ${hc?.interval} s apart (${follow} s); DNS does not change`
-            : `after \`pulumi up\` the record points at ${target} (${ROUTE53_PROPAGATION} s propagation), resolvers follow after the ${spec.dns.ttl} s TTL`;
-        const promotion = promotionOf(spec);
+        const notes =
+            spec.failover === "automatic" && secondary !== undefined && loss.lost.has(secondary)
+                ? [`Automatic failover has no target until ${secondary} is back (or \`failoverSettings.secondary\` names another replica).`]
+                : [];
         return withLbZone(
-            {
-                staysUp: false,
-                failover: "manual",
-                ...detect,
-                followSeconds: follow,
-                ...sum(detect, follow === undefined || promotion === undefined ? follow : follow + promotion.minSeconds),
-                ...(promotion === undefined ? {} : { promotion }),
-                operator: true,
-                clientsMoveBy: `promote ${target} (runbook promote-${target}${promotionText(spec)}); ${how}`,
-                dataAtRisk: `${risk.description}, on ${primary}`,
-                notes:
-                    spec.failover === "automatic"
-                        ? [`Automatic failover cannot help: its secondary ${secondary} is lost too.`]
-                        : viaLb && !spec.monitoring.enabled
-                          ? ["Monitoring is off: the load balancer stops sending traffic, but nobody is told."]
-                          : [],
-            },
+            unaffected(
+                ctx,
+                "clients are not affected: they use the primary",
+                "none: a replica catches up from the primary when it returns",
+                notes,
+            ),
             loss,
         );
-    };
-
-    const clusterOutcome = (loss: Loss): Outcome => {
-        const survivors = nodes.filter((n) => !loss.lost.has(n.key));
-        if (survivors.length === 0) return lostAll;
-        const lostServing = nodes.filter((n) => loss.lost.has(n.key) && n.serving).map((n) => n.key);
-        const missingRoles = spec.profile.roles.required.filter((r) => !survivors.some((n) => n.roles.includes(r)));
-        const servingLeft = survivors.some((n) => n.serving);
-        const dataAtRisk = `${risk.description}, on ${[...loss.lost].join(", ")}`;
-        if (!servingLeft || missingRoles.length > 0) {
-            const why = !servingLeft ? "no serving node is left" : `no node with the required role(s) ${missingRoles.join(", ")} is left`;
-            return {
-                staysUp: false,
-                failover: "manual",
-                ...lbDetect,
-                operator: true,
-                clientsMoveBy: `${why}: add nodes (runbook replace-node)`,
-                dataAtRisk,
-                notes: [],
-            };
-        }
-        // A single primary the service never moves by itself (GHES MySQL/Redis): plan/leaders.ts.
-        const leaderLost = manualLeaderLoss(spec, loss.lost);
-        if (leaderLost !== undefined) {
-            return {
-                staysUp: false,
-                failover: "manual",
-                ...statusDetect,
-                operator: true,
-                clientsMoveBy: leaderLost,
-                dataAtRisk,
-                notes: [REPLACE_NOTE],
-            };
-        }
-        const elected = electionOf(spec);
-        if (elected) return withLbZone(electedOutcome(loss, elected.election, elected.active, dataAtRisk), loss);
-        const replace = [REPLACE_NOTE];
-        // Like an HA replica: a lost node that serves no client moves none, so no failover and 0 s.
-        if (lostServing.length === 0) {
-            return withLbZone(unaffected("clients are not affected: no serving node is lost", dataAtRisk, replace), loss);
-        }
-        return withLbZone(
-            {
-                staysUp: true,
-                failover: "automatic",
-                ...lbDetect,
-                followSeconds: 0,
-                ...sum(lbDetect, 0),
-                operator: false,
-                clientsMoveBy: "the load balancer stops sending requests to the lost node(s) at detection; requests in flight on them fail",
-                dataAtRisk,
-                notes: replace,
-            },
-            loss,
-        );
-    };
-
-    /**
-     * A service that elects its one active node itself, the only target passing the health check:
-     * losing a standby moves no client; losing the active node moves them once a majority of the
-     * role's nodes has elected another and the load balancer has seen it pass its checks.
-     */
-    const electedOutcome = (loss: Loss, election: Election, active: string, dataAtRisk: string): Outcome => {
-        const role = election.role;
-        const voters = nodes.filter((n) => n.roles.includes(role));
-        const left = voters.filter((n) => !loss.lost.has(n.key)).map((n) => n.key);
-        const majority = left.length * 2 > voters.length;
-        const noMajority = `only ${left.length} of the ${voters.length} ${role} nodes are left, which is no majority`;
-        const replace = REPLACE_NOTE;
-        if (!loss.lost.has(active)) {
-            return unaffected(
-                `clients are not affected: they use the active ${role} ${active}; the lost node(s) were standbys, which fail the load balancer's health check by design (so only the status-check alarms notice)`,
-                `none: only the active ${role} takes writes, and a standby catches up from it when it returns`,
-                [...(majority ? [] : [`${capitalise(noMajority)}: if the active ${role} fails too, no new one is elected.`]), replace],
-            );
-        }
-        if (!majority) {
-            return {
-                staysUp: false,
-                failover: "manual",
-                ...lbDetect,
-                operator: true,
-                clientsMoveBy: `${noMajority}, so no new active ${role} is elected: bring the lost nodes back, or recover the cluster as the service documents`,
-                dataAtRisk,
-                notes: [replace],
-            };
-        }
-        const follow = hc ? hc.interval * hc.healthyThreshold : undefined;
-        const detect: Timing = {
-            detectSeconds: election.seconds,
-            detectedBy: `the ${role} nodes' own election of a new active ${role} (${election.seconds} s, see assumptions)`,
-        };
+    }
+    const secondary = failoverSecondary(spec);
+    if (spec.failover === "automatic" && secondary !== undefined && !loss.lost.has(secondary)) {
+        const detect = healthDetect(ctx, "primary");
+        const follow = ROUTE53_PROPAGATION + spec.dns.ttl;
         return {
             staysUp: true,
             failover: "automatic",
             ...detect,
-            ...(follow === undefined ? {} : { followSeconds: follow }),
+            followSeconds: follow,
             ...sum(detect, follow),
             operator: false,
-            clientsMoveBy: `${left.join(", ")} elect a new active ${role}; the load balancer sends traffic to it once it passes ${hc?.healthyThreshold} health checks ${hc?.interval} s apart (${follow} s); DNS does not change (the record aliases the load balancer); requests in flight on ${active} fail`,
+            clientsMoveBy: `Route 53 answers with ${secondary}'s address once the primary's health check fails (${ROUTE53_PROPAGATION} s propagation), resolvers follow after the ${spec.dns.ttl} s TTL`,
+            dataAtRisk: `${risk.description}, on ${primary}`,
+            notes: [
+                `${secondary} is still a replica in config: the service must accept writes there by itself. Then run the promote-${secondary} runbook so config matches.`,
+            ],
+        };
+    }
+    // Manual promotion to the surviving secondary, else the first surviving replica.
+    const target = secondary !== undefined && !loss.lost.has(secondary) ? secondary : survivors[0].key;
+    const detect = viaLb ? lbDetect : healthDetect(ctx, "primary");
+    const follow = viaLb && hc ? hc.interval * hc.healthyThreshold : ROUTE53_PROPAGATION + spec.dns.ttl;
+    const how = viaLb
+        ? `every node is registered, so no attachment changes: once promoted, ${target} passes the health check and the load balancer sends traffic to it after ${hc?.healthyThreshold} passed checks ${hc?.interval} s apart (${follow} s); DNS does not change`
+        : `after \`pulumi up\` the record points at ${target} (${ROUTE53_PROPAGATION} s propagation), resolvers follow after the ${spec.dns.ttl} s TTL`;
+    const promotion = promotionOf(spec);
+    return withLbZone(
+        {
+            staysUp: false,
+            failover: "manual",
+            ...detect,
+            followSeconds: follow,
+            ...sum(detect, follow === undefined || promotion === undefined ? follow : follow + promotion.minSeconds),
+            ...(promotion === undefined ? {} : { promotion }),
+            operator: true,
+            clientsMoveBy: `promote ${target} (runbook promote-${target}${promotionText(spec)}); ${how}`,
+            dataAtRisk: `${risk.description}, on ${primary}`,
+            notes:
+                spec.failover === "automatic"
+                    ? [`Automatic failover cannot help: its secondary ${secondary} is lost too.`]
+                    : viaLb && !spec.monitoring.enabled
+                      ? ["Monitoring is off: the load balancer stops sending traffic, but nobody is told."]
+                      : [],
+        },
+        loss,
+    );
+}
+
+function clusterOutcome(ctx: Context, loss: Loss): Outcome {
+    const { spec, nodes, risk, lbDetect, statusDetect } = ctx;
+    const survivors = nodes.filter((n) => !loss.lost.has(n.key));
+    if (survivors.length === 0) return lostAll(ctx);
+    const lostServing = nodes.filter((n) => loss.lost.has(n.key) && n.serving).map((n) => n.key);
+    const missingRoles = spec.profile.roles.required.filter((r) => !survivors.some((n) => n.roles.includes(r)));
+    const servingLeft = survivors.some((n) => n.serving);
+    const dataAtRisk = `${risk.description}, on ${[...loss.lost].join(", ")}`;
+    if (!servingLeft || missingRoles.length > 0) {
+        const why = !servingLeft ? "no serving node is left" : `no node with the required role(s) ${missingRoles.join(", ")} is left`;
+        return {
+            staysUp: false,
+            failover: "manual",
+            ...lbDetect,
+            operator: true,
+            clientsMoveBy: `${why}: add nodes (runbook replace-node)`,
+            dataAtRisk,
+            notes: [],
+        };
+    }
+    // A single primary the service never moves by itself (GHES MySQL/Redis): plan/leaders.ts.
+    const leaderLost = manualLeaderLoss(spec, loss.lost);
+    if (leaderLost !== undefined) {
+        return {
+            staysUp: false,
+            failover: "manual",
+            ...statusDetect,
+            operator: true,
+            clientsMoveBy: leaderLost,
+            dataAtRisk,
+            notes: [REPLACE_NOTE],
+        };
+    }
+    const elected = electionOf(spec);
+    if (elected) return withLbZone(electedOutcome(ctx, loss, elected.election, elected.active, dataAtRisk), loss);
+    const replace = [REPLACE_NOTE];
+    // Like an HA replica: a lost node that serves no client moves none, so no failover and 0 s.
+    if (lostServing.length === 0) {
+        return withLbZone(unaffected(ctx, "clients are not affected: no serving node is lost", dataAtRisk, replace), loss);
+    }
+    return withLbZone(
+        {
+            staysUp: true,
+            failover: "automatic",
+            ...lbDetect,
+            followSeconds: 0,
+            ...sum(lbDetect, 0),
+            operator: false,
+            clientsMoveBy: "the load balancer stops sending requests to the lost node(s) at detection; requests in flight on them fail",
+            dataAtRisk,
+            notes: replace,
+        },
+        loss,
+    );
+}
+
+/**
+ * A service that elects its one active node itself, the only target passing the health check:
+ * losing a standby moves no client; losing the active node moves them once a majority of the
+ * role's nodes has elected another and the load balancer has seen it pass its checks.
+ */
+function electedOutcome(ctx: Context, loss: Loss, election: Election, active: string, dataAtRisk: string): Outcome {
+    const { nodes, hc, lbDetect } = ctx;
+    const role = election.role;
+    const voters = nodes.filter((n) => n.roles.includes(role));
+    const left = voters.filter((n) => !loss.lost.has(n.key)).map((n) => n.key);
+    const majority = left.length * 2 > voters.length;
+    const noMajority = `only ${left.length} of the ${voters.length} ${role} nodes are left, which is no majority`;
+    const replace = REPLACE_NOTE;
+    if (!loss.lost.has(active)) {
+        return unaffected(
+            ctx,
+            `clients are not affected: they use the active ${role} ${active}; the lost node(s) were standbys, which fail the load balancer's health check by design (so only the status-check alarms notice)`,
+            `none: only the active ${role} takes writes, and a standby catches up from it when it returns`,
+            [...(majority ? [] : [`${capitalise(noMajority)}: if the active ${role} fails too, no new one is elected.`]), replace],
+        );
+    }
+    if (!majority) {
+        return {
+            staysUp: false,
+            failover: "manual",
+            ...lbDetect,
+            operator: true,
+            clientsMoveBy: `${noMajority}, so no new active ${role} is elected: bring the lost nodes back, or recover the cluster as the service documents`,
             dataAtRisk,
             notes: [replace],
         };
+    }
+    const follow = hc ? hc.interval * hc.healthyThreshold : undefined;
+    const detect: Timing = {
+        detectSeconds: election.seconds,
+        detectedBy: `the ${role} nodes' own election of a new active ${role} (${election.seconds} s, see assumptions)`,
     };
+    return {
+        staysUp: true,
+        failover: "automatic",
+        ...detect,
+        ...(follow === undefined ? {} : { followSeconds: follow }),
+        ...sum(detect, follow),
+        operator: false,
+        clientsMoveBy: `${left.join(", ")} elect a new active ${role}; the load balancer sends traffic to it once it passes ${hc?.healthyThreshold} health checks ${hc?.interval} s apart (${follow} s); DNS does not change (the record aliases the load balancer); requests in flight on ${active} fail`,
+        dataAtRisk,
+        notes: [replace],
+    };
+}
 
-    /** No node is lost: only the load balancer's presence in a zone, or nothing of the stack at all. */
-    const noNodeLost = (loss: Loss): Outcome =>
-        loss.lbZoneLost
-            ? {
-                  staysUp: true,
-                  failover: "automatic",
-                  detectSeconds: ELB_ZONE_DETECT,
-                  detectedBy: `the load balancer's own zone health checks (assumed ${ELB_ZONE_DETECT} s)`,
-                  followSeconds: ALIAS_TTL,
-                  clientsMoveSeconds: lbZoneMove,
-                  operator: false,
-                  clientsMoveBy: `${lbZoneMoveBy}; other clients are not affected`,
-                  dataAtRisk: "none: requests in flight through that zone fail and are retried",
-                  notes: [],
-              }
-            : {
-                  staysUp: true,
-                  failover: "none",
-                  detectedBy: "nothing to detect: no node of this stack runs there",
-                  followSeconds: 0,
-                  clientsMoveSeconds: 0,
-                  operator: false,
-                  clientsMoveBy: "clients are not affected",
-                  dataAtRisk: "none",
-                  notes: [],
-              };
+/** No node is lost: only the load balancer's presence in a zone, or nothing of the stack at all. */
+function noNodeLost(loss: Loss): Outcome {
+    return loss.lbZoneLost
+        ? {
+              staysUp: true,
+              failover: "automatic",
+              detectSeconds: ELB_ZONE_DETECT,
+              detectedBy: `the load balancer's own zone health checks (assumed ${ELB_ZONE_DETECT} s)`,
+              followSeconds: ALIAS_TTL,
+              clientsMoveSeconds: LB_ZONE_MOVE,
+              operator: false,
+              clientsMoveBy: `${LB_ZONE_MOVE_BY}; other clients are not affected`,
+              dataAtRisk: "none: requests in flight through that zone fail and are retried",
+              notes: [],
+          }
+        : {
+              staysUp: true,
+              failover: "none",
+              detectedBy: "nothing to detect: no node of this stack runs there",
+              followSeconds: 0,
+              clientsMoveSeconds: 0,
+              operator: false,
+              clientsMoveBy: "clients are not affected",
+              dataAtRisk: "none",
+              notes: [],
+          };
+}
 
-    const outcome = (loss: Loss): FailureScenario => ({
+function outcome(ctx: Context, loss: Loss): FailureScenario {
+    const { spec, nodes } = ctx;
+    return {
         key: loss.key,
         kind: loss.kind,
         title: loss.title,
         nodesLost: nodes.filter((n) => loss.lost.has(n.key)).map((n) => n.key),
-        ...(loss.lost.size === 0 ? noNodeLost(loss) : spec.topology === "ha" ? haOutcome(loss) : clusterOutcome(loss)),
-    });
+        ...(loss.lost.size === 0 ? noNodeLost(loss) : spec.topology === "ha" ? haOutcome(ctx, loss) : clusterOutcome(ctx, loss)),
+    };
+}
 
+/** Every loss the analysis covers: each node, each zone, and the load balancer's node in each of its zones. */
+function failureScenarios(ctx: Context): FailureScenario[] {
+    const { spec, nodes, viaLb, inputs } = ctx;
+    const { zones, loadBalancer: lb } = inputs;
     const lbZones = loadBalancerZones(spec, zones);
     // Clients go through the load balancer: a cluster always, HA when DNS aliases it.
     const lbInPath = lb !== undefined && (viaLb || spec.topology === "cluster");
     const scenarios: FailureScenario[] = [
         ...nodes.map((n) =>
-            outcome({
+            outcome(ctx, {
                 key: `node:${n.key}`,
                 kind: "node",
                 title: `node ${n.key} (${n.role}, ${n.zone}) lost`,
@@ -409,7 +455,7 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
         ),
         ...zones.map((z) => {
             const inZone = nodes.filter((n) => n.zone === z).map((n) => n.key);
-            const scenario = outcome({
+            const scenario = outcome(ctx, {
                 key: `zone:${z}`,
                 kind: "zone",
                 title: `zone ${z} lost (${inZone.length > 0 ? inZone.join(", ") : "no node"})`,
@@ -423,7 +469,7 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
     if (lbInPath) {
         for (const z of lbZones ?? [undefined]) {
             scenarios.push(
-                outcome({
+                outcome(ctx, {
                     key: `loadBalancerZone:${z ?? "any"}`,
                     kind: "loadBalancerZone",
                     title:
@@ -436,9 +482,7 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
             );
         }
     }
-
-    const mechanism = spec.topology === "ha" ? spec.failover : electionOf(spec) ? "election" : "loadBalancer";
-    return { topology: spec.topology, mechanism, assumptions: assumptions(inputs, viaLb), scenarios };
+    return scenarios;
 }
 
 function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {

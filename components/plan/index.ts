@@ -27,7 +27,7 @@ import { applyDocument, oversizedAssets, oversizedParameters, PARAMETER_TIER, pl
 import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
 import { planSnapshotArchive } from "./snapshots";
-import type { PlannedNode, TopologyPlan } from "./types";
+import type { LoadBalancerPlan, PlannedNode, TopologyPlan } from "./types";
 import { associationCommands, NODE_PARAMETER_REF, renderUserData, STATE_DIR } from "./userdata";
 
 export * from "./types";
@@ -52,38 +52,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const { profile } = spec;
     const stateDir = profile.stateDir ?? STATE_DIR;
 
-    const nodes: PlannedNode[] = spec.nodes.map((n) => {
-        const isPrimary = spec.topology === "ha" && n.key === spec.primary;
-        const parameter = documentParameter(prefix, n.key);
-        const config = configParameter(prefix, n.key);
-        return {
-            key: n.key,
-            zone: placeNode(n, zones),
-            instanceType: n.instanceType,
-            ami: n.ami,
-            role: spec.topology === "ha" ? (isPrimary ? "primary" : "replica") : n.roles.join("+"),
-            roles: n.roles,
-            serving: spec.topology === "ha" ? isPrimary : n.roles.some((r) => profile.roles.serving.includes(r)),
-            ignoreChanges: n.allowReplacement ? [] : [...REPLACING_INSTANCE_PROPERTIES],
-            rootVolume: { size: spec.rootVolumeSize },
-            dataVolume: {
-                size: n.dataVolumeSize,
-                ...(spec.dataVolume.iops === undefined ? {} : { iops: spec.dataVolume.iops }),
-                ...(spec.dataVolume.throughput === undefined ? {} : { throughput: spec.dataVolume.throughput }),
-                ...(spec.dataVolume.kmsKeyId === undefined ? {} : { kmsKeyId: spec.dataVolume.kmsKeyId }),
-                deviceName: spec.dataVolume.deviceName,
-                protect: spec.dataVolume.protect,
-                retainOnDelete: spec.dataVolume.retainOnDelete,
-                // Always carried, so turning backups on or off never retags a volume.
-                tags: { ...tags, Name: `${spec.name}-${spec.stack}-${n.key}-data`, Node: n.key, ...backupTargetTags(spec) },
-            },
-            documentParameter: parameter,
-            configParameter: config,
-            userData: renderUserData({ document: parameter, config, secret, stateDir }),
-            // No role tag: a promotion must not touch the instances.
-            tags: { ...tags, Name: `${spec.name}-${spec.stack}-${n.key}`, Node: n.key },
-        };
-    });
+    const nodes = spec.nodes.map((n) => planNode(spec, n, { zones, prefix, secret, tags, stateDir }));
 
     const loadBalancer = planLoadBalancer(spec, nodes);
     const healthChecks = planHealthChecks(spec);
@@ -126,15 +95,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         profile: profile.name,
         production: spec.production,
         zones,
-        network:
-            spec.network.kind === "create"
-                ? {
-                      ...spec.network,
-                      subnets: subnetCidrs(spec.network.cidr, spec.network.zones, spec.network.zoneSlots),
-                      natZone: natZone(spec.network.zones, spec.network.zoneSlots),
-                      loadBalancerSubnetTier: loadBalancerSubnetTier(loadBalancer),
-                  }
-                : spec.network,
+        network: planNetwork(spec, loadBalancer),
         nodes,
         ...(spec.primary === undefined ? {} : { primary: spec.primary }),
         securityGroups: planSecurityGroups(spec, loadBalancer),
@@ -142,14 +103,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         dns,
         replication: {
             secretParameter: secret,
-            applyDocument: applyDocument(
-                associationCommands({
-                    document: documentParameter(prefix, NODE_PARAMETER_REF),
-                    config: configParameter(prefix, NODE_PARAMETER_REF),
-                    secret,
-                    stateDir,
-                }),
-            ),
+            applyDocument: planApplyDocument(prefix, secret, stateDir),
             parameterTier: PARAMETER_TIER,
             assets,
             ...(clusterState ? { clusterState } : {}),
@@ -171,4 +125,68 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const collisions = duplicateRegistrationProblems(plan);
     if (collisions.length > 0) throw new ConfigError(spec.stack, collisions, spec.project);
     return plan;
+}
+
+/** The SSM document every association runs: it carries the apply script, the node is its `node` parameter. */
+function planApplyDocument(prefix: string, secret: string, stateDir: string): TopologyPlan["replication"]["applyDocument"] {
+    return applyDocument(
+        associationCommands({
+            document: documentParameter(prefix, NODE_PARAMETER_REF),
+            config: configParameter(prefix, NODE_PARAMETER_REF),
+            secret,
+            stateDir,
+        }),
+    );
+}
+
+/** One node: its zone, role, volumes, parameters and user data. */
+function planNode(
+    spec: StackSpec,
+    n: StackSpec["nodes"][number],
+    at: { zones: readonly string[]; prefix: string; secret: string; tags: Record<string, string>; stateDir: string },
+): PlannedNode {
+    const { zones, prefix, secret, tags, stateDir } = at;
+    const { profile } = spec;
+    const isPrimary = spec.topology === "ha" && n.key === spec.primary;
+    const parameter = documentParameter(prefix, n.key);
+    const config = configParameter(prefix, n.key);
+    return {
+        key: n.key,
+        zone: placeNode(n, zones),
+        instanceType: n.instanceType,
+        ami: n.ami,
+        role: spec.topology === "ha" ? (isPrimary ? "primary" : "replica") : n.roles.join("+"),
+        roles: n.roles,
+        serving: spec.topology === "ha" ? isPrimary : n.roles.some((r) => profile.roles.serving.includes(r)),
+        ignoreChanges: n.allowReplacement ? [] : [...REPLACING_INSTANCE_PROPERTIES],
+        rootVolume: { size: spec.rootVolumeSize },
+        dataVolume: {
+            size: n.dataVolumeSize,
+            ...(spec.dataVolume.iops === undefined ? {} : { iops: spec.dataVolume.iops }),
+            ...(spec.dataVolume.throughput === undefined ? {} : { throughput: spec.dataVolume.throughput }),
+            ...(spec.dataVolume.kmsKeyId === undefined ? {} : { kmsKeyId: spec.dataVolume.kmsKeyId }),
+            deviceName: spec.dataVolume.deviceName,
+            protect: spec.dataVolume.protect,
+            retainOnDelete: spec.dataVolume.retainOnDelete,
+            // Always carried, so turning backups on or off never retags a volume.
+            tags: { ...tags, Name: `${spec.name}-${spec.stack}-${n.key}-data`, Node: n.key, ...backupTargetTags(spec) },
+        },
+        documentParameter: parameter,
+        configParameter: config,
+        userData: renderUserData({ document: parameter, config, secret, stateDir }),
+        // No role tag: a promotion must not touch the instances.
+        tags: { ...tags, Name: `${spec.name}-${spec.stack}-${n.key}`, Node: n.key },
+    };
+}
+
+/** A created network with its subnets and NAT zone; an existing one as configured. */
+function planNetwork(spec: StackSpec, loadBalancer: LoadBalancerPlan | undefined): TopologyPlan["network"] {
+    return spec.network.kind === "create"
+        ? {
+              ...spec.network,
+              subnets: subnetCidrs(spec.network.cidr, spec.network.zones, spec.network.zoneSlots),
+              natZone: natZone(spec.network.zones, spec.network.zoneSlots),
+              loadBalancerSubnetTier: loadBalancerSubnetTier(loadBalancer),
+          }
+        : spec.network;
 }

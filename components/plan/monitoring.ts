@@ -1,6 +1,6 @@
 import type { StackSpec } from "../config";
-import type { ServiceProfile } from "../profiles";
-import { targetNodes } from "./loadbalancer";
+import { activeTargetCount } from "../profiles";
+import { targetNodes } from "./targets";
 import { slug, uniquePrefix } from "./naming";
 import type { AlarmPlan, LoadBalancerPlan, MonitoringPlan, PlannedNode } from "./types";
 
@@ -11,13 +11,8 @@ export const LB_METRIC_PERIOD = 60;
 /** Status-check alarms wait for two failed checks, so one transient miss does not page anyone. */
 export const STATUS_CHECK_EVALUATIONS = 2;
 
-/**
- * How many of a cluster's `serving` targets pass the health check at once when all is well: every
- * one, or as many as the profile's service keeps active (the rest are standbys failing it).
- */
-export function activeTargetCount(profile: Pick<ServiceProfile, "activeTargets">, serving: number): number {
-    return Math.min(profile.activeTargets ?? serving, serving);
-}
+// Moved to the profiles (config validates it too, and config must not import the plan).
+export { activeTargetCount };
 
 /** How many healthy targets each target group needs: HA the primary, a cluster its active serving nodes. */
 export function neededHealthyTargets(spec: StackSpec, nodes: readonly PlannedNode[]): number {
@@ -84,60 +79,84 @@ export function planMonitoring(
 ): MonitoringPlan | undefined {
     if (!spec.monitoring.enabled) return undefined;
     const prefix = uniquePrefix(spec.project, spec.stack, spec.name);
+    const alarms = [...(lb ? targetGroupAlarms(spec, nodes, lb, prefix) : []), ...nodeStatusAlarms(nodes, prefix)];
+    return {
+        topicName: `${prefix}-alarms`,
+        subscriptions: [
+            ...spec.monitoring.emails.map((e) => ({ key: `email-${slug(e)}`, protocol: "email" as const, endpoint: e })),
+            ...spec.monitoring.httpsEndpoints.map((u) => ({
+                key: `https-${slug(u.slice("https://".length))}`,
+                protocol: "https" as const,
+                endpoint: u,
+            })),
+        ],
+        alarms,
+    };
+}
+
+/**
+ * Per target group: more unhealthy targets than the profile's standbys, fewer healthy ones than the
+ * topology needs, and for HA more than one healthy (two primaries).
+ */
+function targetGroupAlarms(spec: StackSpec, nodes: readonly PlannedNode[], lb: LoadBalancerPlan, prefix: string): AlarmPlan[] {
     const alarms: AlarmPlan[] = [];
-    if (lb) {
-        const namespace = lb.kind === "alb" ? "AWS/ApplicationELB" : "AWS/NetworkELB";
-        const needed = neededHealthyTargets(spec, nodes);
-        const targets = targetNodes(spec, nodes).length;
-        // HA registers every node and only the primary passes the check: exactly one healthy target.
-        const active = spec.topology === "ha" ? 1 : activeTargetCount(spec.profile, targets);
-        // A profile's standbys fail the check by design, so `standbys` unhealthy targets is the normal
-        // state and only more is a failure. With every target registered that is the same event as
-        // fewer than `active` healthy ones. The alarm is kept rather than dropped for such profiles: every
-        // stack then has the same two alarms per target group (switching profiles deletes none), and it
-        // still differs from -healthy-below when `monitoring.minHealthyTargets` lowers that one or when
-        // no data arrives (missing data is a failure there, not here).
-        const standbys = targets - active;
-        for (const tg of lb.targetGroups) {
-            const hc = tg.healthCheck;
-            const check = `${hc.protocol}:${hc.port}${hc.protocol === "TCP" ? "" : hc.path} every ${hc.interval} s, out after ${hc.unhealthyThreshold} failures`;
-            const common = {
-                subject: { kind: "targetGroup", targetGroup: tg.key },
-                namespace,
-                period: LB_METRIC_PERIOD,
-                // The load balancer already waited for its unhealthy threshold; one period is enough.
-                evaluationPeriods: 1,
-                recover: false,
-            } as const;
-            alarms.push({
-                ...common,
-                key: `${tg.key}-unhealthy`,
-                name: `${prefix}-${tg.key}-unhealthy`,
-                description:
-                    standbys === 0
-                        ? `A target of target group ${tg.key} is failing its health check (${check}).`
-                        : `More than ${standbys} target(s) of target group ${tg.key} fail its health check (${check}). Only ${active} of ${targets} are meant to pass it (the others are ${spec.topology === "ha" ? "replicas" : "standbys"}), so an active one failed.`,
-                metricName: "UnHealthyHostCount",
-                statistic: "Maximum",
-                comparison: "GreaterThanThreshold",
-                threshold: standbys,
-                treatMissingData: "notBreaching",
-            });
-            alarms.push({
-                ...common,
-                key: `${tg.key}-healthy-below`,
-                name: `${prefix}-${tg.key}-healthy-below`,
-                description: `Target group ${tg.key} has fewer than ${needed} healthy target(s) (${spec.topology === "ha" ? "the primary" : standbys === 0 ? "serving nodes" : "active nodes; the standbys fail the check by design"}).`,
-                metricName: "HealthyHostCount",
-                statistic: "Minimum",
-                comparison: "LessThanThreshold",
-                threshold: needed,
-                // No host count at all means nothing healthy is reporting.
-                treatMissingData: "breaching",
-            });
-            if (spec.topology === "ha") alarms.push(twoPrimariesAlarm(prefix, tg.key, common));
-        }
+    const namespace = lb.kind === "alb" ? "AWS/ApplicationELB" : "AWS/NetworkELB";
+    const needed = neededHealthyTargets(spec, nodes);
+    const targets = targetNodes(spec, nodes).length;
+    // HA registers every node and only the primary passes the check: exactly one healthy target.
+    const active = spec.topology === "ha" ? 1 : activeTargetCount(spec.profile, targets);
+    // A profile's standbys fail the check by design, so `standbys` unhealthy targets is the normal
+    // state and only more is a failure. With every target registered that is the same event as
+    // fewer than `active` healthy ones. The alarm is kept rather than dropped for such profiles: every
+    // stack then has the same two alarms per target group (switching profiles deletes none), and it
+    // still differs from -healthy-below when `monitoring.minHealthyTargets` lowers that one or when
+    // no data arrives (missing data is a failure there, not here).
+    const standbys = targets - active;
+    for (const tg of lb.targetGroups) {
+        const hc = tg.healthCheck;
+        const check = `${hc.protocol}:${hc.port}${hc.protocol === "TCP" ? "" : hc.path} every ${hc.interval} s, out after ${hc.unhealthyThreshold} failures`;
+        const common = {
+            subject: { kind: "targetGroup", targetGroup: tg.key },
+            namespace,
+            period: LB_METRIC_PERIOD,
+            // The load balancer already waited for its unhealthy threshold; one period is enough.
+            evaluationPeriods: 1,
+            recover: false,
+        } as const;
+        alarms.push({
+            ...common,
+            key: `${tg.key}-unhealthy`,
+            name: `${prefix}-${tg.key}-unhealthy`,
+            description:
+                standbys === 0
+                    ? `A target of target group ${tg.key} is failing its health check (${check}).`
+                    : `More than ${standbys} target(s) of target group ${tg.key} fail its health check (${check}). Only ${active} of ${targets} are meant to pass it (the others are ${spec.topology === "ha" ? "replicas" : "standbys"}), so an active one failed.`,
+            metricName: "UnHealthyHostCount",
+            statistic: "Maximum",
+            comparison: "GreaterThanThreshold",
+            threshold: standbys,
+            treatMissingData: "notBreaching",
+        });
+        alarms.push({
+            ...common,
+            key: `${tg.key}-healthy-below`,
+            name: `${prefix}-${tg.key}-healthy-below`,
+            description: `Target group ${tg.key} has fewer than ${needed} healthy target(s) (${spec.topology === "ha" ? "the primary" : standbys === 0 ? "serving nodes" : "active nodes; the standbys fail the check by design"}).`,
+            metricName: "HealthyHostCount",
+            statistic: "Minimum",
+            comparison: "LessThanThreshold",
+            threshold: needed,
+            // No host count at all means nothing healthy is reporting.
+            treatMissingData: "breaching",
+        });
+        if (spec.topology === "ha") alarms.push(twoPrimariesAlarm(prefix, tg.key, common));
     }
+    return alarms;
+}
+
+/** Per node: the instance and system status checks, the latter with EC2's recover action. */
+function nodeStatusAlarms(nodes: readonly PlannedNode[], prefix: string): AlarmPlan[] {
+    const alarms: AlarmPlan[] = [];
     for (const n of nodes) {
         const common = {
             subject: { kind: "node", node: n.key },
@@ -167,16 +186,5 @@ export function planMonitoring(
             recover: true,
         });
     }
-    return {
-        topicName: `${prefix}-alarms`,
-        subscriptions: [
-            ...spec.monitoring.emails.map((e) => ({ key: `email-${slug(e)}`, protocol: "email" as const, endpoint: e })),
-            ...spec.monitoring.httpsEndpoints.map((u) => ({
-                key: `https-${slug(u.slice("https://".length))}`,
-                protocol: "https" as const,
-                endpoint: u,
-            })),
-        ],
-        alarms,
-    };
+    return alarms;
 }

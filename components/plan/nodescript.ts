@@ -9,14 +9,13 @@
  * fails records nothing, so the next run retries from the same step.
  */
 import type { NodeConfig, RenderedFile } from "../profiles";
+import { shellQuote } from "../profiles/shell";
 
 /** Closes each file's here-document; a file containing this line cannot be embedded. */
 export const HEREDOC_END = "HA_SERVICE_EOF";
 
-/** Bash single-quoted literal of any text. */
-export function shellQuote(text: string): string {
-    return `'${text.replace(/'/g, `'\\''`)}'`;
-}
+// Moved to the profiles (which quote too, and must not import the plan).
+export { shellQuote };
 
 function checkFile(f: RenderedFile): void {
     if (!f.path.startsWith("/")) throw new Error(`rendered file "${f.path}" must have an absolute path`);

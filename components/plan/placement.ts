@@ -1,19 +1,2 @@
-import type { NodeSpec } from "../config";
-
-/**
- * The zone of one node, from that node alone: its pinned zone, or for `nodeCount` nodes
- * round-robin by the ordinal in its name over `zones` in slot order (`networkZones`, never the
- * config's list order). It never depends on the other nodes, so adding or removing a node never
- * moves (and so replaces) another, and listing the zones in another order moves none.
- */
-export function placeNode(node: NodeSpec, zones: readonly string[]): string {
-    if (node.zone !== undefined) return node.zone;
-    if (zones.length === 0) throw new Error(`no zones to place node "${node.key}" in`);
-    const ordinal = node.ordinal ?? 1;
-    return zones[(ordinal - 1) % zones.length];
-}
-
-/** Zones that hold at least one of the given placements, in the order of `zones`. */
-export function zonesUsed(placements: readonly string[], zones: readonly string[]): string[] {
-    return zones.filter((z) => placements.includes(z));
-}
+// Moved to components/common/placement.ts (config validates placement too, and config must not import the plan).
+export * from "../common/placement";

@@ -36,13 +36,30 @@ const T = {
     snapshotArchive: "hatopo:backup:SnapshotArchive",
 } as const;
 
+/** Records one registration; `source` is the config key its name derives from (default `name`). */
+type Add = (parent: string, type: string, name: string, source?: string) => void;
+
 /** The registrations of the Service component and its children, in no particular order. */
 export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] {
     const out: PlannedRegistration[] = [];
-    const add = (parent: string, type: string, name: string, source = "name") => out.push({ parent, type, name, source });
-    const name = plan.name;
-    add(T.stack, T.service, name);
+    const add: Add = (parent, type, name, source = "name") => out.push({ parent, type, name, source });
+    add(T.stack, T.service, plan.name);
+    networkRegistrations(plan, add);
+    securityRegistrations(plan, add);
+    nodeRegistrations(plan, add);
+    loadBalancerRegistrations(plan, add);
+    monitoringRegistrations(plan, add);
+    dnsRegistrations(plan, add);
+    replicationRegistrations(plan, add);
+    backupRegistrations(plan, add);
+    snapshotArchiveRegistrations(plan, add);
+    backupHostRegistrations(plan, add);
+    return out;
+}
 
+/** The network: a created VPC's gateways, route tables and subnets (none for an existing one). */
+function networkRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     const net = `${name}-net`;
     add(T.service, T.network, net);
     if (plan.network.kind === "create") {
@@ -60,7 +77,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
             }
         }
     }
+}
 
+/** The security groups and their rules. */
+function securityRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     const sg = `${name}-sg`;
     add(T.service, T.security, sg);
     for (const g of plan.securityGroups) {
@@ -73,7 +94,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
             add(T.security, type, `${sg}-${g.key}-${r.key}`, "cidr" in r.peer ? "access" : "name");
         }
     }
+}
 
+/** The nodes, their role and instance profile, and each node's instance and data volume. */
+function nodeRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     add(T.service, T.nodes, name);
     add(T.nodes, "aws:iam/role:Role", `${name}-role`);
     add(T.nodes, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${name}-ssm-core`);
@@ -85,7 +110,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         add(T.nodes, "aws:ebs/volume:Volume", `${name}-${n.key}-data`, source);
         add(T.nodes, "aws:ec2/volumeAttachment:VolumeAttachment", `${name}-${n.key}-data`, source);
     }
+}
 
+/** The load balancer, its target groups, listeners and attachments. */
+function loadBalancerRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     if (plan.loadBalancer) {
         const lb = `${name}-lb`;
         add(T.service, T.lb, lb);
@@ -95,7 +124,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         for (const a of plan.loadBalancer.attachments)
             add(T.lb, "aws:lb/targetGroupAttachment:TargetGroupAttachment", `${lb}-${a.key}`, `nodes.${a.node}`);
     }
+}
 
+/** The alarm topic, its subscriptions and the alarms. */
+function monitoringRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     if (plan.monitoring) {
         const mon = `${name}-mon`;
         add(T.service, T.monitoring, mon);
@@ -108,7 +141,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
             add(T.monitoring, "aws:cloudwatch/metricAlarm:MetricAlarm", `${mon}-${a.key}`, source);
         }
     }
+}
 
+/** The DNS records and the nodes' Route 53 health checks with their alarms. */
+function dnsRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     const dns = `${name}-dns`;
     add(T.service, T.dns, dns);
     for (const h of plan.healthChecks) {
@@ -116,7 +153,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         add(T.dns, "aws:route53/healthCheck:HealthCheck", `${dns}-${h.key}`, `nodes.${h.node}`);
     }
     for (const r of plan.dns) add(T.dns, "aws:route53/record:Record", `${dns}-${r.key}`, "dns");
+}
 
+/** The replication secret, the apply document, assets and each node's documents and association. */
+function replicationRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     const repl = `${name}-repl`;
     add(T.service, T.replication, repl);
     add(T.replication, "random:index/randomPassword:RandomPassword", `${repl}-secret`);
@@ -131,7 +172,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         add(T.replication, "aws:ssm/parameter:Parameter", `${repl}-${d.node}-config`, source);
         add(T.replication, "aws:ssm/association:Association", `${repl}-${d.node}`, source);
     }
+}
 
+/** The snapshot policy. */
+function backupRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     if (plan.backups) {
         const backup = `${name}-backup`;
         add(T.service, T.backup, backup);
@@ -139,7 +184,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         add(T.backup, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${backup}-dlm`);
         add(T.backup, "aws:dlm/lifecyclePolicy:LifecyclePolicy", backup);
     }
+}
 
+/** The snapshot archive bucket and what nodes need to reach it. */
+function snapshotArchiveRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     if (plan.snapshotArchive) {
         const archive = `${name}-snapshots`;
         const source = "backups";
@@ -157,7 +206,11 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         add(T.snapshotArchive, "aws:iam/rolePolicy:RolePolicy", `${archive}-nodes`, source);
         add(T.snapshotArchive, "aws:ssm/parameter:Parameter", `${archive}-name`, source);
     }
+}
 
+/** The GHES backup host. */
+function backupHostRegistrations(plan: TopologyPlan, add: Add): void {
+    const name = plan.name;
     if (plan.backupHost) {
         const host = `${name}-backup-host`;
         const source = "ghesBackup";
@@ -173,7 +226,6 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
         add(T.backupHost, "aws:ssm/parameter:Parameter", `${host}-config`, source);
         add(T.backupHost, "aws:ssm/association:Association", host, source);
     }
-    return out;
 }
 
 /** The URN-determining part of a registration: `Parent$type::name`. */

@@ -3,8 +3,7 @@
  * without deciding anything; the offline plan prints it; tests assert it without mocks.
  */
 import type { GhesHaSpec, HealthCheckSpec, NetworkSpec, Relaxation } from "../config";
-import type { BackupHostPlan } from "./backuphost";
-import type { SubnetTier, ZoneSubnets } from "./network";
+import type { SubnetTier, ZoneSubnets } from "../common/network";
 import type { IpProtocol, LoadBalancerKind, NodeConfig, Topology } from "../profiles";
 
 /** An existing network as configured, or the layout of the VPC the stack creates. */
@@ -406,4 +405,51 @@ export interface TopologyPlan {
     readonly warnings: readonly string[];
     /** Secure defaults the stack turned off with a `relax` switch (empty for a stack with none). */
     readonly relaxations: readonly Relaxation[];
+}
+
+/** The backup host of an HA GHES stack (planned in backuphost.ts). */
+export interface BackupHostPlan {
+    readonly zone: string;
+    readonly instanceType: string;
+    readonly ami: string;
+    readonly rootVolume: { readonly size: number };
+    readonly dataVolume: {
+        readonly size: number;
+        readonly kmsKeyId?: string;
+        readonly deviceName: string;
+        readonly protect: boolean;
+        readonly retainOnDelete: boolean;
+        readonly tags: Readonly<Record<string, string>>;
+    };
+    /** The node Backup Utilities backs up (always the HA primary) and its address placeholder. */
+    readonly target: { readonly node: string; readonly address: AddressRef };
+    /** cron(8) schedule of ghe-backup (UTC). */
+    readonly schedule: string;
+    /** GHE_NUM_SNAPSHOTS. */
+    readonly snapshots: number;
+    readonly ghesVersion: string;
+    readonly utilsVersion: string;
+    /** SSM parameter (String) with the script; it holds no secret. */
+    readonly configParameter: string;
+    readonly parameterTier: "Intelligent-Tiering";
+    /** SSM SecureString the operator creates; only the backup host may read it. */
+    readonly managementPasswordParameter: string;
+    /** The script with the primary's address and the volume id as placeholders. */
+    readonly script: string;
+    readonly userData: string;
+    /** The SSM command document the association runs (re-runs on a new script hash). */
+    readonly applyDocument: {
+        readonly schemaVersion: "2.2";
+        readonly description: string;
+        readonly parameters: { readonly configHash: { readonly type: "String"; readonly description: string } };
+        readonly mainSteps: readonly {
+            readonly action: "aws:runShellScript";
+            readonly name: string;
+            readonly inputs: { readonly runCommand: readonly string[] };
+        }[];
+    };
+    readonly associationSchedule: string;
+    /** Facts a reviewer should read with the plan (the built-in backup service, what snapshots are). */
+    readonly notes: readonly string[];
+    readonly tags: Readonly<Record<string, string>>;
 }

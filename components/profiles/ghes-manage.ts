@@ -2,7 +2,7 @@
  * The GHES HA helper script a node of the ghes profile receives (a rendered file, run by the
  * node script's steps). It does what GitHub's documentation leaves to a person at the management
  * console, through the Manage GHES API (REST docs: rest/enterprise-admin/manage-ghes) with the
- * call the backup host uses too (plan/ghes-manage-api.ts): the root site administrator password is
+ * call the backup host uses too (ghes-manage-api.ts): the root site administrator password is
  * the operator's SecureString `<prefix>/ghes/management-password`, read into the process and
  * handed to curl on standard input, never on a command line, in user data or in an output.
  *
@@ -20,8 +20,8 @@
  *   old primary's group until removed from it; appliances left out are decommissioned by UUID on the
  *   new primary (`ghe-repl-decommission UUID` from 3.18, `ghe-repl-teardown -u UUID` before).
  */
-import { MANAGE_API_PORT, MANAGE_CALL, managementPasswordParameter } from "../plan/ghes-manage-api";
-import { shellQuote } from "../plan/nodescript";
+import { MANAGE_API_PORT, MANAGE_CALL, managementPasswordParameter } from "./ghes-manage-api";
+import { shellQuote } from "./shell";
 
 /** The helper's file name in the state directory. */
 export const HELPER = "ghes-ha";
@@ -59,7 +59,21 @@ function compact(script: string): string {
 
 /** The helper script, for a node whose package state lives in `stateDir`, of the stack whose join secret is `secretParameter`. */
 export function helperScript(stateDir: string, secretParameter: string): string {
-    return compact(`#!/bin/bash
+    return compact(
+        [
+            helperHeader(stateDir, secretParameter),
+            helperManage(),
+            helperGuardLeave(),
+            helperInitSeed(),
+            helperAuthorizeJoin(),
+            helperDispatch(),
+        ].join(""),
+    );
+}
+
+/** The helper's header, its state files, the password parameter and the role record. */
+function helperHeader(stateDir: string, secretParameter: string): string {
+    return `#!/bin/bash
 # GHES HA helper rendered by ha-service: the steps of GitHub's HA procedures that a person would
 # otherwise do at the management console. Subcommands are called by this node's configuration
 # script, one step each; a failing subcommand stops the run, which then records nothing, so the next
@@ -79,7 +93,12 @@ set_role() {
   mv -f "\${role_file}.new" "\${role_file}"
 }
 
-${MANAGE_CALL}
+`;
+}
+
+/** `manage_call` (shared with the backup host) and `manage`: one Manage API call as the root site administrator. */
+function helperManage(): string {
+    return `${MANAGE_CALL}
 # manage METHOD HOST PATH [CURL ARGS]: one Manage API call (manage_call) as the root site
 # administrator. The appliance's certificate is its own self-signed one until TLS is configured, hence -k.
 manage() {
@@ -88,7 +107,12 @@ manage() {
   manage_call "https://\${host}:${MANAGE_API_PORT}/manage/v1/\${path}" -k -X "\${method}" "$@"
 }
 
-# guard MODE: MODE is this node's entry in ghesHa.formerPrimaries (fenced or rejoin), else replica.
+`;
+}
+
+/** `guard` (a former primary stays fenced) and `leave` (a replica leaves another primary's group). */
+function helperGuardLeave(): string {
+    return `# guard MODE: MODE is this node's entry in ghesHa.formerPrimaries (fenced or rejoin), else replica.
 # A node this package last left as primary (or fenced) that is now told to be a replica is a former
 # primary: it stays in maintenance mode and out of replication unless the stack says rejoin.
 guard() {
@@ -126,7 +150,12 @@ leave() {
   esac
 }
 
-# init LICENSE_PARAMETER apply|setup: license and root site administrator password on this
+`;
+}
+
+/** `init` (license and password, once) and `wait_for_seed` (the first replica runs before the others). */
+function helperInitSeed(): string {
+    return `# init LICENSE_PARAMETER apply|setup: license and root site administrator password on this
 # appliance, once (POST /manage/v1/config/init). A primary then applies them (ghe-config-apply); a
 # replica goes on to ghe-repl-setup, as the management console's replica flow does.
 init() {
@@ -165,7 +194,12 @@ wait_for_seed() {
   return 1
 }
 
-# authorize [--add] PRIMARY: ghe-repl-setup prints this replica's SSH key; authorise it on PRIMARY
+`;
+}
+
+/** `authorize` (the replica's key on the primary), `config_apply` and `joined`. */
+function helperAuthorizeJoin(): string {
+    return `# authorize [--add] PRIMARY: ghe-repl-setup prints this replica's SSH key; authorise it on PRIMARY
 # (POST /manage/v1/access/ssh) so the next ghe-repl-setup can connect.
 authorize() {
   local primary=\${*: -1} out key body
@@ -202,7 +236,12 @@ joined() {
   set_role "replica \${primary}"
 }
 
-command=$1
+`;
+}
+
+/** The subcommand dispatch. */
+function helperDispatch(): string {
+    return `command=$1
 shift
 case "\${command}" in
   guard) guard "$@" ;;
@@ -218,7 +257,7 @@ case "\${command}" in
     exit 2
     ;;
 esac
-`);
+`;
 }
 
 /**

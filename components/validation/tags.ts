@@ -2,7 +2,7 @@
  * Tag rules. User tags go on every resource the stack creates, beside the package's own tags, so the
  * strictest service in the stack decides: its tag count and the characters it allows. Pure.
  */
-import { BACKUP_TAG } from "../plan/naming";
+import { BACKUP_TAG } from "../common/naming";
 import type { ConfigProblem, StackSpec } from "../spec";
 
 type Spec = Omit<StackSpec, "warnings" | "relaxations">;

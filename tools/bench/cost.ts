@@ -212,61 +212,8 @@ const meets = (r: CostRow) => Math.max(r.timeRatio, r.allocRatio, r.rssRatio) <=
 
 export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "minMs" | "warmup">): string {
     const out: string[] = [];
-    out.push(
-        "Each scenario is the generic example stack of its topology (" +
-            [...new Set(rows.map((r) => r.scenario.topology))].map((t) => `${t}: ${exampleStackOf(t).stack}`).join(", ") +
-            ") with `nodeCount` set, " +
-            "evaluated by `runProgram` (tools/harness.ts) under the mock runtime. The baseline registers the same cloud resources again " +
-            "(the same types, names and input values, recorded from one unmeasured run of ours) through the same SDK classes and " +
-            "harness, flat: no config, plan, components or dependencies. Ours and the baseline run in two " +
-            "child processes of their own, driven in turns: " +
-            `${opts.warmup} warm-up run${opts.warmup === 1 ? "" : "s"} each (on the smallest scenario of the topology), then pairs of ` +
-            `runs back to back, at least ${opts.runs} pairs ` +
-            `and at least ${fixed(opts.minMs / 1000, 1)} s of our runs (at most ${MAX_RUNS}). Figures are medians; the time ratio is the ` +
-            "median of the ratios of the pairs, so a change in machine load during the benchmark affects both sides alike. " +
-            "Allocated: heap allocated during one run (the heap's growth plus what each collection in it freed, from " +
-            "`v8.GCProfiler`); it does not depend on when V8 collects. Peak RSS: the highest resident memory of the child process " +
-            "(`process.resourceUsage().maxRSS`), so the peak memory of one evaluation of that scenario, loaded modules included " +
-            "(most of the figure for small scenarios, which is why its ratio stays near 1).",
-        "",
-    );
-    out.push(
-        table(
-            [
-                "scenario",
-                "registrations",
-                "resources",
-                "pairs",
-                "time ms",
-                "baseline ms",
-                "time ratio",
-                "allocated MB",
-                "baseline MB",
-                "ratio",
-                "peak RSS MB",
-                "baseline MB",
-                "ratio",
-                `<= ${OVERHEAD_GOAL}x`,
-            ],
-            rows.map((r) => [
-                r.scenario.label,
-                r.ours.registrations,
-                r.ours.resources,
-                r.runs,
-                fixed(r.ours.ms),
-                fixed(r.baseline.ms),
-                ratio(r.timeRatio),
-                fixed(r.ours.allocatedMB, 1),
-                fixed(r.baseline.allocatedMB, 1),
-                ratio(r.allocRatio),
-                fixed(r.ours.maxRssMB),
-                fixed(r.baseline.maxRssMB),
-                ratio(r.rssRatio),
-                meets(r) ? "met" : "NOT met",
-            ]),
-        ),
-        "",
-    );
+    out.push(costMethod(rows, opts), "");
+    out.push(costTable(rows), "");
     for (const r of rows.filter((x) => x.scenario.requested !== undefined)) {
         out.push(
             `${r.scenario.label}: the program's config validation rejects ${r.scenario.requested} nodes (${r.scenario.rejection}), ` +
@@ -282,6 +229,72 @@ export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "ru
             `peak RSS ${ratio(Math.max(...rows.map((r) => r.rssRatio)))}.`,
         "",
     );
+    out.push(...growthSection(rows));
+    return out.join("\n");
+}
+
+/** How the scenarios are measured (the paragraph above the table). */
+function costMethod(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "minMs" | "warmup">): string {
+    return (
+        "Each scenario is the generic example stack of its topology (" +
+        [...new Set(rows.map((r) => r.scenario.topology))].map((t) => `${t}: ${exampleStackOf(t).stack}`).join(", ") +
+        ") with `nodeCount` set, " +
+        "evaluated by `runProgram` (tools/harness.ts) under the mock runtime. The baseline registers the same cloud resources again " +
+        "(the same types, names and input values, recorded from one unmeasured run of ours) through the same SDK classes and " +
+        "harness, flat: no config, plan, components or dependencies. Ours and the baseline run in two " +
+        "child processes of their own, driven in turns: " +
+        `${opts.warmup} warm-up run${opts.warmup === 1 ? "" : "s"} each (on the smallest scenario of the topology), then pairs of ` +
+        `runs back to back, at least ${opts.runs} pairs ` +
+        `and at least ${fixed(opts.minMs / 1000, 1)} s of our runs (at most ${MAX_RUNS}). Figures are medians; the time ratio is the ` +
+        "median of the ratios of the pairs, so a change in machine load during the benchmark affects both sides alike. " +
+        "Allocated: heap allocated during one run (the heap's growth plus what each collection in it freed, from " +
+        "`v8.GCProfiler`); it does not depend on when V8 collects. Peak RSS: the highest resident memory of the child process " +
+        "(`process.resourceUsage().maxRSS`), so the peak memory of one evaluation of that scenario, loaded modules included " +
+        "(most of the figure for small scenarios, which is why its ratio stays near 1)."
+    );
+}
+
+/** One row per scenario: ours against the baseline in time, allocation and peak RSS. */
+function costTable(rows: readonly CostRow[]): string {
+    return table(
+        [
+            "scenario",
+            "registrations",
+            "resources",
+            "pairs",
+            "time ms",
+            "baseline ms",
+            "time ratio",
+            "allocated MB",
+            "baseline MB",
+            "ratio",
+            "peak RSS MB",
+            "baseline MB",
+            "ratio",
+            `<= ${OVERHEAD_GOAL}x`,
+        ],
+        rows.map((r) => [
+            r.scenario.label,
+            r.ours.registrations,
+            r.ours.resources,
+            r.runs,
+            fixed(r.ours.ms),
+            fixed(r.baseline.ms),
+            ratio(r.timeRatio),
+            fixed(r.ours.allocatedMB, 1),
+            fixed(r.baseline.allocatedMB, 1),
+            ratio(r.allocRatio),
+            fixed(r.ours.maxRssMB),
+            fixed(r.baseline.maxRssMB),
+            ratio(r.rssRatio),
+            meets(r) ? "met" : "NOT met",
+        ]),
+    );
+}
+
+/** The cost of each extra node (cluster scenarios), when there are sizes to compare. */
+function growthSection(rows: readonly CostRow[]): string[] {
+    const out: string[] = [];
     const g = growth(rows);
     if (g) {
         out.push("Growth with nodes (cluster scenarios): cost of each extra node between consecutive sizes, and a least-squares line.", "");
@@ -303,5 +316,5 @@ export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "ru
             "",
         );
     }
-    return out.join("\n");
+    return out;
 }

@@ -28,6 +28,18 @@ export const CLUSTER_STARTED = "started";
 export const clusterScriptPath = (stateDir: string) => `${stateDir}/cloudify-cluster.sh`;
 
 function clusterScript(stateParameter: string): string {
+    return [
+        clusterHeader(stateParameter),
+        clusterRestHelpers(),
+        clusterStateHelpers(),
+        clusterMember(),
+        clusterRemove(),
+        clusterDispatch(),
+    ].join("");
+}
+
+/** Usage, the state directory and the retry settings. */
+function clusterHeader(stateParameter: string): string {
     return `#!/bin/bash
 # Cloudify Manager 4.x cluster membership of this manager (see the Cloudify HA guide,
 # docs.getcloudify.org content/working_with/manager/high-availability-clusters.md).
@@ -49,7 +61,12 @@ export CLOUDIFY_USERNAME='${REST_USER}' CLOUDIFY_TENANT='${REST_TENANT}'
 CLOUDIFY_PASSWORD=$(cat "\${state_dir}/join-secret")
 export CLOUDIFY_PASSWORD
 
-# REST credentials go to curl on a file descriptor, never on a command line.
+`;
+}
+
+/** REST credentials, a manager's status and the active one among several. */
+function clusterRestHelpers(): string {
+    return `# REST credentials go to curl on a file descriptor, never on a command line.
 credentials() {
   printf 'user = "%s:%s"\\n' "\${CLOUDIFY_USERNAME}" "\${CLOUDIFY_PASSWORD}"
 }
@@ -72,7 +89,12 @@ active_among() {
   return 1
 }
 
-region() {
+`;
+}
+
+/** The region, the cluster-state parameter, the Cloudify version check and membership. */
+function clusterStateHelpers(): string {
+    return `region() {
   local token
   token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
   curl -fsS -H "X-aws-ec2-metadata-token: \${token}" http://169.254.169.254/latest/meta-data/placement/region
@@ -101,7 +123,12 @@ listed() {
   cfy cluster nodes list | awk -F '|' 'NF > 3 { gsub(/ /, "", $2); print $2 }' | grep -Fx -- "$1" > /dev/null
 }
 
-member() {
+`;
+}
+
+/** `member`: start the cluster or join its active manager. */
+function clusterMember(): string {
+    return `member() {
   local self=$1 name=$2 kind=$3 attempt active state
   shift 3
   if [ -e "\${member_marker}" ]; then
@@ -146,7 +173,12 @@ member() {
   return 1
 }
 
-remove() {
+`;
+}
+
+/** `remove`: remove a departed manager on the active one. */
+function clusterRemove(): string {
+    return `remove() {
   local name=$1 attempt active
   shift
   for attempt in $(seq 1 "\${attempts}"); do
@@ -166,7 +198,12 @@ remove() {
   return 1
 }
 
-case "\${1:-}" in
+`;
+}
+
+/** The subcommand dispatch. */
+function clusterDispatch(): string {
+    return `case "\${1:-}" in
   member | remove)
     "$@"
     ;;
