@@ -54,6 +54,13 @@ const INTERPRETERS = ["python3", "/root/.pyenv/versions/2.7.18/bin/python2.7", "
     (py, i, all) => spawnSync(py, ["-c", "pass"]).status === 0 && all.indexOf(py) === i,
 );
 
+if (!INTERPRETERS.some((py) => py.endsWith("python2.7"))) {
+    describe("cloudify health endpoint under python 2.7 (the managers' interpreter)", () => {
+        // Pending, not passing: no python 2.7 on this machine, so only python 3 ran the service.
+        it("runs against the stand-in REST API (skipped: python 2.7 is not installed here)");
+    });
+}
+
 for (const python of INTERPRETERS) {
     describe(`cloudify health endpoint, run with ${python}, against a stand-in REST API`, function () {
         this.timeout(60_000);
