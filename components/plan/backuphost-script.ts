@@ -10,7 +10,7 @@
  * line), `docs/requirements.md` (software, hard and symbolic links), `backup.config-example`
  * (GHE_NUM_SNAPSHOTS); the Manage GHES REST API ("Set a new SSH key": `POST /manage/v1/access/ssh`
  * on the admin port 8443, basic authentication as `api_key` with the root site administrator password,
- * the call shared with the HA nodes in ghes-manage-api.ts).
+ * the call shared with the HA nodes in profiles/ghes-manage-api.ts).
  *
  * The script is re-run by the SSM association when it changes (a promotion changes the primary's
  * address in it) and every 30 minutes (so a failed first run is retried), so every step is
@@ -18,7 +18,7 @@
  * are kept, and the Manage API is called only when `ghe-host-check` fails (a new primary, or a
  * first run).
  */
-import { MANAGE_API_PORT, MANAGE_CALL } from "./ghes-manage-api";
+import { MANAGE_API_PORT, MANAGE_CALL } from "../profiles/ghes-manage-api";
 import { shellQuote } from "./nodescript";
 
 /** Where the script keeps things on the backup host; tests render it with temporary paths. */
@@ -43,7 +43,7 @@ export const BACKUP_HOST_PATHS: BackupHostPaths = {
     fstab: "/etc/fstab",
 };
 
-export { MANAGE_API_PORT } from "./ghes-manage-api";
+export { MANAGE_API_PORT } from "../profiles/ghes-manage-api";
 
 /** Placeholder for the data volume's id; the component fills it in (it is known only once the volume exists). */
 export const BACKUP_VOLUME_REF = "{{backup-volume}}";
