@@ -29,6 +29,8 @@ const AWS_MODULES = [
     "backuphost.ts",
     "backups.ts",
     "dns.ts",
+    // The package entry point (package.json `exports`): re-exports the components.
+    "index.ts",
     "instance.ts",
     "loadbalancer.ts",
     "monitoring.ts",
