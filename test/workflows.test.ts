@@ -19,6 +19,8 @@ const DIR = path.join(__dirname, "..", ".github", "workflows");
 const files = fs.existsSync(DIR) ? fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)) : [];
 
 interface Step {
+    name?: string;
+    id?: string;
     uses?: string;
     run?: string;
     with?: Record<string, unknown>;
@@ -32,6 +34,7 @@ interface Job {
 }
 interface Workflow {
     on: Record<string, unknown>;
+    concurrency?: { group: string; "cancel-in-progress": boolean };
     permissions: Record<string, string>;
     jobs: Record<string, Job>;
 }
@@ -39,7 +42,7 @@ const load = (f: string) => parse(fs.readFileSync(path.join(DIR, f), "utf8")) as
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 
 describe("workflows: actionlint", () => {
-    it("there are workflow files", () => assert.deepEqual(files.sort(), ["drift.yml", "pull-request.yml"]));
+    it("there are workflow files", () => assert.deepEqual(files.sort(), ["drift.yml", "pull-request.yml", "release.yml"]));
 
     for (const f of files) {
         it(`${f} has no actionlint findings`, async () => {
@@ -124,5 +127,61 @@ describe("workflows: pull request", () => {
         );
         assert.match(diff.run!, /fail_on=\(--fail-on "\$FAIL_ON"\)/);
         assert.match(diff.run!, /--diff "origin\/\$BASE_REF" "\$\{fail_on\[@\]\}" 2>&1 \|\| status=\$\?/);
+    });
+});
+
+describe("workflows: release", () => {
+    const w = load("release.yml");
+    const s = w.jobs.release.steps;
+    const at = (pred: (x: Step) => boolean, what: string) => {
+        const i = s.findIndex(pred);
+        assert.ok(i >= 0, `release.yml has no step that ${what}`);
+        return i;
+    };
+
+    it("runs only on a pushed v<major>.<minor>.<patch> tag, one release per tag at a time", () => {
+        assert.deepEqual(Object.keys(w.on), ["push"]);
+        assert.deepEqual(w.on.push, { tags: ["v*.*.*"] });
+        assert.deepEqual(w.concurrency, { group: "release-${{ github.ref }}", "cancel-in-progress": false });
+    });
+
+    it("may write releases and request an OIDC token (npm provenance), nothing else", () => {
+        assert.deepEqual(w.permissions, { contents: "write", "id-token": "write" });
+    });
+
+    it("installs, checks the tag, tests, packs, publishes with provenance, then creates the GitHub release, in that order", () => {
+        const node = at((x) => x.uses?.startsWith("actions/setup-node@") === true, "sets up Node");
+        assert.equal(
+            s[node].with?.["registry-url"],
+            "https://registry.npmjs.org",
+            "setup-node writes the .npmrc that reads NODE_AUTH_TOKEN",
+        );
+        const install = at((x) => x.run === "npm ci --no-audit --no-fund", "runs npm ci");
+        const check = at((x) => x.run === 'npx tsx tools/release.ts check "$TAG"', "checks the tag");
+        assert.equal(s[check].env?.TAG, "${{ github.ref_name }}");
+        const tools = at((x) => /apt-get install .*shellcheck cloud-init/.test(x.run ?? ""), "installs the tools the tests call");
+        const test = at((x) => x.run === "npm test", "runs npm test");
+        const pack = at((x) => x.id === "pack", "packs");
+        assert.match(s[pack].run!, /npm pack --pack-destination "\$RUNNER_TEMP\/pack"/);
+        assert.match(s[pack].run!, /echo "tarball=\$tarball" >> "\$GITHUB_OUTPUT"/);
+        const publish = at((x) => x.run?.startsWith("npm publish") === true, "publishes");
+        assert.equal(s[publish].run, 'npm publish "$TARBALL" --provenance --access public');
+        assert.equal(s[publish].env?.NODE_AUTH_TOKEN, "${{ secrets.NPM_TOKEN }}");
+        assert.equal(s[publish].env?.TARBALL, "${{ steps.pack.outputs.tarball }}", "publishes the tarball that was tested and packed");
+        const release = at((x) => x.run?.includes("gh release create") === true, "creates the GitHub release");
+        assert.match(s[release].run!, /npx tsx tools\/release\.ts notes "\$\{TAG#v\}" > "\$RUNNER_TEMP\/notes\.md"/);
+        assert.match(s[release].run!, /gh release create "\$TAG" "\$TARBALL" .*--notes-file "\$RUNNER_TEMP\/notes\.md"/);
+        assert.equal(s[release].env?.GH_TOKEN, "${{ github.token }}");
+        const order = [node, install, check, tools, test, pack, publish, release];
+        assert.deepEqual(
+            [...order].sort((a, b) => a - b),
+            order,
+        );
+    });
+
+    it("builds before packing: npm pack runs the prepack script, which is npm run build", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { scripts: Record<string, string> };
+        assert.equal(pkg.scripts.prepack, "npm run build");
+        assert.match(pkg.scripts.build, /tsc -p tsconfig\.build\.json$/);
     });
 });
