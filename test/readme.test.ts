@@ -29,7 +29,7 @@ const codeOf = (text: string, inFence: boolean) => (inFence ? text : codeSpans(t
 
 /** `npm run <script>` and other `npm <command>` mentions that are not a known script or command. */
 export function unknownNpmCommands(lines: readonly Line[], scripts: ReadonlySet<string>): string[] {
-    const builtins = new Set(["ci", "test", "install"]);
+    const builtins = new Set(["ci", "test", "install", "pack"]);
     const problems: string[] = [];
     let inFence = false;
     for (const { n, text } of lines) {

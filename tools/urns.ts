@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runMain } from "./cli";
-import { type ProgramRun, runProgram } from "./harness";
+import { type ProgramRun, type RecordedResource, runProgram } from "./harness";
 import { loadProgram } from "./plan";
 import { DEFAULT_STACK_DIR, listStacks, readStackFile } from "./stackfile";
 
@@ -23,7 +23,11 @@ const STACK_TYPE = "pulumi:pulumi:Stack";
  * below the stack (`hatopo:index:Service$hatopo:net:Network$aws:ec2/vpc:Vpc`). The mock monitor
  * keeps only the direct parent's type, so the chain is rebuilt from the parent links.
  */
-export function engineUrns(run: ProgramRun): string[] {
+export function engineUrns(
+    run: Pick<ProgramRun, "stack" | "project"> & {
+        readonly resources: readonly Pick<RecordedResource, "type" | "name" | "urn" | "parent">[];
+    },
+): string[] {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
     const qualified = (urn: string | undefined): string | undefined => {
         const r = urn === undefined ? undefined : byUrn.get(urn);
