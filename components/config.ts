@@ -224,8 +224,12 @@ function baseSpec(cfg: ParsedConfig, ctx: SpecContext): Omit<StackSpec, "warning
  * namespace is the project name, so a team that renames the project keeps working.
  */
 export function loadSpec(): StackSpec {
-    const project = pulumi.getProject();
-    const all = pulumi.runtime.allConfig();
-    const region = all["aws:region"] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    return parseSpec(readNamespace(all, project), { project, stack: pulumi.getStack(), ...(region ? { region } : {}) });
+    const ctx = programContext();
+    return parseSpec(readNamespace(pulumi.runtime.allConfig(), ctx.project), ctx);
+}
+
+/** The running program's project, stack and AWS region (`aws:region`, else the provider's environment). */
+export function programContext(): SpecContext {
+    const region = pulumi.runtime.allConfig()["aws:region"] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    return { project: pulumi.getProject(), stack: pulumi.getStack(), ...(region ? { region } : {}) };
 }

@@ -13,6 +13,8 @@ export const CONFIG_NAMESPACE = "ha-service";
 
 /** A DNS label: node names become host names and resource names, so they must be safe in both. */
 const NODE_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
+/** EC2 ids as the console and the API print them (the EC2 API model gives the id no pattern). */
+const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 export function isCidr(value: string): boolean {
@@ -390,6 +392,17 @@ export const ConfigSchema = obj({
             .array(cidr, { error: "must be a list of CIDR blocks" })
             .default([])
             .describe("Networks allowed to the admin ports; empty: admin ports reachable only through SSM."),
+        clientSecurityGroups: z
+            .array(
+                z
+                    .string({ error: "must be a security group id such as sg-0123456789abcdef0" })
+                    .regex(SECURITY_GROUP_ID, { error: "must be a security group id such as sg-0123456789abcdef0" }),
+                { error: "must be a list of security group ids" },
+            )
+            .default([])
+            .describe(
+                "Security groups clients connect from (for example an application's group in the same VPC or a peered one), allowed where `clientCidrs` are.",
+            ),
     }).describe("Who may connect."),
     dns: obj({
         zoneId: z

@@ -40,7 +40,10 @@ export class SecurityGroups extends pulumi.ComponentResource {
         for (const g of args.groups) {
             const groupId = groupOf(g.key).id;
             for (const r of g.rules) {
-                const peer = "cidr" in r.peer ? { cidrIpv4: r.peer.cidr } : { referencedSecurityGroupId: groupOf(r.peer.group).id };
+                const peer =
+                    "cidr" in r.peer
+                        ? { cidrIpv4: r.peer.cidr }
+                        : { referencedSecurityGroupId: "group" in r.peer ? groupOf(r.peer.group).id : r.peer.securityGroupId };
                 const ruleArgs = {
                     securityGroupId: groupId,
                     ipProtocol: r.protocol,

@@ -12,10 +12,6 @@ import { parameterPrefix } from "./plan/naming";
 import { Replication } from "./replication";
 import { SecurityGroups } from "./security";
 
-export interface ServiceArgs {
-    readonly plan: TopologyPlan;
-}
-
 export interface NodeOutput {
     readonly instanceId: string;
     readonly privateIp: string;
@@ -23,93 +19,84 @@ export interface NodeOutput {
     readonly role: string;
 }
 
+/** What the rest of the program (and the HaService outputs) read from the built service. */
+export interface ServiceParts {
+    readonly security: SecurityGroups;
+    readonly nodeGroup: NodeGroup;
+    readonly loadBalancer?: LoadBalancer;
+    readonly monitoring?: Monitoring;
+    readonly replication: Replication;
+}
+
 /**
  * The whole deployment of one stack: network, security groups, nodes, load balancer, monitoring,
- * DNS, replication and backups, built from a TopologyPlan. It reads like a list of resources; the plan decided.
+ * DNS, replication and backups, built from a TopologyPlan as children of `opts.parent` (the
+ * HaService component). It reads like a list of resources; the plan decided.
  */
-export class Service extends pulumi.ComponentResource {
-    readonly endpoint: string;
-    readonly dnsName: string;
-    readonly loadBalancerDnsName?: pulumi.Output<string>;
-    readonly alarmTopicArn?: pulumi.Output<string>;
-    readonly nodes: pulumi.Output<Record<string, NodeOutput>>;
-    readonly replicationDocuments: Readonly<Record<string, pulumi.Output<string>>>;
+export function buildService(name: string, plan: TopologyPlan, opts: pulumi.ComponentResourceOptions): ServiceParts {
+    const parent = opts;
+    const tags = plan.tags;
 
-    constructor(name: string, args: ServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
-        super("hatopo:index:Service", name, {}, opts);
-        const parent = { parent: this };
-        const plan = args.plan;
-        const tags = plan.tags;
+    const network = new Network(`${name}-net`, { network: plan.network, tags }, parent);
+    const security = new SecurityGroups(`${name}-sg`, { vpcId: network.vpcId, groups: plan.securityGroups, tags }, parent);
+    const nodeGroup = new NodeGroup(
+        name,
+        {
+            nodes: plan.nodes,
+            subnets: network.nodeSubnets,
+            securityGroupId: security.ids.nodes!,
+            parameterPrefix: parameterPrefix(plan.project, plan.stack, plan.name),
+            ...(plan.replication.clusterState ? { writableParameters: [plan.replication.clusterState.parameter] } : {}),
+            tags,
+        },
+        parent,
+    );
+    const instanceIds = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.id]));
+    const nodeAddresses = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.privateIp]));
 
-        const network = new Network(`${name}-net`, { network: plan.network, tags }, parent);
-        const security = new SecurityGroups(`${name}-sg`, { vpcId: network.vpcId, groups: plan.securityGroups, tags }, parent);
-        const nodeGroup = new NodeGroup(
-            name,
-            {
-                nodes: plan.nodes,
-                subnets: network.nodeSubnets,
-                securityGroupId: security.ids.nodes!,
-                parameterPrefix: parameterPrefix(plan.project, plan.stack, plan.name),
-                ...(plan.replication.clusterState ? { writableParameters: [plan.replication.clusterState.parameter] } : {}),
-                tags,
-            },
-            parent,
-        );
-        const instanceIds = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.id]));
-        const nodeAddresses = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.privateIp]));
-
-        let lb: LoadBalancer | undefined;
-        if (plan.loadBalancer) {
-            lb = new LoadBalancer(
-                `${name}-lb`,
-                {
-                    plan: plan.loadBalancer,
-                    vpcId: network.vpcId,
-                    subnetIds: network.loadBalancerSubnetIds,
-                    securityGroupId: security.ids.loadBalancer!,
-                    instanceIds,
-                    tags,
-                },
-                parent,
-            );
-        }
-        // Before DNS: the HA health checks' alarms notify the monitoring topic.
-        const monitoring = plan.monitoring
-            ? new Monitoring(
-                  `${name}-mon`,
-                  {
-                      plan: plan.monitoring,
-                      instanceIds,
-                      ...(lb ? { loadBalancer: { arnSuffix: lb.arnSuffix, targetGroupArnSuffixes: lb.targetGroupArnSuffixes } } : {}),
-                      tags,
-                  },
-                  parent,
-              )
-            : undefined;
-        new DnsRecords(
-            `${name}-dns`,
-            {
-                records: plan.dns,
-                nodeAddresses,
-                ...(lb ? { loadBalancer: { dnsName: lb.dnsName, zoneId: lb.zoneId } } : {}),
-                healthChecks: plan.healthChecks,
-                instanceIds,
-                ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}),
-                tags,
-            },
-            parent,
-        );
-        const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
-        protectData(name, plan, { network, security, nodeGroup, nodeAddresses }, parent);
-
-        this.endpoint = plan.endpoint;
-        this.dnsName = plan.dns[0]?.name ?? "";
-        if (lb) this.loadBalancerDnsName = lb.dnsName;
-        if (monitoring) this.alarmTopicArn = monitoring.topicArn;
-        this.nodes = nodeOutputs(plan, nodeGroup);
-        this.replicationDocuments = replication.documents;
-        this.registerOutputs({ endpoint: this.endpoint, nodes: this.nodes });
-    }
+    const lb = plan.loadBalancer
+        ? new LoadBalancer(
+              `${name}-lb`,
+              {
+                  plan: plan.loadBalancer,
+                  vpcId: network.vpcId,
+                  subnetIds: network.loadBalancerSubnetIds,
+                  securityGroupId: security.ids.loadBalancer!,
+                  instanceIds,
+                  tags,
+              },
+              parent,
+          )
+        : undefined;
+    // Before DNS: the HA health checks' alarms notify the monitoring topic.
+    const monitoring = plan.monitoring
+        ? new Monitoring(
+              `${name}-mon`,
+              {
+                  plan: plan.monitoring,
+                  instanceIds,
+                  ...(lb ? { loadBalancer: { arnSuffix: lb.arnSuffix, targetGroupArnSuffixes: lb.targetGroupArnSuffixes } } : {}),
+                  tags,
+              },
+              parent,
+          )
+        : undefined;
+    new DnsRecords(
+        `${name}-dns`,
+        {
+            records: plan.dns,
+            nodeAddresses,
+            ...(lb ? { loadBalancer: { dnsName: lb.dnsName, zoneId: lb.zoneId } } : {}),
+            healthChecks: plan.healthChecks,
+            instanceIds,
+            ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}),
+            tags,
+        },
+        parent,
+    );
+    const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
+    protectData(name, plan, { network, security, nodeGroup, nodeAddresses }, parent);
+    return { security, nodeGroup, replication, ...(lb ? { loadBalancer: lb } : {}), ...(monitoring ? { monitoring } : {}) };
 }
 
 /** The backups of the node data: snapshot policy, GHES backup host, snapshot archive (each when planned). */
@@ -146,7 +133,7 @@ function protectData(
 }
 
 /** Each node's instance id, private address, zone and role. */
-function nodeOutputs(plan: TopologyPlan, nodeGroup: NodeGroup): Service["nodes"] {
+export function nodeOutputs(plan: TopologyPlan, nodeGroup: NodeGroup): pulumi.Output<Record<string, NodeOutput>> {
     return pulumi.all(
         Object.fromEntries(
             plan.nodes.map((n) => {

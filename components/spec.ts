@@ -135,7 +135,11 @@ export interface StackSpec {
         readonly protect: boolean;
     };
     readonly network: NetworkSpec;
-    readonly access: { readonly clientCidrs: readonly string[]; readonly adminCidrs: readonly string[] };
+    readonly access: {
+        readonly clientCidrs: readonly string[];
+        readonly clientSecurityGroups: readonly string[];
+        readonly adminCidrs: readonly string[];
+    };
     readonly dns: { readonly zoneId: string; readonly name: string; readonly ttl: number; readonly target: "primary" | "loadBalancer" };
     readonly loadBalancer?: LoadBalancerSpec;
     readonly monitoring: MonitoringSpec;
@@ -184,6 +188,11 @@ function show(value: unknown): string {
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
+/** One line per problem: `  - <prefix><key path>: <message> (got <value>)`. */
+export function problemLines(problems: readonly ConfigProblem[], prefix: string): string[] {
+    return problems.map((p) => `  - ${prefix}${p.path}: ${p.message}${"value" in p ? ` (got ${show(p.value)})` : ""}`);
+}
+
 /** Every problem in a stack config, each with its key path, the value found and what would be valid. */
 export class ConfigError extends Error {
     constructor(
@@ -194,7 +203,7 @@ export class ConfigError extends Error {
         super(
             [
                 `Invalid config for stack "${stackName}": ${problems.length} problem${problems.length === 1 ? "" : "s"}, nothing was deployed.`,
-                ...problems.map((p) => `  - ${namespace}:${p.path}: ${p.message}${"value" in p ? ` (got ${show(p.value)})` : ""}`),
+                ...problemLines(problems, `${namespace}:`),
                 `Fix each key in stacks/Pulumi.${stackName}.yaml (or with \`pulumi config set --path '${namespace}:<key>' <value>\`).`,
             ].join("\n"),
         );

@@ -17,6 +17,7 @@ const CONFIG_MODULES = [
     "cluster-rules.ts",
     "config.ts",
     "ghes-backup-config.ts",
+    "ha-service-args.ts",
     "safeops.ts",
     "schema.ts",
     "spec.ts",
@@ -29,6 +30,7 @@ const AWS_MODULES = [
     "backuphost.ts",
     "backups.ts",
     "dns.ts",
+    "ha-service.ts",
     // The package entry point (package.json `exports`): re-exports the components.
     "index.ts",
     "instance.ts",

@@ -16,7 +16,10 @@ import { PROFILE_STACKS, stackConfig } from "./stacks";
 const ingress = (p: TopologyPlan): string[] =>
     (p.securityGroups.find((g) => g.key === "nodes")?.rules ?? [])
         .filter((r: SecurityRule) => r.direction === "ingress")
-        .map((r) => `${r.protocol}/${r.fromPort} from ${"cidr" in r.peer ? r.peer.cidr : `sg:${r.peer.group}`}`)
+        .map(
+            (r) =>
+                `${r.protocol}/${r.fromPort} from ${"cidr" in r.peer ? r.peer.cidr : "group" in r.peer ? `sg:${r.peer.group}` : r.peer.securityGroupId}`,
+        )
         .sort();
 const replicationPorts = (p: TopologyPlan) =>
     ingress(p)

@@ -76,13 +76,45 @@ export interface UrnDiff {
     readonly added: string[];
 }
 
+/**
+ * Every former identity the engine would accept for the recorded resources, in engine form: a
+ * resource's own aliases, and (as the engine derives them) each child's URN under every former
+ * identity of its parent, so an alias on a component keeps its whole subtree in place.
+ */
+export function inheritedAliasUrns(run: ProgramRun): Set<string> {
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const memo = new Map<string, string[]>();
+    /** Type chains (below the stack) plus name, `A$B$T::name`, the resource is or was known by. */
+    const forms = (urn: string): string[] => {
+        const r = byUrn.get(urn);
+        if (!r || r.type === STACK_TYPE) return [];
+        const cached = memo.get(urn);
+        if (cached) return cached;
+        const parents = r.parent === undefined ? [] : forms(r.parent);
+        const chains = parents.length === 0 ? [""] : parents.map((f) => `${f.split("::")[0]}$`);
+        const own = [`${r.type}::${r.name}`];
+        for (const alias of r.aliases) {
+            const [typeChain, name] = alias.split("::").slice(2);
+            const [first, last] = typeChain.split("$").slice(-2);
+            // A type or name alias under the same parent (the mock form keeps only the parent's type).
+            if (last !== undefined && (first === STACK_TYPE || first === byUrn.get(r.parent ?? "")?.type)) own.push(`${last}::${name}`);
+        }
+        const result = chains.flatMap((c) => own.map((o) => `${c}${o}`));
+        memo.set(urn, result);
+        return result;
+    };
+    return new Set(run.resources.flatMap((r) => forms(r.urn).map((f) => `urn:pulumi:${run.stack}::${run.project}::${f}`)));
+}
+
 export function diffUrns(snapshot: readonly string[], run: ProgramRun): UrnDiff {
     const now = engineUrns(run);
-    const aliases = new Set(run.resources.flatMap((r) => r.aliases));
+    const explicit = new Set(run.resources.flatMap((r) => r.aliases));
+    const inherited = inheritedAliasUrns(run);
+    const kept = (u: string) => explicit.has(mockForm(u)) || inherited.has(u);
     const gone = snapshot.filter((u) => !now.includes(u));
     return {
-        replaced: gone.filter((u) => !aliases.has(mockForm(u))),
-        aliased: gone.filter((u) => aliases.has(mockForm(u))),
+        replaced: gone.filter((u) => !kept(u)),
+        aliased: gone.filter(kept),
         added: now.filter((u) => !snapshot.includes(u)),
     };
 }

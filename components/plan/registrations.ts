@@ -9,6 +9,7 @@
  * "planned registrations are exactly what the program registers" (test/aws-limits.test.ts) runs the
  * real program under the mock harness for every example stack and compares, so the two cannot drift.
  */
+import { HA_SERVICE_TYPE } from "../ha-service-args";
 import type { ConfigProblem } from "../spec";
 import type { TopologyPlan } from "./types";
 
@@ -23,7 +24,7 @@ export interface PlannedRegistration {
 
 const T = {
     stack: "pulumi:pulumi:Stack",
-    service: "hatopo:index:Service",
+    service: HA_SERVICE_TYPE,
     network: "hatopo:net:Network",
     security: "hatopo:net:SecurityGroups",
     nodes: "hatopo:compute:NodeGroup",
@@ -39,7 +40,7 @@ const T = {
 /** Records one registration; `source` is the config key its name derives from (default `name`). */
 type Add = (parent: string, type: string, name: string, source?: string) => void;
 
-/** The registrations of the Service component and its children, in no particular order. */
+/** The registrations of the HaService component and its children, in no particular order. */
 export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] {
     const out: PlannedRegistration[] = [];
     const add: Add = (parent, type, name, source = "name") => out.push({ parent, type, name, source });
@@ -91,7 +92,7 @@ function securityRegistrations(plan: TopologyPlan, add: Add): void {
                 r.direction === "ingress"
                     ? "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
                     : "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
-            add(T.security, type, `${sg}-${g.key}-${r.key}`, "cidr" in r.peer ? "access" : "name");
+            add(T.security, type, `${sg}-${g.key}-${r.key}`, "group" in r.peer ? "name" : "access");
         }
     }
 }

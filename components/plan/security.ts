@@ -32,10 +32,30 @@ function uniquePorts(ports: readonly { port: number; protocol: IpProtocol; descr
     return [...seen.values()];
 }
 
+/** Ingress from the clients to one port: each of `access.clientCidrs`, then each of `access.clientSecurityGroups`. */
+function clientRules(access: StackSpec["access"], p: { port: number; protocol: IpProtocol; description: string }): SecurityRule[] {
+    return [
+        ...access.clientCidrs.map((cidr) =>
+            rule("ingress", `client-${p.protocol}-${p.port}-${slug(cidr)}`, p, { cidr }, `Clients in ${cidr}: ${p.description}`),
+        ),
+        // Keyed by the group id: adding or removing one group never renames another's rule.
+        ...access.clientSecurityGroups.map((securityGroupId) =>
+            rule(
+                "ingress",
+                `client-${p.protocol}-${p.port}-${securityGroupId}`,
+                p,
+                { securityGroupId },
+                `Clients in ${securityGroupId}: ${p.description}`,
+            ),
+        ),
+    ];
+}
+
 /**
  * Security groups and their rules. Every rule has a stable key and a description. Replication
  * ports are open only within the nodes' own group, admin ports only from `access.adminCidrs`, and
- * user ports only from the load balancer (or, with no load balancer, from `access.clientCidrs`).
+ * user ports only from the load balancer (or, with no load balancer, from `access.clientCidrs` and
+ * `access.clientSecurityGroups`).
  */
 export function planSecurityGroups(spec: StackSpec, lb: LoadBalancerPlan | undefined): SecurityGroupPlan[] {
     const { profile, access } = spec;
@@ -63,21 +83,9 @@ export function planSecurityGroups(spec: StackSpec, lb: LoadBalancerPlan | undef
                 transportOf(l.protocol).map((protocol) => ({ port: l.port, protocol, description: `${l.protocol} ${l.port}` })),
             ),
         );
-        for (const p of listenerPorts) {
-            for (const cidr of access.clientCidrs) {
-                lbRules.push(
-                    rule("ingress", `client-${p.protocol}-${p.port}-${slug(cidr)}`, p, { cidr }, `Clients in ${cidr}: ${p.description}`),
-                );
-            }
-        }
+        for (const p of listenerPorts) lbRules.push(...clientRules(access, p));
     } else {
-        for (const p of profile.ports.user) {
-            for (const cidr of access.clientCidrs) {
-                nodeRules.push(
-                    rule("ingress", `client-${p.protocol}-${p.port}-${slug(cidr)}`, p, { cidr }, `Clients in ${cidr}: ${p.description}`),
-                );
-            }
-        }
+        for (const p of profile.ports.user) nodeRules.push(...clientRules(access, p));
     }
     for (const p of profile.ports.admin) {
         for (const cidr of access.adminCidrs) {

@@ -53,7 +53,8 @@ export interface PlannedNode {
 }
 
 /** Who may send traffic: a CIDR, or a security group of this stack. */
-export type RuleSource = { readonly cidr: string } | { readonly group: SecurityGroupPlan["key"] };
+/** A CIDR block, one of the stack's own groups, or a security group outside the stack (`access.clientSecurityGroups`). */
+export type RuleSource = { readonly cidr: string } | { readonly group: SecurityGroupPlan["key"] } | { readonly securityGroupId: string };
 
 export interface SecurityRule {
     /** Stable key: the rule's resource name derives from it, never from a position in a list. */

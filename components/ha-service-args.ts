@@ -1,0 +1,275 @@
+/**
+ * The arguments of the `HaService` component: the stack config's shape (components/schema.ts), written
+ * out as plain interfaces because the Pulumi component provider reads the TypeScript source to infer
+ * the package schema (`@pulumi/pulumi/provider/experimental/analyzer`: interfaces, `T[]` arrays,
+ * string-keyed maps, optional fields and named string- or number-literal unions; no `readonly`
+ * arrays, inline unions or intersections). Every key's meaning, default and limits are in the
+ * schema's `.describe()` text and the README config table; the compile-time checks at the end keep
+ * these interfaces and the schema's input type equal in both directions, so they cannot drift.
+ *
+ * Every value is plain (no `pulumi.Input`): the plan decides nodes, rules and names from them before
+ * any resource is registered.
+ */
+import type { RawConfig } from "./schema";
+import { ConfigError, type ConfigProblem, problemLines } from "./spec";
+
+/**
+ * The component's type token, `<package>:index:<class>`: the component provider requires the package
+ * part to be package.json's name without its scope (`@platform/ha-topologies`).
+ */
+export const HA_SERVICE_TYPE = "ha-topologies:index:HaService";
+/** The type of the stack program's top component before HaService; kept as an alias, so nothing is replaced. */
+export const LEGACY_SERVICE_TYPE = "hatopo:index:Service";
+
+/** `ha`: one primary and replicas, promotion by config; `cluster`: nodes with roles behind a load balancer. */
+export type Topology = "ha" | "cluster";
+/** HA only: who moves clients to a replica when the primary fails. */
+export type FailoverMode = "manual" | "automatic";
+export type LoadBalancerKind = "alb" | "nlb";
+export type LoadBalancerScheme = "internal" | "internet-facing";
+/** TLS 1.2+ policies only. */
+export type SslPolicy =
+    | "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    | "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+    | "ELBSecurityPolicy-TLS13-1-3-2021-06"
+    | "ELBSecurityPolicy-TLS-1-2-2017-01"
+    | "ELBSecurityPolicy-TLS-1-2-Ext-2018-06"
+    | "ELBSecurityPolicy-FS-1-2-Res-2020-10";
+export type ListenerProtocol = "HTTPS" | "TCP" | "UDP" | "TCP_UDP" | "TLS";
+export type TargetProtocol = "HTTP" | "HTTPS" | "TCP" | "UDP" | "TCP_UDP" | "TLS";
+export type HealthCheckProtocol = "HTTP" | "HTTPS" | "TCP";
+export type DnsTarget = "primary" | "loadBalancer";
+/** The intervals Data Lifecycle Manager accepts. */
+export type SnapshotIntervalHours = 1 | 2 | 3 | 4 | 6 | 8 | 12 | 24;
+/** `fenced`: kept in maintenance mode and out of replication; `rejoin`: may be set up as a replica again. */
+export type FormerPrimaryState = "fenced" | "rejoin";
+
+/** `relax`: switches that each relax one secure default. */
+export interface RelaxArgs {
+    singleZone?: boolean;
+    slowHealthChecks?: boolean;
+    loadBalancerWithoutAccessLogs?: boolean;
+    loadBalancerWithoutDeletionProtection?: boolean;
+    unprotectedDataVolumes?: boolean;
+}
+
+/** One entry of `nodes`. */
+export interface NodeArgs {
+    zone?: string;
+    instanceType?: string;
+    ami?: string;
+    roles?: string[];
+    dataVolumeSize?: number;
+    allowReplacement?: boolean;
+}
+
+export interface DataVolumeArgs {
+    size?: number;
+    iops?: number;
+    throughput?: number;
+    kmsKeyId?: string;
+    deviceName?: string;
+    retainOnDelete?: boolean;
+    protect?: boolean;
+}
+
+export interface CreateNetworkArgs {
+    cidr?: string;
+    zones: string[];
+    zoneSlots?: Record<string, number>;
+}
+
+export interface SubnetArgs {
+    id: string;
+    zone: string;
+}
+
+/** `network`: `create` a VPC, or an existing `vpcId` with `subnets`. */
+export interface NetworkArgs {
+    create?: CreateNetworkArgs;
+    vpcId?: string;
+    subnets?: SubnetArgs[];
+    loadBalancerSubnets?: string[];
+}
+
+/** `access`: who may connect. */
+export interface AccessArgs {
+    clientCidrs: string[];
+    adminCidrs?: string[];
+    clientSecurityGroups?: string[];
+}
+
+export interface DnsArgs {
+    zoneId: string;
+    name: string;
+    ttl?: number;
+    target?: DnsTarget;
+}
+
+export interface HealthCheckArgs {
+    protocol?: HealthCheckProtocol;
+    port?: number;
+    path?: string;
+    matcher?: string;
+    interval?: number;
+    timeout?: number;
+    healthyThreshold?: number;
+    unhealthyThreshold?: number;
+}
+
+export interface ListenerArgs {
+    port: number;
+    protocol: ListenerProtocol;
+    targetPort?: number;
+    targetProtocol?: TargetProtocol;
+}
+
+export interface AccessLogsArgs {
+    bucket: string;
+    prefix?: string;
+}
+
+export interface LoadBalancerArgs {
+    kind?: LoadBalancerKind;
+    scheme?: LoadBalancerScheme;
+    certificateArn?: string;
+    sslPolicy?: SslPolicy;
+    listeners?: ListenerArgs[];
+    healthCheck?: HealthCheckArgs;
+    deregistrationDelay?: number;
+    deletionProtection?: boolean;
+    accessLogs?: AccessLogsArgs;
+}
+
+export interface MonitoringArgs {
+    enabled?: boolean;
+    emails?: string[];
+    httpsEndpoints?: string[];
+    minHealthyTargets?: number;
+}
+
+export interface BackupsArgs {
+    enabled?: boolean;
+    everyHours?: SnapshotIntervalHours;
+    at?: string;
+    keep?: number;
+}
+
+/** `ghesBackup`: the GHES Backup Utilities host. */
+export interface GhesBackupArgs {
+    ami: string;
+    ghesVersion: string;
+    utilsVersion?: string;
+    utilsSha256?: string;
+    instanceType?: string;
+    zone?: string;
+    dataVolumeSize?: number;
+    schedule?: string;
+    snapshots?: number;
+}
+
+export interface FailoverSettingsArgs {
+    secondary?: string;
+    healthCheckFailures?: number;
+}
+
+export interface GeoReplicaArgs {
+    datacenter: string;
+    active?: boolean;
+}
+
+export interface GhesHaArgs {
+    formerPrimaries?: Record<string, FormerPrimaryState>;
+    geo?: Record<string, GeoReplicaArgs>;
+}
+
+/**
+ * Everything one highly available service needs, in the shape of the stack config: the same keys,
+ * types, defaults and validation (README, Configuration reference).
+ */
+export interface HaServiceArgs {
+    /** Short service name; prefixes every resource name. Default: the component's resource name. */
+    name?: string;
+    topology: Topology;
+    /** Service profile: generic, ghes or cloudify. Default: generic. */
+    profile?: string;
+    production?: boolean;
+    relax?: RelaxArgs;
+    /** Nodes keyed by name (stable identities). Use this or `nodeCount`. */
+    nodes?: Record<string, NodeArgs>;
+    nodeCount?: number;
+    removedNodes?: string[];
+    leaders?: Record<string, string>;
+    failover?: FailoverMode;
+    primary?: string;
+    instanceType?: string;
+    ami: string;
+    rootVolumeSize?: number;
+    dataVolume?: DataVolumeArgs;
+    network: NetworkArgs;
+    access: AccessArgs;
+    dns: DnsArgs;
+    loadBalancer?: LoadBalancerArgs;
+    monitoring?: MonitoringArgs;
+    backups?: BackupsArgs;
+    ghesBackup?: GhesBackupArgs;
+    failoverSettings?: FailoverSettingsArgs;
+    ghesHa?: GhesHaArgs;
+    tags?: Record<string, string>;
+}
+
+/**
+ * Every problem in the args of one HaService, named by the args' key paths (`args.nodes.replica1.zone`)
+ * with the same messages a stack file gets (`ha-service:nodes.replica1.zone`); thrown before the
+ * component registers anything.
+ */
+export class HaServiceArgsError extends ConfigError {
+    constructor(
+        readonly resourceName: string,
+        problems: readonly ConfigProblem[],
+        stack: string,
+    ) {
+        super(stack, problems);
+        this.name = "HaServiceArgsError";
+        this.message = [
+            `Invalid args for HaService "${resourceName}": ${problems.length} problem${problems.length === 1 ? "" : "s"}, nothing was deployed.`,
+            ...problemLines(problems, "args."),
+            `Fix each key in the args of \`new HaService("${resourceName}", args)\` (the README's configuration reference lists every key).`,
+        ].join("\n");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compile-time guard: HaServiceArgs and the schema's input type have the same keys at every level,
+// the same optionality, and mutually assignable types. A key added to one and not the other, or a
+// changed type, fails `tsc` here (test/ha-service.test.ts shows it fails on purpose).
+
+/** Deep structural equality of two object types, readonly-ness ignored. */
+type Mutable<T> = T extends readonly (infer U)[] ? Mutable<U>[] : T extends object ? { -readonly [K in keyof T]: Mutable<T[K]> } : T;
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+export type SameShape<A, B> = [A] extends [B]
+    ? [B] extends [A]
+        ? A extends readonly unknown[]
+            ? B extends readonly unknown[]
+                ? SameShape<A[number], B[number]>
+                : false
+            : A extends object
+              ? [keyof A] extends [keyof B]
+                  ? [keyof B] extends [keyof A]
+                      ? [RequiredKeys<A>] extends [RequiredKeys<B>]
+                          ? [RequiredKeys<B>] extends [RequiredKeys<A>]
+                              ? false extends { [K in keyof A & keyof B]-?: SameShape<NonNullable<A[K]>, NonNullable<B[K]>> }[keyof A &
+                                    keyof B]
+                                  ? false
+                                  : true
+                              : false
+                          : false
+                      : false
+                  : false
+              : true
+        : false
+    : false;
+
+/** Fails to compile unless `T` is `true`. */
+type Assert<T extends true> = T;
+export type ArgsMatchSchema = Assert<SameShape<Mutable<HaServiceArgs>, Mutable<RawConfig>>>;

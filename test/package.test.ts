@@ -1,0 +1,264 @@
+/**
+ * The npm package (issue 14, point 2): `npm pack` (which builds dist/ through the prepack script)
+ * gives a tarball with the built JavaScript, its type declarations and the documents, and nothing of
+ * the repository's tests, stacks or tools. Installed by npm, offline, into a fresh consumer project
+ * whose SDKs are its own (peer dependencies), it loads with one @pulumi/pulumi, and a plain
+ * JavaScript program run by plain Node (test/fixtures/consumer/program.js) builds an HA and a
+ * cluster service with HaService that register exactly the URNs of the matching example stacks.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { readNamespace } from "../components/config";
+import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
+import { engineUrns } from "../tools/urns";
+import { exampleRun } from "./examples";
+
+const ROOT = path.join(__dirname, "..");
+const NODE = path.join(ROOT, "node_modules", ".bin", "node");
+const NAME = "@platform/ha-topologies";
+/** The SDKs a consumer program brings itself (package.json peerDependencies). */
+const PEERS = ["@pulumi/aws", "@pulumi/pulumi", "@pulumi/random"];
+
+function run(command: string, args: readonly string[], cwd: string): string {
+    const r = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    assert.equal(r.status, 0, `${command} ${args.join(" ")} (in ${cwd}) failed:\n${r.stdout}\n${r.stderr}`);
+    return r.stdout;
+}
+
+/** `npm pack` of this repository into `dir`, as the release workflow packs it; the tarball's path. */
+function pack(dir: string): string {
+    run("npm", ["pack", "--pack-destination", dir, "--silent"], ROOT);
+    const tarballs = fs.readdirSync(dir).filter((f) => f.endsWith(".tgz"));
+    assert.equal(tarballs.length, 1, `npm pack wrote ${tarballs.join(", ")}`);
+    return path.join(dir, tarballs[0]);
+}
+
+/** The files in a tarball, without npm's `package/` prefix. */
+function tarballFiles(tarball: string): string[] {
+    return run("tar", ["-tzf", tarball], ROOT)
+        .split("\n")
+        .filter((f) => f !== "" && !f.endsWith("/"))
+        .map((f) => f.replace(/^package\//, ""))
+        .sort();
+}
+
+/**
+ * A consumer project in `dir` with the tarball installed by npm, offline. The package's one
+ * dependency (zod) comes as a tarball packed from this repository's copy (npm's cache holds its
+ * content but not the registry's metadata); the SDKs are the program's own, linked from this
+ * repository's node_modules, and npm leaves them alone (peers are not installed with
+ * --legacy-peer-deps).
+ */
+function createConsumer(dir: string, tarball: string): string {
+    fs.mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+    const zod = path.join(dir, run("npm", ["pack", "--ignore-scripts", "--silent", path.join(ROOT, "node_modules", "zod")], dir).trim());
+    run("npm", ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, zod], dir);
+    for (const peer of PEERS) fs.symlinkSync(path.join(ROOT, "node_modules", peer), path.join(dir, "node_modules", peer), "dir");
+    fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "program.js"), path.join(dir, "program.js"));
+    return dir;
+}
+
+interface ConsumerRun {
+    resources: { type: string; name: string; parent?: string; urn?: string; error?: string }[];
+    sdkFiles: string[];
+}
+
+/** Runs the consumer program for example stack `stack`: HaService with that stack file's config as args. */
+function runConsumer(consumer: string, stack: string): ConsumerRun {
+    const all = readStackFile(stack);
+    const config = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith(`${DEFAULT_PROJECT}:`)));
+    const args = readNamespace(all, DEFAULT_PROJECT);
+    const input = path.join(consumer, `${stack}.json`);
+    fs.writeFileSync(input, JSON.stringify({ project: DEFAULT_PROJECT, stack, config, name: serviceName(args), args }));
+    return JSON.parse(run(NODE, ["program.js", input], consumer)) as ConsumerRun;
+}
+
+/** The component's name the repository's program gives it: the config's `name` (schema default "svc"). */
+function serviceName(args: Record<string, unknown>): string {
+    return typeof args.name === "string" ? args.name : "svc";
+}
+
+describe("npm package: the packed tarball", function () {
+    this.timeout(240_000);
+    let work: string;
+    let tarball: string;
+    let files: string[];
+
+    before(() => {
+        work = fs.mkdtempSync(path.join(os.tmpdir(), "ha-package-"));
+        tarball = pack(work);
+        files = tarballFiles(tarball);
+    });
+    after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+    it("holds the built entry point with type declarations, README, CHANGELOG, LICENSE and PulumiPlugin.yaml when the repository has one", () => {
+        for (const f of ["package.json", "dist/index.js", "dist/index.d.ts", "README.md", "CHANGELOG.md", "LICENSE"]) {
+            assert.ok(files.includes(f), `${f} is not in the tarball`);
+        }
+        assert.equal(files.includes("PulumiPlugin.yaml"), fs.existsSync(path.join(ROOT, "PulumiPlugin.yaml")));
+        const js = files.filter((f) => f.endsWith(".js"));
+        assert.ok(js.length > 50, `only ${js.length} JavaScript files`);
+        assert.deepEqual(
+            js.filter((f) => !files.includes(f.replace(/\.js$/, ".d.ts"))),
+            [],
+            "every module has its type declarations",
+        );
+    });
+
+    it("holds none of the repository's tests, stacks, tools, policy pack, TypeScript sources or CI", () => {
+        const unwanted = files.filter(
+            (f) =>
+                /^(test|stacks|tools|policy|components|\.github|\.ci|node_modules)\//.test(f) ||
+                /(?<!\.d)\.ts$/.test(f) ||
+                /^Pulumi\./.test(f),
+        );
+        assert.deepEqual(unwanted, []);
+        assert.ok(
+            files.every((f) => /^(dist\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$|PulumiPlugin\.yaml$)/.test(f)),
+            files.join("\n"),
+        );
+    });
+
+    it("its package.json: a semver version, not private, entry points that are in the tarball, the SDKs as peers, no tsx", () => {
+        const pkg = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], ROOT)) as {
+            version: string;
+            private?: boolean;
+            main: string;
+            types: string;
+            exports: Record<string, { types: string; default: string } | string>;
+            dependencies?: Record<string, string>;
+            peerDependencies?: Record<string, string>;
+        };
+        assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
+        assert.equal(pkg.private, undefined);
+        const entry = pkg.exports["."] as { types: string; default: string };
+        for (const f of [pkg.main, pkg.types, entry.types, entry.default]) {
+            assert.ok(files.includes(path.posix.normalize(f)), `${f} (package.json) is not in the tarball`);
+        }
+        assert.deepEqual(Object.keys(pkg.peerDependencies ?? {}).sort(), PEERS);
+        const deps = Object.keys(pkg.dependencies ?? {});
+        assert.deepEqual(
+            deps.filter((d) => PEERS.includes(d) || d === "tsx" || d === "yaml"),
+            [],
+            "SDKs are peers (one copy in the program); tsx and yaml serve only the repository's tools",
+        );
+    });
+
+    describe("installed in a fresh consumer project", () => {
+        let consumer: string;
+
+        before(() => {
+            consumer = createConsumer(path.join(work, "consumer"), tarball);
+        });
+
+        it("npm installed the package and its dependencies, not the SDKs, which are the program's", () => {
+            const installed = JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", NAME, "package.json"), "utf8")) as {
+                version: string;
+            };
+            const ours = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+            assert.equal(installed.version, ours.version);
+            assert.ok(fs.existsSync(path.join(consumer, "node_modules", "zod", "package.json")));
+            for (const peer of PEERS)
+                assert.ok(fs.lstatSync(path.join(consumer, "node_modules", peer)).isSymbolicLink(), `${peer} is the program's`);
+        });
+
+        it("loads with one @pulumi/pulumi: the program's, the package's and @pulumi/aws's resolve to the same file", () => {
+            const script = [
+                'const path = require("node:path");',
+                'const program = require.resolve("@pulumi/pulumi");',
+                `const pkg = require.resolve("@pulumi/pulumi", { paths: [path.dirname(require.resolve(${JSON.stringify(NAME)}))] });`,
+                'const aws = require.resolve("@pulumi/pulumi", { paths: [path.dirname(require.resolve("@pulumi/aws"))] });',
+                `const api = Object.keys(require(${JSON.stringify(NAME)}));`,
+                "const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(f));",
+                "console.log(JSON.stringify({ program, pkg, aws, api, loaded }));",
+            ].join("\n");
+            const r = JSON.parse(run(NODE, ["-e", script], consumer)) as {
+                program: string;
+                pkg: string;
+                aws: string;
+                api: string[];
+                loaded: string[];
+            };
+            assert.equal(r.pkg, r.program);
+            assert.equal(r.aws, r.program);
+            assert.deepEqual(r.loaded, [r.program], "one instance of the SDK in the process");
+            assert.ok(r.api.includes("HaService"), `the package exports ${r.api.join(", ")}`);
+        });
+
+        it("the built code requires only Node's modules, the SDK peers and its declared dependencies", () => {
+            const dir = path.join(consumer, "node_modules", NAME);
+            const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+            const allowed = new Set([...PEERS, ...Object.keys(pkg.dependencies)]);
+            const bare = new Set<string>();
+            for (const f of files.filter((x) => x.endsWith(".js"))) {
+                for (const m of fs.readFileSync(path.join(dir, f), "utf8").matchAll(/\brequire\("([^".][^"]*)"\)/g)) bare.add(m[1]);
+            }
+            const outside = [...bare].filter(
+                (m) => !m.startsWith("node:") && !allowed.has(m.startsWith("@") ? m.split("/").slice(0, 2).join("/") : m.split("/")[0]),
+            );
+            assert.deepEqual(outside, []);
+            assert.ok(bare.has("@pulumi/pulumi") && bare.has("zod"), "the scan finds the requires");
+        });
+
+        it("a TypeScript program type-checks against the declarations (node16 resolution, `exports` types), and a wrong arg fails", () => {
+            const good = [
+                'import { HaService, type HaServiceArgs } from "@platform/ha-topologies";',
+                "const args: HaServiceArgs = {",
+                '    topology: "ha", nodeCount: 2, ami: "ami-0123456789abcdef0",',
+                '    network: { create: { cidr: "10.40.0.0/16", zones: ["us-east-1a", "us-east-1b"] } },',
+                '    access: { clientCidrs: ["10.0.0.0/8"], clientSecurityGroups: ["sg-0123456789abcdef0"] },',
+                '    dns: { zoneId: "Z0123456789", name: "svc.example.com" },',
+                "};",
+                'const service = new HaService("svc", args);',
+                "export const endpoint: string = service.endpoint;",
+                'export const ips = service.privateIps.apply((m) => Object.values(m).join(","));',
+            ].join("\n");
+            fs.writeFileSync(path.join(consumer, "good.ts"), good);
+            fs.writeFileSync(path.join(consumer, "bad.ts"), good.replace('topology: "ha"', 'topology: "mesh"'));
+            const tsconfig = {
+                compilerOptions: {
+                    strict: true,
+                    module: "node16",
+                    moduleResolution: "node16",
+                    target: "ES2022",
+                    noEmit: true,
+                    skipLibCheck: true,
+                    types: ["node"],
+                    typeRoots: [path.join(ROOT, "node_modules", "@types")],
+                },
+                files: ["good.ts", "bad.ts"],
+            };
+            fs.writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify(tsconfig));
+            const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."], { cwd: consumer, encoding: "utf8" });
+            const errors = r.stdout.split("\n").filter((l) => / error TS\d+:/.test(l));
+            assert.equal(errors.length, 1, r.stdout);
+            assert.match(errors[0], /^bad\.ts\(3,\d+\): error TS2322: Type '"mesh"' is not assignable to type 'Topology'\.$/);
+        });
+
+        for (const [stack, topology] of [
+            ["dev", "ha"],
+            ["prod", "cluster"],
+        ] as const) {
+            it(`a plain JavaScript program builds the ${topology} example ${stack} with HaService: the same URNs as stacks/Pulumi.${stack}.yaml through the harness`, async () => {
+                const consumed = runConsumer(consumer, stack);
+                assert.deepEqual(
+                    consumed.resources.filter((r) => r.error !== undefined),
+                    [],
+                );
+                assert.equal(consumed.sdkFiles.length, 1, `@pulumi/pulumi loaded from ${consumed.sdkFiles.join(", ")}`);
+                const expected = engineUrns(await exampleRun(stack));
+                const got = engineUrns({
+                    stack,
+                    project: DEFAULT_PROJECT,
+                    resources: consumed.resources.map((r) => ({ ...r, urn: r.urn ?? "" })),
+                });
+                assert.ok(expected.length > 20, `${stack}: only ${expected.length} URNs`);
+                assert.deepEqual(got, expected);
+            });
+        }
+    });
+});
