@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parse } from "yaml";
 import { readNamespace } from "../components/config";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 import { engineUrns } from "../tools/urns";
@@ -260,5 +261,19 @@ describe("npm package: the packed tarball", function () {
                 assert.deepEqual(got, expected);
             });
         }
+    });
+});
+
+describe("npm package: the repository stays a Pulumi program", () => {
+    it("Pulumi.yaml's main runs index.ts, the program; without it Pulumi's runner would run package.json's entry, the library", () => {
+        const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { main?: string };
+        assert.equal(project.main, "index.ts");
+        assert.equal(typeof require(path.join(ROOT, project.main)), "function", "index.ts exports the program function");
+        const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+            main: string;
+            exports: Record<string, unknown>;
+        };
+        assert.equal(pkg.main, "dist/index.js");
+        assert.deepEqual(pkg.exports["."], { types: "./dist/index.d.ts", default: "./dist/index.js" });
     });
 });
