@@ -1,5 +1,5 @@
 /**
- * The npm package (issue 14, point 2): `npm pack` (which builds dist/ through the prepack script)
+ * The npm package (issue 14, point 2): `npm pack` (which builds dist/ through the prepare script)
  * gives a tarball with the built JavaScript, its type declarations and the documents, and nothing of
  * the repository's tests, stacks or tools. Installed by npm, offline, into a fresh consumer project
  * whose SDKs are its own (peer dependencies), it loads with one @pulumi/pulumi, and a plain

@@ -179,9 +179,9 @@ describe("workflows: release", () => {
         );
     });
 
-    it("builds before packing: npm pack runs the prepack script, which is npm run build", () => {
+    it("builds before packing: npm pack (and npm install or ci in a checkout) runs the prepare script, which is npm run build", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "package.json"), "utf8")) as { scripts: Record<string, string> };
-        assert.equal(pkg.scripts.prepack, "npm run build");
+        assert.equal(pkg.scripts.prepare, "npm run build");
         assert.match(pkg.scripts.build, /tsc -p tsconfig\.build\.json$/);
     });
 });
