@@ -190,6 +190,22 @@ describe("npm package: the packed tarball", function () {
             assert.ok(r.api.includes("HaService"), `the package exports ${r.api.join(", ")}`);
         });
 
+        it("Pulumi's plugin runner finds HaService in the package's entry, under the provider name package.json's name gives", () => {
+            // @pulumi/pulumi/cmd/run-plugin requires the package directory (package.json `main`), takes the
+            // components it exports and names the provider after package.json's name without its scope.
+            const script = [
+                'const { getPulumiComponents } = require("@pulumi/pulumi/provider/experimental");',
+                `const mod = require(${JSON.stringify(NAME)});`,
+                `const { name } = require(${JSON.stringify(`${NAME}/package.json`)});`,
+                'const provider = name.match(/(@.*?\\/)?(.+)/)[2].replace(/[^-a-zA-Z0-9_]/g, "-");',
+                "console.log(JSON.stringify({ components: getPulumiComponents(mod).map((c) => c.name), provider, type: mod.HA_SERVICE_TYPE }));",
+            ].join("\n");
+            const r = JSON.parse(run(NODE, ["-e", script], consumer)) as { components: string[]; provider: string; type: string };
+            assert.deepEqual(r.components, ["HaService"]);
+            assert.equal(r.provider, "ha-topologies");
+            assert.equal(r.type, `${r.provider}:index:HaService`, "the component's type token is the provider's");
+        });
+
         it("the built code requires only Node's modules, the SDK peers and its declared dependencies", () => {
             const dir = path.join(consumer, "node_modules", NAME);
             const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
