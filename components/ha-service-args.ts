@@ -254,6 +254,8 @@ export class HaServiceArgsError extends ConfigError {
             ...problemLines(problems, "args."),
             `Fix each key in the args of \`new HaService("${resourceName}", args)\` (the README's configuration reference lists every key).`,
         ].join("\n");
+        // The stack trace was captured with ConfigError's wording; show this message above the frames.
+        this.stack = [`${this.name}: ${this.message}`, ...(this.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l))].join("\n");
     }
 }
 

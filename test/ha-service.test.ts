@@ -34,6 +34,7 @@ describe("HaService: args validated like the stack config", function () {
         const run = await consumer("git", bad);
         assert.ok(run.error instanceof HaServiceArgsError, String(run.error));
         assert.match(run.error.message, /^Invalid args for HaService "git": 1 problem, nothing was deployed\./);
+        assert.ok(run.error.stack!.startsWith(`HaServiceArgsError: ${run.error.message}\n    at `), run.error.stack);
         assert.match(
             run.error.message,
             /\n {2}- args\.nodes\.replica1\.zone: must be an availability zone name such as us-east-1a \(got "us-east-1"\)/,
