@@ -112,7 +112,7 @@ export interface NetworkArgs {
 
 /** `access`: who may connect. */
 export interface AccessArgs {
-    clientCidrs: string[];
+    clientCidrs?: string[];
     adminCidrs?: string[];
     clientSecurityGroups?: string[];
 }

@@ -4,6 +4,8 @@
  * clients by security group, outputs for wiring, and the compile-time guard against schema drift.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
 import { HaService } from "../components/ha-service";
 import { type HaServiceArgs, HaServiceArgsError, type SameShape } from "../components/ha-service-args";
@@ -11,6 +13,7 @@ import * as lib from "../lib";
 import program = require("../index");
 import { byType, getResource, type ProgramRun, runProgram } from "../tools/harness";
 import { engineUrns } from "../tools/urns";
+import { parse } from "yaml";
 import { exampleRun } from "./examples";
 import { asPulumiConfig, clusterConfig, haConfig, plan, PreviousDeployment, type Raw } from "./fixtures";
 import { stackConfig } from "./stacks";
@@ -136,6 +139,19 @@ describe("HaService: clients allowed by security group", function () {
         assert.equal(rule.inputs.cidrIpv4, undefined);
     });
 
+    it("lets security groups alone admit the clients, but refuses a stack no client can reach", () => {
+        const onlyGroup = plan(clusterConfig({ access: { clientSecurityGroups: [SG] } }));
+        const lb = onlyGroup.securityGroups.find((g) => g.key === "loadBalancer")!;
+        assert.deepEqual(
+            lb.rules.filter((r) => r.direction === "ingress").map((r) => r.peer),
+            lb.rules.filter((r) => r.direction === "ingress").map(() => ({ securityGroupId: SG })),
+        );
+        assert.throws(
+            () => plan(clusterConfig({ access: { clientCidrs: [] } })),
+            /- ha-service:access\.clientCidrs: must list at least one CIDR block that clients connect from, or set `access\.clientSecurityGroups` \(got \[\]\)/,
+        );
+    });
+
     it("refuses an id that is not a security group id, naming the key", async () => {
         const run = await consumer(
             "web",
@@ -189,6 +205,20 @@ describe("HaService: the package's entry points", () => {
         assert.deepEqual(getPulumiComponents(lib), [HaService]);
         assert.equal(typeof program, "function");
         assert.deepEqual(getPulumiComponents(program), [], "`pulumi up` must run the program, not start a provider");
+    });
+
+    it("Pulumi.yaml runs index.ts (also what the preload loads); package.json's main is lib.ts", () => {
+        const root = path.join(__dirname, "..");
+        const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { main?: string };
+        assert.equal(project.main, "index.ts");
+        // The `pulumi up` preload (it runs on import, so it is read, not imported) loads the same file.
+        assert.match(
+            fs.readFileSync(path.join(root, "tools", "sourcemaps-preload.ts"), "utf8"),
+            /PROGRAM = path\.join\(__dirname, "\.\.", "index\.ts"\)/,
+        );
+        const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { main: string };
+        // The package branch may point main at the built file (dist/lib.js); its source is lib.ts either way.
+        assert.match(pkg.main, /^(\.\/)?(dist\/)?lib\.(ts|js)$/);
     });
 });
 
