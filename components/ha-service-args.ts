@@ -21,28 +21,46 @@ export const HA_SERVICE_TYPE = "ha-topologies:index:HaService";
 /** The type of the stack program's top component before HaService; kept as an alias, so nothing is replaced. */
 export const LEGACY_SERVICE_TYPE = "hatopo:index:Service";
 
+// String- and number-literal unions in the form the component provider's analyzer turns into schema
+// enums: a const object of the members, and the union of its values under the same name.
+
 /** `ha`: one primary and replicas, promotion by config; `cluster`: nodes with roles behind a load balancer. */
-export type Topology = "ha" | "cluster";
+export const Topology = { ha: "ha", cluster: "cluster" } as const;
+export type Topology = (typeof Topology)[keyof typeof Topology];
+/** The service profiles (components/profiles); test/component-provider.test.ts checks the list is complete. */
+export const ProfileName = { generic: "generic", ghes: "ghes", cloudify: "cloudify" } as const;
+export type ProfileName = (typeof ProfileName)[keyof typeof ProfileName];
 /** HA only: who moves clients to a replica when the primary fails. */
-export type FailoverMode = "manual" | "automatic";
-export type LoadBalancerKind = "alb" | "nlb";
-export type LoadBalancerScheme = "internal" | "internet-facing";
+export const FailoverMode = { manual: "manual", automatic: "automatic" } as const;
+export type FailoverMode = (typeof FailoverMode)[keyof typeof FailoverMode];
+export const LoadBalancerKind = { alb: "alb", nlb: "nlb" } as const;
+export type LoadBalancerKind = (typeof LoadBalancerKind)[keyof typeof LoadBalancerKind];
+export const LoadBalancerScheme = { internal: "internal", internetFacing: "internet-facing" } as const;
+export type LoadBalancerScheme = (typeof LoadBalancerScheme)[keyof typeof LoadBalancerScheme];
 /** TLS 1.2+ policies only. */
-export type SslPolicy =
-    | "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    | "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
-    | "ELBSecurityPolicy-TLS13-1-3-2021-06"
-    | "ELBSecurityPolicy-TLS-1-2-2017-01"
-    | "ELBSecurityPolicy-TLS-1-2-Ext-2018-06"
-    | "ELBSecurityPolicy-FS-1-2-Res-2020-10";
-export type ListenerProtocol = "HTTPS" | "TCP" | "UDP" | "TCP_UDP" | "TLS";
-export type TargetProtocol = "HTTP" | "HTTPS" | "TCP" | "UDP" | "TCP_UDP" | "TLS";
-export type HealthCheckProtocol = "HTTP" | "HTTPS" | "TCP";
-export type DnsTarget = "primary" | "loadBalancer";
+export const SslPolicy = {
+    tls13_12_2021_06: "ELBSecurityPolicy-TLS13-1-2-2021-06",
+    tls13_12_Res_2021_06: "ELBSecurityPolicy-TLS13-1-2-Res-2021-06",
+    tls13_13_2021_06: "ELBSecurityPolicy-TLS13-1-3-2021-06",
+    tls12_2017_01: "ELBSecurityPolicy-TLS-1-2-2017-01",
+    tls12_Ext_2018_06: "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+    fs12_Res_2020_10: "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+} as const;
+export type SslPolicy = (typeof SslPolicy)[keyof typeof SslPolicy];
+export const ListenerProtocol = { HTTPS: "HTTPS", TCP: "TCP", UDP: "UDP", TCP_UDP: "TCP_UDP", TLS: "TLS" } as const;
+export type ListenerProtocol = (typeof ListenerProtocol)[keyof typeof ListenerProtocol];
+export const TargetProtocol = { HTTP: "HTTP", HTTPS: "HTTPS", TCP: "TCP", UDP: "UDP", TCP_UDP: "TCP_UDP", TLS: "TLS" } as const;
+export type TargetProtocol = (typeof TargetProtocol)[keyof typeof TargetProtocol];
+export const HealthCheckProtocol = { HTTP: "HTTP", HTTPS: "HTTPS", TCP: "TCP" } as const;
+export type HealthCheckProtocol = (typeof HealthCheckProtocol)[keyof typeof HealthCheckProtocol];
+export const DnsTarget = { primary: "primary", loadBalancer: "loadBalancer" } as const;
+export type DnsTarget = (typeof DnsTarget)[keyof typeof DnsTarget];
 /** The intervals Data Lifecycle Manager accepts. */
-export type SnapshotIntervalHours = 1 | 2 | 3 | 4 | 6 | 8 | 12 | 24;
+export const SnapshotIntervalHours = { h1: 1, h2: 2, h3: 3, h4: 4, h6: 6, h8: 8, h12: 12, h24: 24 } as const;
+export type SnapshotIntervalHours = (typeof SnapshotIntervalHours)[keyof typeof SnapshotIntervalHours];
 /** `fenced`: kept in maintenance mode and out of replication; `rejoin`: may be set up as a replica again. */
-export type FormerPrimaryState = "fenced" | "rejoin";
+export const FormerPrimaryState = { fenced: "fenced", rejoin: "rejoin" } as const;
+export type FormerPrimaryState = (typeof FormerPrimaryState)[keyof typeof FormerPrimaryState];
 
 /** `relax`: switches that each relax one secure default. */
 export interface RelaxArgs {
@@ -94,7 +112,7 @@ export interface NetworkArgs {
 
 /** `access`: who may connect. */
 export interface AccessArgs {
-    clientCidrs: string[];
+    clientCidrs?: string[];
     adminCidrs?: string[];
     clientSecurityGroups?: string[];
 }
@@ -191,8 +209,8 @@ export interface HaServiceArgs {
     /** Short service name; prefixes every resource name. Default: the component's resource name. */
     name?: string;
     topology: Topology;
-    /** Service profile: generic, ghes or cloudify. Default: generic. */
-    profile?: string;
+    /** Service profile. Default: generic. */
+    profile?: ProfileName;
     production?: boolean;
     relax?: RelaxArgs;
     /** Nodes keyed by name (stable identities). Use this or `nodeCount`. */
@@ -236,6 +254,8 @@ export class HaServiceArgsError extends ConfigError {
             ...problemLines(problems, "args."),
             `Fix each key in the args of \`new HaService("${resourceName}", args)\` (the README's configuration reference lists every key).`,
         ].join("\n");
+        // The stack trace was captured with ConfigError's wording; show this message above the frames.
+        this.stack = [`${this.name}: ${this.message}`, ...(this.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l))].join("\n");
     }
 }
 
@@ -272,4 +292,9 @@ export type SameShape<A, B> = [A] extends [B]
 
 /** Fails to compile unless `T` is `true`. */
 type Assert<T extends true> = T;
-export type ArgsMatchSchema = Assert<SameShape<Mutable<HaServiceArgs>, Mutable<RawConfig>>>;
+/**
+ * The schema types `profile` as a string (its enum is built from the profiles at run time); the
+ * component provider test checks ProfileName lists exactly those profiles.
+ */
+type SchemaInput = Omit<RawConfig, "profile"> & { profile?: ProfileName };
+export type ArgsMatchSchema = Assert<SameShape<Mutable<HaServiceArgs>, Mutable<SchemaInput>>>;

@@ -386,8 +386,10 @@ export const ConfigSchema = obj({
     access: obj({
         clientCidrs: z
             .array(cidr, { error: "must be a list of CIDR blocks" })
-            .min(1, { error: "must list at least one CIDR block that clients connect from" })
-            .describe("Networks clients connect from: allowed to the load balancer (or to the nodes' user ports without one)."),
+            .default([])
+            .describe(
+                "Networks clients connect from: allowed to the load balancer (or to the nodes' user ports without one). List at least one here or in `clientSecurityGroups`.",
+            ),
         adminCidrs: z
             .array(cidr, { error: "must be a list of CIDR blocks" })
             .default([])
@@ -403,7 +405,13 @@ export const ConfigSchema = obj({
             .describe(
                 "Security groups clients connect from (for example an application's group in the same VPC or a peered one), allowed where `clientCidrs` are.",
             ),
-    }).describe("Who may connect."),
+    })
+        // Nobody could reach the service: a stack with no clients is a typo, not a choice.
+        .refine((a) => a.clientCidrs.length + a.clientSecurityGroups.length > 0, {
+            error: "must list at least one CIDR block that clients connect from, or set `access.clientSecurityGroups`",
+            path: ["clientCidrs"],
+        })
+        .describe("Who may connect."),
     dns: obj({
         zoneId: z
             .string({ error: "must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ" })

@@ -31,8 +31,6 @@ const AWS_MODULES = [
     "backups.ts",
     "dns.ts",
     "ha-service.ts",
-    // The package entry point (package.json `exports`): re-exports the components.
-    "index.ts",
     "instance.ts",
     "loadbalancer.ts",
     "monitoring.ts",

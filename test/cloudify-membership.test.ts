@@ -5,31 +5,17 @@
  * come from the stack's own last `nodes` output (a StackReference to itself).
  */
 import assert from "node:assert/strict";
-import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../components/config";
 import { departedWithoutRemoval } from "../components/plan/membership";
 import { profiles } from "../components/profiles";
 import program = require("../index");
 import { runProgram } from "../tools/harness";
-import { HaMocks } from "../tools/mocks";
-import { asPulumiConfig, clusterConfig, type Raw, spec } from "./fixtures";
+import { asPulumiConfig, clusterConfig, PreviousDeployment, type Raw, spec } from "./fixtures";
 import { stackConfig } from "./stacks";
 
 const raw = stackConfig("cloudify");
 const { "mgr-c": _gone, ...withoutC } = raw.nodes as Raw;
 const MANAGERS = ["mgr-a", "mgr-b", "mgr-c"];
-
-/** HaMocks whose StackReference to the stack itself returns `nodes` of a previous deployment. */
-class PreviousDeployment extends HaMocks {
-    constructor(private readonly nodes: readonly string[] | undefined) {
-        super();
-    }
-    override newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-        if (args.type !== "pulumi:pulumi:StackReference") return super.newResource(args);
-        const outputs = this.nodes ? { nodes: Object.fromEntries(this.nodes.map((n) => [n, { privateIp: "10.0.0.1" }])) } : {};
-        return { id: String(args.inputs.name), state: { ...args.inputs, outputs, secretOutputNames: [] } };
-    }
-}
 
 const deploy = (config: Raw, previous: readonly string[] | undefined) =>
     runProgram(program, { stack: "cloudify", config: asPulumiConfig(config), mocks: new PreviousDeployment(previous) });

@@ -1,6 +1,8 @@
 /** Small valid configs to start each test from; tests change one thing and assert the effect. */
 import { parseSpec, type StackSpec } from "../components/config";
 import { planTopology, type TopologyPlan } from "../components/plan";
+import type * as pulumi from "@pulumi/pulumi";
+import { HaMocks } from "../tools/mocks";
 
 export type Raw = Record<string, unknown>;
 
@@ -51,4 +53,15 @@ export function asPulumiConfig(raw: Raw, extra: Record<string, string> = { "aws:
     const out: Record<string, string> = { ...extra };
     for (const [k, v] of Object.entries(raw)) out[`ha-service:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
     return out;
+}
+/** HaMocks whose StackReference to the stack itself returns `nodes` of a previous deployment. */
+export class PreviousDeployment extends HaMocks {
+    constructor(private readonly nodes: readonly string[] | undefined) {
+        super();
+    }
+    override newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+        if (args.type !== "pulumi:pulumi:StackReference") return super.newResource(args);
+        const outputs = this.nodes ? { nodes: Object.fromEntries(this.nodes.map((n) => [n, { privateIp: "10.0.0.1" }])) } : {};
+        return { id: String(args.inputs.name), state: { ...args.inputs, outputs, secretOutputNames: [] } };
+    }
 }

@@ -97,7 +97,7 @@ describe("npm package: the packed tarball", function () {
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
     it("holds the built entry point with type declarations, README, CHANGELOG, LICENSE and PulumiPlugin.yaml when the repository has one", () => {
-        for (const f of ["package.json", "dist/index.js", "dist/index.d.ts", "README.md", "CHANGELOG.md", "LICENSE"]) {
+        for (const f of ["package.json", "dist/lib.js", "dist/lib.d.ts", "README.md", "CHANGELOG.md", "LICENSE"]) {
             assert.ok(files.includes(f), `${f} is not in the tarball`);
         }
         assert.equal(files.includes("PulumiPlugin.yaml"), fs.existsSync(path.join(ROOT, "PulumiPlugin.yaml")));
@@ -289,7 +289,7 @@ describe("npm package: the repository stays a Pulumi program", () => {
             main: string;
             exports: Record<string, unknown>;
         };
-        assert.equal(pkg.main, "dist/index.js");
-        assert.deepEqual(pkg.exports["."], { types: "./dist/index.d.ts", default: "./dist/index.js" });
+        assert.equal(pkg.main, "dist/lib.js");
+        assert.deepEqual(pkg.exports["."], { types: "./dist/lib.d.ts", default: "./dist/lib.js" });
     });
 });

@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ProgramRun, runProgram } from "../tools/harness";
 import { listStacks } from "../tools/stackfile";
+import { HA_SERVICE_TYPE, LEGACY_SERVICE_TYPE } from "../components/ha-service-args";
 import { diffUrns, engineUrns, explainDiff, mockForm, readSnapshot, snapshotPath } from "../tools/urns";
 import { exampleRun } from "./examples";
 import { EXAMPLE_STACKS } from "./stacks";
@@ -24,10 +25,25 @@ describe("URN snapshots of the example stacks", () => {
     }
 });
 
-/** Outer > Inner > bucket, with the bucket's name and aliases given. */
-function nested(bucket: string, aliases: pulumi.Alias[] = []) {
+describe("URNs from before HaService (top component hatopo:index:Service)", () => {
+    for (const stack of EXAMPLE_STACKS) {
+        it(`${stack}: every resource's former URN is kept through the component's alias, so nothing is replaced`, async () => {
+            const run = await exampleRun(stack);
+            const now = engineUrns(run);
+            assert.ok(now.some((u) => u.includes(`::${HA_SERVICE_TYPE}$`)));
+            // The URNs a stack deployed before HaService holds: the same chain under the old top type.
+            const before = now.filter((u) => u.includes(HA_SERVICE_TYPE)).map((u) => u.replace(HA_SERVICE_TYPE, LEGACY_SERVICE_TYPE));
+            const d = diffUrns(before, run);
+            assert.deepEqual(d.replaced, []);
+            assert.equal(d.aliased.length, before.length);
+        });
+    }
+});
+
+/** Outer > Inner > bucket, with the bucket's name and aliases given (and the outer component's). */
+function nested(bucket: string, aliases: pulumi.Alias[] = [], outerType = "test:index:Outer", outerAliases: pulumi.Alias[] = []) {
     return async () => {
-        const outer = new pulumi.ComponentResource("test:index:Outer", "outer");
+        const outer = new pulumi.ComponentResource(outerType, "outer", {}, { aliases: outerAliases });
         const inner = new pulumi.ComponentResource("test:index:Inner", "inner", {}, { parent: outer });
         new aws.s3.Bucket(bucket, {}, { parent: inner, aliases });
         return {};
@@ -66,6 +82,15 @@ describe("URN snapshot check", () => {
         assert.match(message, /aliases: \[\{ name: "<old name>" \}\]/);
         assert.match(message, /upgrade note to CHANGELOG\.md/);
         assert.match(message, /npm run urns:update/);
+    });
+
+    it("keeps the whole subtree of a component whose type changed, through the alias on the component alone", async () => {
+        const moved = await runProgram(nested("old", [], "test:index:Renamed", [{ type: "test:index:Outer" }]), { stack: "test" });
+        const d = diffUrns(snapshot, moved);
+        assert.deepEqual(d.replaced, []);
+        assert.ok(d.aliased.includes("urn:pulumi:test::ha-service::test:index:Outer$test:index:Inner$aws:s3/bucket:Bucket::old"));
+        const unaliased = await runProgram(nested("old", [], "test:index:Renamed"), { stack: "test" });
+        assert.equal(diffUrns(snapshot, unaliased).replaced.length, 3, "outer, inner and the bucket");
     });
 
     it("accepts a rename that keeps the old identity through an alias, and asks to record the new URN", async () => {

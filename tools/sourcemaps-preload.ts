@@ -12,7 +12,7 @@ import "./compilecache";
 import * as path from "node:path";
 import { setSourceMaps } from "./sourcemaps";
 
-/** The program Pulumi runs (Pulumi.yaml `main`; package.json `main` is the built package). */
+/** The program Pulumi runs (Pulumi.yaml `main`; package.json `main` is the package API, lib.ts built to dist/lib.js). */
 export const PROGRAM = path.join(__dirname, "..", "index.ts");
 
 /**
