@@ -67,6 +67,10 @@ export class HaService extends pulumi.ComponentResource {
     constructor(name: string, args: HaServiceArgs, opts: pulumi.ComponentResourceOptions = {}) {
         // Validate before registering anything: a bad config never half-applies.
         const spec = specOf(name, args);
+        // Stacks deployed before HaService hold their resources under hatopo:index:Service. Children
+        // inherit a parent's aliases ("Aliases are inherited from a parent": pulumi/docs,
+        // content/docs/iac/operations/stack-management/refactoring-with-aliases.md), so this one alias
+        // keeps every resource below in place.
         super(HA_SERVICE_TYPE, name, {}, { ...opts, aliases: [...(opts.aliases ?? []), { type: LEGACY_SERVICE_TYPE }] });
         const plan = planTopology(spec);
         const gate = membershipGate(name, spec, this);
