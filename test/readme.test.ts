@@ -1,12 +1,13 @@
 /**
- * README.md is written by hand around generated tables, so its commands, config keys, outputs, paths
- * and stack names drift silently when the code changes. These checks parse it and fail, naming the
- * README line, when it mentions something the code does not have.
+ * README.md and the pages in docs/ are written by hand around generated tables, so their commands,
+ * config keys, outputs, paths and stack names drift silently when the code changes. These checks parse
+ * them and fail, naming the file and line, when they mention something the code does not have.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { configRows } from "../tools/docs";
+import { docFiles } from "../tools/docfiles";
 import { listStacks } from "../tools/stackfile";
 import { exampleRun } from "./examples";
 
@@ -14,11 +15,13 @@ const root = join(__dirname, "..");
 const STACK_DIR = join(root, "stacks");
 
 interface Line {
+    /** The Markdown file, relative to the repository root. */
+    readonly file: string;
     readonly n: number;
     readonly text: string;
 }
 
-const linesOf = (text: string): Line[] => text.split("\n").map((t, i) => ({ n: i + 1, text: t }));
+const linesOf = (text: string, file = "README.md"): Line[] => text.split("\n").map((t, i) => ({ file, n: i + 1, text: t }));
 
 /** Contents of every inline code span on a line (fenced blocks are handled line by line, so `` ``` `` is skipped). */
 function codeSpans(text: string): string[] {
@@ -32,15 +35,15 @@ export function unknownNpmCommands(lines: readonly Line[], scripts: ReadonlySet<
     const builtins = new Set(["ci", "test", "install", "pack"]);
     const problems: string[] = [];
     let inFence = false;
-    for (const { n, text } of lines) {
+    for (const { file, n, text } of lines) {
         if (text.trimStart().startsWith("```")) inFence = !inFence;
         for (const m of text.matchAll(/\bnpm\s+run\s+(?:(?:-s|--silent)\s+)?([\w:.-]+)/g)) {
-            if (!scripts.has(m[1])) problems.push(`README.md:${n}: \`npm run ${m[1]}\`: no such script in package.json`);
+            if (!scripts.has(m[1])) problems.push(`${file}:${n}: \`npm run ${m[1]}\`: no such script in package.json`);
         }
         // Other npm commands only in code: prose says "npm scripts".
         for (const m of codeOf(text, inFence).matchAll(/\bnpm\s+(?!run\b)([a-z][\w-]*)/g)) {
             if (!builtins.has(m[1]) && !scripts.has(m[1]))
-                problems.push(`README.md:${n}: \`npm ${m[1]}\`: not a command this README should use`);
+                problems.push(`${file}:${n}: \`npm ${m[1]}\`: not a command this README should use`);
         }
     }
     return problems;
@@ -71,31 +74,31 @@ function keyMatchers(): { topLevel: Set<string>; matches: (path: string) => bool
 export function unknownConfigKeys(lines: readonly Line[]): string[] {
     const { topLevel, matches } = keyMatchers();
     const problems: string[] = [];
-    const check = (n: number, path: string, how: string) => {
-        if (!matches(path)) problems.push(`README.md:${n}: ${how} is not a config key in components/schema.ts`);
+    const check = (file: string, n: number, path: string, how: string) => {
+        if (!matches(path)) problems.push(`${file}:${n}: ${how} is not a config key in components/schema.ts`);
     };
-    for (const { n, text } of lines) {
+    for (const { file, n, text } of lines) {
         for (const m of text.matchAll(/\bha-service:([A-Za-z][\w.<>[\]-]*)/g)) {
             const path = m[1].replace(/\.$/, "");
-            check(n, path, `\`ha-service:${path}\``);
+            check(file, n, path, `\`ha-service:${path}\``);
         }
         for (const span of codeSpans(text)) {
             const m = /^([A-Za-z][\w-]*)((?:\.(?:<name>|[\w-]+)(?:\[\d*\])?)+)(?::\s.*)?$/.exec(span.trim());
-            if (m && topLevel.has(m[1])) check(n, m[1] + m[2], `\`${span}\``);
+            if (m && topLevel.has(m[1])) check(file, n, m[1] + m[2], `\`${span}\``);
         }
     }
     return problems;
 }
 
 /** Rows of the table under `heading` whose first cell is a code span: the names with their lines. */
-export function tableNames(lines: readonly Line[], heading: string): { n: number; name: string }[] {
+export function tableNames(lines: readonly Line[], heading: string): { file: string; n: number; name: string }[] {
     const start = lines.findIndex((l) => l.text.trim() === heading);
-    assert.ok(start >= 0, `README.md has no "${heading}" section`);
-    const out: { n: number; name: string }[] = [];
+    assert.ok(start >= 0, `neither README.md nor docs/ has a "${heading}" section`);
+    const out: { file: string; n: number; name: string }[] = [];
     for (const l of lines.slice(start + 1)) {
         if (/^#{1,6}\s/.test(l.text)) break;
         const m = /^\|\s*`([^`]+)`\s*\|/.exec(l.text);
-        if (m) out.push({ n: l.n, name: m[1] });
+        if (m) out.push({ file: l.file, n: l.n, name: m[1] });
     }
     return out;
 }
@@ -129,13 +132,15 @@ export function repoPathExists(base: string, path: string): boolean {
 /** Repo paths (linked, in code spans or bare) that do not exist. */
 export function missingRepoPaths(lines: readonly Line[], base: string): string[] {
     const problems: string[] = [];
-    for (const { n, text } of lines) {
+    for (const { file, n, text } of lines) {
         const candidates = [...text.matchAll(REPO_PATH)].map((m) => m[1].replace(/[.,:;)]+$/, ""));
         for (const path of new Set(candidates)) {
-            if (!repoPathExists(base, path)) problems.push(`README.md:${n}: ${path} does not exist`);
+            if (!repoPathExists(base, path)) problems.push(`${file}:${n}: ${path} does not exist`);
         }
         for (const m of text.matchAll(/\]\(([^)#\s]+)/g)) {
-            if (!/^[a-z]+:/.test(m[1]) && !repoPathExists(base, m[1])) problems.push(`README.md:${n}: link target ${m[1]} does not exist`);
+            // A link is relative to its page (docs/x.md links ../tools/y.ts); a path in prose is relative to the root.
+            if (!/^[a-z]+:/.test(m[1]) && !repoPathExists(join(base, dirname(file)), m[1]))
+                problems.push(`${file}:${n}: link target ${m[1]} does not exist`);
         }
     }
     return problems;
@@ -144,24 +149,26 @@ export function missingRepoPaths(lines: readonly Line[], base: string): string[]
 /** Stack names passed to `npm run plan|policy|drift -- <stack>` or `pulumi stack select` that have no stack file. */
 export function unknownStacks(lines: readonly Line[], stacks: ReadonlySet<string>): string[] {
     const problems: string[] = [];
-    for (const { n, text } of lines) {
+    for (const { file, n, text } of lines) {
         for (const m of text.matchAll(/\b(?:npm run (?:plan|policy|drift) --|pulumi stack select) ([a-z][\w-]*)/g)) {
-            if (!stacks.has(m[1])) problems.push(`README.md:${n}: stack "${m[1]}" has no stacks/Pulumi.${m[1]}.yaml`);
+            if (!stacks.has(m[1])) problems.push(`${file}:${n}: stack "${m[1]}" has no stacks/Pulumi.${m[1]}.yaml`);
         }
     }
     return problems;
 }
 
-const readme = readFileSync(join(root, "README.md"), "utf8");
-const lines = linesOf(readme);
+const lines = docFiles(root).flatMap((file) => linesOf(readFileSync(join(root, file), "utf8"), file));
 const scripts = new Set(
     Object.keys((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts),
 );
 const stacks = new Set(listStacks(STACK_DIR));
 
-describe("README.md matches the code", () => {
+describe("README.md and docs/ match the code", () => {
     it("starts with the two commands right after the title", () => {
-        const head = lines.slice(0, 6).map((l) => l.text);
+        const head = lines
+            .filter((l) => l.file === "README.md")
+            .slice(0, 6)
+            .map((l) => l.text);
         assert.match(head[0], /^# \S/, "README.md:1 must be the title");
         assert.equal(head[1], "", "README.md:2 must be blank");
         assert.match(head[2], /^```(sh|bash)$/, "README.md:3 must open a shell block");
@@ -199,10 +206,9 @@ describe("README.md matches the code", () => {
         const documented = tableNames(lines, "## Outputs");
         const problems = documented
             .filter((d) => !exported.has(d.name))
-            .map((d) => `README.md:${d.n}: output \`${d.name}\` is not exported by index.ts for any example stack`);
+            .map((d) => `${d.file}:${d.n}: output \`${d.name}\` is not exported by index.ts for any example stack`);
         for (const key of exported) {
-            if (!documented.some((d) => d.name === key))
-                problems.push(`README.md: the Outputs table lacks \`${key}\`, which index.ts exports`);
+            if (!documented.some((d) => d.name === key)) problems.push(`the Outputs table lacks \`${key}\`, which index.ts exports`);
         }
         assert.deepEqual(problems, [], problems.join("\n"));
     });
@@ -252,14 +258,19 @@ describe("README.md matches the code", () => {
             assert.ok(repoPathExists(root, "tools/planview/"));
         });
 
+        it("resolves a link from a page in docs/ against that page's folder, and names the page", () => {
+            const page = linesOf("see [the plan tool](../tools/plan.ts) and [nothing](tools/plan.ts)", "docs/reference.md");
+            assert.deepEqual(missingRepoPaths(page, root), ["docs/reference.md:1: link target tools/plan.ts does not exist"]);
+        });
+
         it("flags unknown stacks", () => {
             assert.deepEqual(unknownStacks(bad, stacks), ['README.md:4: stack "staging" has no stacks/Pulumi.staging.yaml']);
         });
 
         it("reads the names of a table", () => {
             assert.deepEqual(tableNames(bad, "## Outputs"), [
-                { n: 6, name: "endpoint" },
-                { n: 7, name: "secretSauce" },
+                { file: "README.md", n: 6, name: "endpoint" },
+                { file: "README.md", n: 7, name: "secretSauce" },
             ]);
         });
     });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { CONFIG_NAMESPACE, ConfigSchema } from "../components/schema";
 import { readmeFailoverSections } from "./failover";
+import { pageWithMarker } from "./docfiles";
 
 interface JsonSchema {
     type?: string | string[];
@@ -116,17 +117,25 @@ export function splice(text: string, start: string, end: string, body: string): 
     return `${text.slice(0, a + start.length)}\n${body}\n${text.slice(b)}`;
 }
 
+/** Every generated section: the config table and the example stacks' failover summaries. */
+function generatedSections(root: string): { start: string; end: string; body: string }[] {
+    return [{ start: TABLE_START, end: TABLE_END, body: renderConfigTable() }, ...readmeFailoverSections(root)];
+}
+
+/**
+ * The expected text of every page that carries a generated section (README.md or a page in docs/; each
+ * section in exactly one page), and of Pulumi.yaml's config block.
+ */
 export function expectedFiles(root: string): { path: string; text: string }[] {
-    const readme = join(root, "README.md");
+    const pages = new Map<string, string>();
+    for (const section of generatedSections(root)) {
+        const page = pageWithMarker(root, section.start);
+        const text = pages.get(page) ?? readFileSync(join(root, page), "utf8");
+        pages.set(page, splice(text, section.start, section.end, section.body));
+    }
     const project = join(root, "Pulumi.yaml");
     return [
-        {
-            path: readme,
-            text: readmeFailoverSections(root).reduce(
-                (text, f) => splice(text, f.start, f.end, f.body),
-                splice(readFileSync(readme, "utf8"), TABLE_START, TABLE_END, renderConfigTable()),
-            ),
-        },
+        ...[...pages].map(([page, text]) => ({ path: join(root, page), text })),
         { path: project, text: splice(readFileSync(project, "utf8"), YAML_START, YAML_END, renderPulumiYamlConfig()) },
     ];
 }
