@@ -79,7 +79,8 @@ export interface UrnDiff {
 /**
  * Every former identity the engine would accept for the recorded resources, in engine form: a
  * resource's own aliases, and (as the engine derives them) each child's URN under every former
- * identity of its parent, so an alias on a component keeps its whole subtree in place.
+ * identity of its parent, so an alias on a component keeps its whole subtree in place ("Aliases are
+ * inherited from a parent": pulumi/docs, content/docs/iac/operations/stack-management/refactoring-with-aliases.md).
  */
 export function inheritedAliasUrns(run: ProgramRun): Set<string> {
     const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
