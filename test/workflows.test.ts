@@ -158,7 +158,7 @@ describe("workflows: release", () => {
             "setup-node writes the .npmrc that reads NODE_AUTH_TOKEN",
         );
         const install = at((x) => x.run === "npm ci --no-audit --no-fund", "runs npm ci");
-        const check = at((x) => x.run === 'npx tsx tools/release.ts check "$TAG"', "checks the tag");
+        const check = at((x) => x.run === 'npx tsx tools/release.ts check "$TAG" --repository "$GITHUB_REPOSITORY"', "checks the tag");
         assert.equal(s[check].env?.TAG, "${{ github.ref_name }}");
         const tools = at((x) => /apt-get install .*shellcheck cloud-init/.test(x.run ?? ""), "installs the tools the tests call");
         const test = at((x) => x.run === "npm test", "runs npm test");
