@@ -18,25 +18,30 @@ async function program(): Promise<Record<string, unknown>> {
     }
     // loadSpec accepted these keys, so they have the args' shape.
     const args = readNamespace(pulumi.runtime.allConfig(), spec.project) as unknown as HaServiceArgs;
-    const s = new HaService(spec.name, args);
-    return {
-        topology: s.topology,
-        profile: s.profile,
-        endpoint: s.endpoint,
-        dnsName: s.dnsName,
-        ...(s.loadBalancerDnsName === undefined ? {} : { loadBalancerDnsName: s.loadBalancerDnsName }),
-        ...(s.primary === undefined ? {} : { primary: s.primary }),
-        nodes: s.nodes,
-        replicationDocuments: s.replicationDocuments,
-        ...(s.alarmTopicArn === undefined ? {} : { alarmTopicArn: s.alarmTopicArn }),
-        ...(s.backupHost === undefined ? {} : { backupHost: s.backupHost }),
-        failoverAnalysis: s.failoverAnalysis,
-        runbooks: s.runbooks,
-        warnings: s.warnings,
-        // Read by the policy pack: production-only rules, and which secure defaults the stack relaxed.
-        production: s.production,
-        relaxations: s.relaxations,
-    };
+    const service = new HaService(spec.name, args);
+    return Object.fromEntries(STACK_OUTPUTS.filter((k) => service[k] !== undefined).map((k) => [k, service[k]]));
 }
+
+/**
+ * The stack outputs, as before HaService (an unset one is left out). `production` and `relaxations`
+ * are read by the policy pack; `nodes` by the next deployment's membership check.
+ */
+const STACK_OUTPUTS = [
+    "topology",
+    "profile",
+    "endpoint",
+    "dnsName",
+    "loadBalancerDnsName",
+    "primary",
+    "nodes",
+    "replicationDocuments",
+    "alarmTopicArn",
+    "backupHost",
+    "failoverAnalysis",
+    "runbooks",
+    "warnings",
+    "production",
+    "relaxations",
+] as const satisfies readonly (keyof HaService)[];
 
 export = program;

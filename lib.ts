@@ -3,7 +3,7 @@
  * (index.ts is this repository's own stack program: it builds one HaService from the stack config.)
  * The component provider (PulumiPlugin.yaml) exposes every component class this module exports.
  */
-export { HaService, type Document } from "./components/ha-service";
+export { HaService, type HaServiceDocument } from "./components/ha-service";
 export type { NodeOutput } from "./components/service";
 export {
     HA_SERVICE_TYPE,

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSpec, programContext, type StackSpec } from "./config";
 import { HA_SERVICE_TYPE, type HaServiceArgs, HaServiceArgsError, LEGACY_SERVICE_TYPE } from "./ha-service-args";
-import { planTopology, type TopologyPlan } from "./plan";
+import { planTopology } from "./plan";
 import { backupHostSummary } from "./plan/backuphost";
 import { departedWithoutRemoval } from "./plan/membership";
 import { previousMembers } from "./previous";
@@ -20,7 +20,7 @@ export type { NodeOutput } from "./service";
  * component provider's schema analyzer spells `pulumi.json#/Any`.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Document = any;
+export type HaServiceDocument = any;
 
 /**
  * One highly available service on AWS: its network (or an existing VPC's subnets), security groups,
@@ -54,11 +54,11 @@ export class HaService extends pulumi.ComponentResource {
     /** Each node's replication document (parameter names, never the secret), by node name. */
     readonly replicationDocuments: pulumi.Output<Record<string, string>>;
     /** GHES backup host summary, where planned. */
-    readonly backupHost?: Document;
+    readonly backupHost?: HaServiceDocument;
     /** Failover analysis as the offline plan prints it: detection and recovery times with their sources. */
-    readonly failoverAnalysis: Document;
+    readonly failoverAnalysis: HaServiceDocument;
     /** Operations runbooks (promotion, node removal, ...) for this service. */
-    readonly runbooks: Document;
+    readonly runbooks: HaServiceDocument;
     /** Things allowed but worth a reviewer's attention. */
     readonly warnings: string[];
     /** Secure defaults relaxed with a `relax` switch, as `relax.<switch>: <detail>`. */
@@ -161,8 +161,3 @@ export const HA_SERVICE_OUTPUTS = [
     "warnings",
     "relaxations",
 ] as const satisfies readonly (keyof HaService)[];
-
-/** The plan of the args, for tools that print what HaService would build (no resources). */
-export function planOf(name: string, args: HaServiceArgs): TopologyPlan {
-    return planTopology(specOf(name, args));
-}

@@ -8,7 +8,7 @@
  * and failed runs, are not shared (they are cheap, and an error object does not survive a copy).
  */
 import program = require("../index");
-import { type ProgramRun, type PulumiProgram, runProgram, type RunOptions } from "../tools/harness";
+import { isCloudResource, type ProgramRun, type PulumiProgram, runProgram, type RunOptions } from "../tools/harness";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 
 const shared = new WeakMap<PulumiProgram, Map<string, Promise<ProgramRun>>>();
@@ -48,4 +48,12 @@ export async function exampleRun(stack: string): Promise<ProgramRun> {
     const r = await sharedRun(program, { stack, config: readStackFile(stack) });
     if (r.error) throw new Error(`stack ${stack}: ${r.error.message}`);
     return r;
+}
+
+/** Every cloud resource of a run as type, name and inputs (secrets masked), sorted: what `pulumi up` would send. */
+export function cloudRegistrations(run: ProgramRun): string[] {
+    return run.resources
+        .filter(isCloudResource)
+        .map((r) => `${r.type}::${r.name}::${JSON.stringify(r.maskedInputs)}`)
+        .sort();
 }

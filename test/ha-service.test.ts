@@ -14,7 +14,7 @@ import program = require("../index");
 import { byType, getResource, type ProgramRun, runProgram } from "../tools/harness";
 import { engineUrns } from "../tools/urns";
 import { parse } from "yaml";
-import { exampleRun } from "./examples";
+import { cloudRegistrations, exampleRun } from "./examples";
 import { asPulumiConfig, clusterConfig, haConfig, plan, PreviousDeployment, type Raw } from "./fixtures";
 import { stackConfig } from "./stacks";
 
@@ -72,6 +72,7 @@ describe("HaService: the same resources as the stack program", function () {
             const run = await consumer(String(raw.name ?? "svc"), raw, undefined, stack);
             assert.equal(run.error, undefined, String(run.error));
             assert.deepEqual(engineUrns(run), expected);
+            assert.deepEqual(cloudRegistrations(run), cloudRegistrations(await exampleRun(stack)));
         });
     }
 });

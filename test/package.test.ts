@@ -46,19 +46,27 @@ function tarballFiles(tarball: string): string[] {
         .sort();
 }
 
+/** The version of a package installed in this repository's node_modules. */
+const installedVersion = (name: string): string =>
+    (JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+
 /**
- * A consumer project in `dir` with the tarball installed by npm, offline. The package's one
- * dependency (zod) comes as a tarball packed from this repository's copy (npm's cache holds its
- * content but not the registry's metadata); the SDKs are the program's own, linked from this
- * repository's node_modules, and npm leaves them alone (peers are not installed with
- * --legacy-peer-deps).
+ * A consumer project in `dir` with the tarball installed by npm, offline. The project depends on the
+ * SDK versions this repository tests with; they are already in its node_modules (links to this
+ * repository's copies, as if installed before), and npm keeps them. The package's one dependency
+ * (zod) comes as a tarball packed from this repository's copy (npm's cache holds its content but not
+ * the registry's metadata). `--legacy-peer-deps` keeps npm from fetching the peers' own peers.
  */
 function createConsumer(dir: string, tarball: string): string {
     fs.mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
-    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "consumer", version: "1.0.0", private: true }));
+    const sdks = Object.fromEntries(PEERS.map((p) => [p, installedVersion(p)]));
+    fs.writeFileSync(
+        path.join(dir, "package.json"),
+        JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: sdks }),
+    );
+    for (const peer of PEERS) fs.symlinkSync(path.join(ROOT, "node_modules", peer), path.join(dir, "node_modules", peer), "dir");
     const zod = path.join(dir, run("npm", ["pack", "--ignore-scripts", "--silent", path.join(ROOT, "node_modules", "zod")], dir).trim());
     run("npm", ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, zod], dir);
-    for (const peer of PEERS) fs.symlinkSync(path.join(ROOT, "node_modules", peer), path.join(dir, "node_modules", peer), "dir");
     fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "program.js"), path.join(dir, "program.js"));
     return dir;
 }
@@ -156,7 +164,12 @@ describe("npm package: the packed tarball", function () {
             consumer = createConsumer(path.join(work, "consumer"), tarball);
         });
 
-        it("npm installed the package and its dependencies, not the SDKs, which are the program's", () => {
+        it("npm installed the package and its dependencies next to the program's own SDKs, at the versions this repository tests", () => {
+            const project = JSON.parse(fs.readFileSync(path.join(consumer, "package.json"), "utf8")) as {
+                dependencies: Record<string, string>;
+            };
+            assert.match(project.dependencies[NAME], /^file:.*\.tgz$/);
+            for (const peer of PEERS) assert.equal(project.dependencies[peer], installedVersion(peer));
             const installed = JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", NAME, "package.json"), "utf8")) as {
                 version: string;
             };

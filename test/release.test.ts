@@ -6,7 +6,17 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { changelogProblems, changelogSections, main, releaseNotes, releaseProblems, releases, SEMVER } from "../tools/release";
+import {
+    changelogProblems,
+    changelogSections,
+    main,
+    releaseNotes,
+    releaseProblems,
+    releases,
+    repositoryProblems,
+    repositoryUrl,
+    SEMVER,
+} from "../tools/release";
 
 const ROOT = path.join(__dirname, "..");
 const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
@@ -102,6 +112,27 @@ describe("release: the tag check (tools/release.ts)", () => {
         ]);
     });
 
+    it("requires package.json's repository.url to be the repository the workflow runs in (npm provenance), in any form npm accepts", () => {
+        for (const field of [
+            { type: "git", url: "git+https://github.com/acme/ha.git" },
+            { url: "https://github.com/acme/ha" },
+            "github:acme/ha",
+            "acme/ha",
+            { url: "git://github.com/acme/ha.git" },
+        ]) {
+            assert.equal(repositoryUrl(field), "https://github.com/acme/ha", JSON.stringify(field));
+            assert.deepEqual(repositoryProblems(field, "acme/ha"), []);
+        }
+        assert.deepEqual(repositoryProblems({ url: "git+https://github.com/acme/ha.git" }, "Acme/HA"), [], "GitHub names ignore case");
+        assert.deepEqual(repositoryProblems(undefined, "acme/ha"), [
+            'package.json: repository.url is missing, not this repository (https://github.com/acme/ha): npm rejects the provenance of such a publish; set "repository": { "type": "git", "url": "git+https://github.com/acme/ha.git" }',
+        ]);
+        assert.match(
+            repositoryProblems("github:acme/old", "acme/ha")[0],
+            /^package.json: repository.url is "https:\/\/github.com\/acme\/old", not this repository/,
+        );
+    });
+
     it("as a command: `check <tag>` exits 1 with the problems on stderr, `notes <version>` prints the section", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "release-"));
         try {
@@ -114,6 +145,11 @@ describe("release: the tag check (tools/release.ts)", () => {
             assert.equal(out, "v1.1.0: releasable (package.json 1.1.0, CHANGELOG.md 1.1.0)\n");
             assert.equal(await main(["check", "v9.9.9"], io, dir), 1);
             assert.match(err, /^tag "v9\.9\.9" does not match package.json's version "1\.1\.0"/);
+            err = "";
+            assert.equal(await main(["check", "v1.1.0", "--repository", "acme/ha"], io, dir), 1, "no repository in package.json");
+            assert.match(err, /^package.json: repository.url is missing/);
+            fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ version: "1.1.0", repository: "github:acme/ha" }));
+            assert.equal(await main(["check", "v1.1.0", "--repository", "acme/ha"], io, dir), 0);
             out = "";
             assert.equal(await main(["notes", "1.0.0"], io, dir), 0);
             assert.equal(out, "- a\n");

@@ -5,6 +5,7 @@
  * plan diff against the base branch.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
@@ -157,7 +158,7 @@ describe("workflows: release", () => {
             "setup-node writes the .npmrc that reads NODE_AUTH_TOKEN",
         );
         const install = at((x) => x.run === "npm ci --no-audit --no-fund", "runs npm ci");
-        const check = at((x) => x.run === 'npx tsx tools/release.ts check "$TAG"', "checks the tag");
+        const check = at((x) => x.run === 'npx tsx tools/release.ts check "$TAG" --repository "$GITHUB_REPOSITORY"', "checks the tag");
         assert.equal(s[check].env?.TAG, "${{ github.ref_name }}");
         const tools = at((x) => /apt-get install .*shellcheck cloud-init/.test(x.run ?? ""), "installs the tools the tests call");
         const test = at((x) => x.run === "npm test", "runs npm test");
@@ -177,6 +178,22 @@ describe("workflows: release", () => {
             [...order].sort((a, b) => a - b),
             order,
         );
+    });
+
+    it("its shell steps pass shellcheck (as bash with -e, what a run step is on ubuntu-latest); a mistake is found", function () {
+        if (spawnSync("sh", ["-c", "command -v shellcheck"]).status !== 0) {
+            if (process.env.CI) throw new Error("shellcheck is not installed: apt-get install shellcheck");
+            this.skip();
+        }
+        const check = (script: string) => spawnSync("shellcheck", ["-s", "bash", "-"], { input: `set -e\n${script}`, encoding: "utf8" });
+        const runs = s.filter((x) => x.run !== undefined);
+        assert.ok(runs.length >= 6);
+        for (const x of runs) {
+            assert.doesNotMatch(x.run!, /\$\{\{/, "expressions go through env, never into the script text");
+            const r = check(x.run!);
+            assert.equal(r.status, 0, `${x.name ?? x.run}\n${r.stdout}`);
+        }
+        assert.notEqual(check("echo tarball=$tarball >> $GITHUB_OUTPUT").status, 0);
     });
 
     it("builds before packing: npm pack (and npm install or ci in a checkout) runs the prepare script, which is npm run build", () => {

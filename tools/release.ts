@@ -4,11 +4,15 @@
  * released section of CHANGELOG.md (Keep a Changelog: `## [Unreleased]` on top, then
  * `## [x.y.z] - YYYY-MM-DD` per release), and that section's text becomes the GitHub release notes.
  *
- *   tsx tools/release.ts check <tag>      exit 1, naming each problem, when the tag cannot be released
+ *   tsx tools/release.ts check <tag> [--repository <owner/name>]
+ *                                         exit 1, naming each problem, when the tag cannot be released
+ *                                         (with --repository, also when package.json's repository.url is
+ *                                         not that GitHub repository: npm's provenance check needs it)
  *   tsx tools/release.ts notes <version>  print the CHANGELOG section of <version>
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { runMain } from "./cli";
 
 const ROOT = path.join(__dirname, "..");
@@ -103,6 +107,36 @@ export function releaseProblems(tag: string, version: string, changelog: string)
     return problems;
 }
 
+/** package.json's `repository` field: an object with a url, or npm's shorthand string. */
+export type RepositoryField = string | { type?: string; url?: string } | undefined;
+
+/** `https://github.com/owner/name` for the URL forms npm accepts (git+https, .git, github:, owner/name). */
+export function repositoryUrl(field: RepositoryField): string | undefined {
+    const raw = typeof field === "string" ? field : field?.url;
+    if (raw === undefined || raw === "") return undefined;
+    const shorthand = /^(?:github:)?([\w.-]+\/[\w.-]+)$/.exec(raw);
+    if (shorthand) return `https://github.com/${shorthand[1].replace(/\.git$/, "")}`;
+    return raw
+        .replace(/^git\+/, "")
+        .replace(/^git:\/\//, "https://")
+        .replace(/\.git$/, "")
+        .replace(/\/$/, "");
+}
+
+/**
+ * npm's provenance check (`npm publish --provenance`) rejects the upload (E422) unless package.json's
+ * `repository.url` is the GitHub repository the workflow ran in; checked before the tests run.
+ */
+export function repositoryProblems(field: RepositoryField, githubRepository: string): string[] {
+    const want = `https://github.com/${githubRepository}`;
+    const got = repositoryUrl(field);
+    if (got?.toLowerCase() === want.toLowerCase()) return [];
+    return [
+        `package.json: repository.url is ${got === undefined ? "missing" : `"${got}"`}, not this repository (${want}): ` +
+            `npm rejects the provenance of such a publish; set "repository": { "type": "git", "url": "git+${want}.git" }`,
+    ];
+}
+
 /** The text of the changelog section of `version` (the GitHub release notes). */
 export function releaseNotes(changelog: string, version: string): string {
     const section = releases(changelog).find((s) => s.name === version);
@@ -110,9 +144,9 @@ export function releaseNotes(changelog: string, version: string): string {
     return `${section.body}\n`;
 }
 
-function readRepo(root: string): { version: string; changelog: string } {
-    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string };
-    return { version: pkg.version, changelog: fs.readFileSync(path.join(root, "CHANGELOG.md"), "utf8") };
+function readRepo(root: string): { version: string; repository: RepositoryField; changelog: string } {
+    const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { version: string; repository?: RepositoryField };
+    return { version: pkg.version, repository: pkg.repository, changelog: fs.readFileSync(path.join(root, "CHANGELOG.md"), "utf8") };
 }
 
 export async function main(
@@ -123,10 +157,14 @@ export async function main(
     },
     root = ROOT,
 ): Promise<number> {
-    const [command, arg] = argv;
-    const { version, changelog } = readRepo(root);
+    const { positionals, values } = parseArgs({ args: [...argv], allowPositionals: true, options: { repository: { type: "string" } } });
+    const [command, arg] = positionals;
+    const { version, repository, changelog } = readRepo(root);
     if (command === "check" && arg !== undefined) {
-        const problems = releaseProblems(arg, version, changelog);
+        const problems = [
+            ...releaseProblems(arg, version, changelog),
+            ...(values.repository === undefined ? [] : repositoryProblems(repository, values.repository)),
+        ];
         for (const p of problems) io.stderr(`${p}\n`);
         if (problems.length === 0) io.stdout(`${arg}: releasable (package.json ${version}, CHANGELOG.md ${version})\n`);
         return problems.length === 0 ? 0 : 1;
@@ -135,7 +173,7 @@ export async function main(
         io.stdout(releaseNotes(changelog, arg));
         return 0;
     }
-    io.stderr("usage: tsx tools/release.ts check <tag> | notes <version>\n");
+    io.stderr("usage: tsx tools/release.ts check <tag> [--repository <owner/name>] | notes <version>\n");
     return 2;
 }
 
