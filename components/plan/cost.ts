@@ -74,6 +74,8 @@ const NOT_COUNTED: Readonly<Record<string, string>> = {
     "aws:ssm/parameter:Parameter":
         "SSM parameters: not counted: Standard parameters cost nothing; one that Intelligent-Tiering moves to Advanced is charged per month",
     "aws:sns/topic:Topic": "SNS notifications: not counted: charged per request",
+    "aws:route53/record:Record":
+        "Route 53 hosted zone and queries: not counted: the records go into the stack's existing zone (dns.zoneId); queries depend on traffic",
     [TYPES.loadBalancer]: "load balancer capacity above 1 LCU per hour: not counted: depends on traffic",
 };
 
