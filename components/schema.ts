@@ -5,6 +5,7 @@
  * Defaults that depend on the service profile (load-balancer kind, listeners, health check) are
  * left unset here and filled in by `config.ts`, in one place.
  */
+import { distance } from "fastest-levenshtein";
 import { z } from "zod";
 import { profileNames } from "./profiles";
 
@@ -15,30 +16,8 @@ export const CONFIG_NAMESPACE = "ha-service";
 const NODE_NAME = /^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$/;
 /** EC2 ids as the console and the API print them (the EC2 API model gives the id no pattern). */
 const SECURITY_GROUP_ID = /^sg-[0-9a-f]{8,17}$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
-export function isCidr(value: string): boolean {
-    const m = CIDR.exec(value);
-    if (!m) return false;
-    const octets = m.slice(1, 5).map(Number);
-    const bits = Number(m[5]);
-    return octets.every((o) => o >= 0 && o <= 255) && bits >= 0 && bits <= 32;
-}
-
+/** The candidate within edit distance 2 of `word` (case-insensitive), for "did you mean". */
 function closest(word: string, candidates: readonly string[]): string | undefined {
-    const distance = (a: string, b: string): number => {
-        const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-        for (let i = 1; i <= a.length; i++) {
-            let prev = row[0];
-            row[0] = i;
-            for (let j = 1; j <= b.length; j++) {
-                const tmp = row[j];
-                row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-                prev = tmp;
-            }
-        }
-        return row[b.length];
-    };
     let best: string | undefined;
     let bestDistance = 3;
     for (const c of candidates) {
@@ -88,9 +67,13 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 
 const bool = () => z.boolean({ error: "must be true or false" });
 
-const cidr = z
-    .string({ error: "must be a CIDR block such as 10.0.0.0/16" })
-    .refine(isCidr, { error: "is not a valid IPv4 CIDR block; write it like 10.0.0.0/16" });
+/** zod's IPv4 CIDR format: octets 0-255 and a prefix 0-32, written without leading zeros (as AWS echoes them back). */
+const cidr = z.cidrv4({
+    error: (iss) =>
+        iss.code === "invalid_type"
+            ? "must be a CIDR block such as 10.0.0.0/16"
+            : "is not a valid IPv4 CIDR block (octets 0-255 without leading zeros, prefix /0 to /32); write it like 10.0.0.0/16",
+});
 
 const nodeName = z.string({ error: "must be a node name" }).regex(NODE_NAME, {
     error: "must be a DNS label: 1 to 32 lower-case letters, digits or '-', starting with a letter and not ending with '-'",

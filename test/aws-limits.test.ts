@@ -121,7 +121,7 @@ describe("AWS limits, class 2: addresses", () => {
             what: "a CIDR with leading zeros",
             raw: haConfig({ access: { clientCidrs: ["010.0.0.0/8"] } }),
             path: "access.clientCidrs[0]",
-            fix: /write 10\.0\.0\.0\/8/,
+            fix: /without leading zeros.*write it like 10\.0\.0\.0\/16/,
         },
         {
             what: "one client CIDR listed twice",
@@ -153,8 +153,8 @@ describe("AWS limits, class 2: addresses", () => {
         {
             what: "the whole internet with an odd prefix",
             raw: haConfig({ access: { clientCidrs: ["10.0.0.0/8"], adminCidrs: ["0.0.0.0/00"] } }),
-            path: "access.adminCidrs",
-            fix: /cover the whole internet/,
+            path: "access.adminCidrs[0]",
+            fix: /prefix \/0 to \/32\); write it like 10\.0\.0\.0\/16/,
         },
         {
             what: "admin blocks that leave part of the internet out",

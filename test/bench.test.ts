@@ -417,7 +417,7 @@ describe("benchmarks", () => {
             assert.deepEqual(parseBenchArgs(["--only", "deploy,blast", "--runs", "3"]).only, ["deploy", "blast"]);
             assert.throws(() => parseBenchArgs(["--only", "speed"]), /unknown section speed/);
             assert.throws(() => parseBenchArgs(["--runs", "0"]), /--runs needs a number >= 1/);
-            assert.throws(() => parseBenchArgs(["--fast"]), /unknown argument --fast/);
+            assert.throws(() => parseBenchArgs(["--fast"]), /unknown option --fast/);
         });
     });
 });

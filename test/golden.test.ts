@@ -5,6 +5,7 @@
  * pull request shows the reviewed diff of the golden file.
  */
 import assert from "node:assert/strict";
+import { estimateCost } from "../components/plan/cost";
 import * as fs from "node:fs";
 import type { PlanJson } from "../tools/plan";
 import { comparablePlan, compareGolden, goldenFile, goldenStacks, UPDATE_COMMAND } from "../tools/golden";
@@ -67,6 +68,7 @@ describe("golden plan comparison", () => {
         outputs: {},
         secretOutputs: [],
         documents: [],
+        cost: estimateCost([], "us-east-1"),
         counts: { resources: resources.length, aws: resources.length, cloud: resources.length },
     });
 

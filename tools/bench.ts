@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
+import { parseCommandLine } from "./args";
 import { measureBlast, renderBlast } from "./bench/blast";
 import { defaultBaseDir, DEFAULT_BASE_REF, measureCompare } from "./bench/compare";
 import { type CostRow, measureCost, renderCost } from "./bench/cost";
@@ -42,52 +43,45 @@ const USAGE =
     "[--base-ref REF] [--base-dir DIR] [--compare-pairs N] " +
     `[--only ${SECTIONS.join(",")}]`;
 
+const OPTIONS = {
+    out: { type: "string", default: "BENCHMARKS.md" },
+    runs: { type: "string", default: "3" },
+    "min-seconds": { type: "string", default: "3" },
+    warmup: { type: "string", default: "1" },
+    "typecheck-runs": { type: "string", default: "3" },
+    "test-runs": { type: "string", default: "2" },
+    "budget-seconds": { type: "string", default: "270" },
+    "base-ref": { type: "string", default: DEFAULT_BASE_REF },
+    "base-dir": { type: "string" },
+    "compare-pairs": { type: "string", default: "3" },
+    only: { type: "string", default: SECTIONS.join(",") },
+    help: { type: "boolean", short: "h", default: false },
+} as const;
+
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
-    const args: BenchArgs = {
-        out: "BENCHMARKS.md",
-        runs: 3,
-        minSeconds: 3,
-        warmup: 1,
-        typecheckRuns: 3,
-        testRuns: 2,
-        budgetSeconds: 270,
-        baseRef: DEFAULT_BASE_REF,
-        comparePairs: 3,
-        only: [...SECTIONS],
-        help: false,
+    const { values: v } = parseCommandLine(argv, OPTIONS, false);
+    const count = (name: keyof typeof OPTIONS, min: number): number => {
+        const n = Number(v[name]);
+        if (!Number.isFinite(n) || n < min) throw new Error(`--${name} needs a number >= ${min}, got ${v[name]}`);
+        return n;
     };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = (): string => {
-            const v = argv[++i];
-            if (v === undefined) throw new Error(`${a} needs a value`);
-            return v;
-        };
-        const count = (min: number): number => {
-            const v = value();
-            const n = Number(v);
-            if (!Number.isFinite(n) || n < min) throw new Error(`${a} needs a number >= ${min}, got ${v}`);
-            return n;
-        };
-        if (a === "--out") args.out = value();
-        else if (a === "--runs") args.runs = Math.round(count(1));
-        else if (a === "--min-seconds") args.minSeconds = count(0);
-        else if (a === "--warmup") args.warmup = Math.round(count(0));
-        else if (a === "--typecheck-runs") args.typecheckRuns = Math.round(count(0));
-        else if (a === "--test-runs") args.testRuns = Math.round(count(0));
-        else if (a === "--budget-seconds") args.budgetSeconds = count(0);
-        else if (a === "--base-ref") args.baseRef = value();
-        else if (a === "--base-dir") args.baseDir = value();
-        else if (a === "--compare-pairs") args.comparePairs = Math.round(count(1));
-        else if (a === "--only") {
-            const list = value().split(",");
-            const unknown = list.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-            if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(", ")}; sections: ${SECTIONS.join(", ")}`);
-            args.only = list as Section[];
-        } else if (a === "-h" || a === "--help") args.help = true;
-        else throw new Error(`unknown argument ${a}`);
-    }
-    return args;
+    const only = v.only.split(",");
+    const unknown = only.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+    if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(", ")}; sections: ${SECTIONS.join(", ")}`);
+    return {
+        out: v.out,
+        runs: Math.round(count("runs", 1)),
+        minSeconds: count("min-seconds", 0),
+        warmup: Math.round(count("warmup", 0)),
+        typecheckRuns: Math.round(count("typecheck-runs", 0)),
+        testRuns: Math.round(count("test-runs", 0)),
+        budgetSeconds: count("budget-seconds", 0),
+        baseRef: v["base-ref"],
+        ...(v["base-dir"] !== undefined ? { baseDir: v["base-dir"] } : {}),
+        comparePairs: Math.round(count("compare-pairs", 1)),
+        only: only as Section[],
+        help: v.help,
+    };
 }
 
 function git(...args: string[]): string {

@@ -17,6 +17,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { EngineEvent, OpType, PropertyDiff } from "@pulumi/pulumi/automation";
+import { parseCommandLine } from "./args";
 import { runMain } from "./cli";
 import { SECRET_MASK, SECRET_SIG, SPECIAL_SIG_KEY } from "./harness";
 import { getPath, parsePath } from "./replacements";
@@ -401,25 +402,26 @@ export interface DriftArgs {
     help: boolean;
 }
 
+const OPTIONS = {
+    all: { type: "boolean" },
+    json: { type: "boolean" },
+    list: { type: "boolean" },
+    "stack-dir": { type: "string" },
+    org: { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
 export function parseDriftArgs(argv: readonly string[]): DriftArgs {
-    const args: DriftArgs = { stacks: [], all: false, json: false, list: false, stackDir: DEFAULT_STACK_DIR, help: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = (): string => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new Error(`${a} needs a value`);
-            return v;
-        };
-        if (a === "--all") args.all = true;
-        else if (a === "--json") args.json = true;
-        else if (a === "--list") args.list = true;
-        else if (a === "--stack-dir") args.stackDir = value();
-        else if (a === "--org") args.org = value();
-        else if (a === "-h" || a === "--help") args.help = true;
-        else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
-        else args.stacks.push(a);
-    }
-    return args;
+    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
+    return {
+        stacks: positionals,
+        all: v.all ?? false,
+        json: v.json ?? false,
+        list: v.list ?? false,
+        stackDir: v["stack-dir"] ?? DEFAULT_STACK_DIR,
+        ...(v.org !== undefined ? { org: v.org } : {}),
+        help: v.help ?? false,
+    };
 }
 
 const USAGE =

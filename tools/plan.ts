@@ -13,6 +13,7 @@
 // First: the compile cache must be on before the SDKs load.
 import "./compilecache";
 import * as path from "node:path";
+import { parseCommandLine } from "./args";
 import { runMain } from "./cli";
 import { ProgramRun, PulumiProgram, runProgram } from "./harness";
 import { formatPlan, planJson } from "./planview/format";
@@ -40,46 +41,29 @@ export interface CliArgs {
     help: boolean;
 }
 
+const OPTIONS = {
+    json: { type: "boolean" },
+    preview: { type: "boolean" },
+    "stack-dir": { type: "string" },
+    "config-file": { type: "string" },
+    diff: { type: "string" },
+    "fail-on": { type: "string" },
+    help: { type: "boolean", short: "h" },
+} as const;
+
 export function parseArgs(argv: readonly string[]): CliArgs {
-    const args: CliArgs = { json: false, preview: false, stackDir: DEFAULT_STACK_DIR, failOn: [], help: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = (): string => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) {
-                throw new Error(`${a} needs a value`);
-            }
-            return v;
-        };
-        if (a === "--json") {
-            args.json = true;
-        } else if (a === "--preview") {
-            args.preview = true;
-        } else if (a === "--stack-dir") {
-            args.stackDir = value();
-        } else if (a.startsWith("--stack-dir=")) {
-            args.stackDir = a.slice("--stack-dir=".length);
-        } else if (a === "--config-file") {
-            args.configFile = value();
-        } else if (a.startsWith("--config-file=")) {
-            args.configFile = a.slice("--config-file=".length);
-        } else if (a === "--diff") {
-            args.diff = value();
-        } else if (a.startsWith("--diff=")) {
-            args.diff = a.slice("--diff=".length);
-        } else if (a === "--fail-on" || a.startsWith("--fail-on=")) {
-            args.failOn = parseFailOn(a === "--fail-on" ? value() : a.slice("--fail-on=".length));
-        } else if (a === "-h" || a === "--help") {
-            args.help = true;
-        } else if (a.startsWith("-")) {
-            throw new Error(`unknown option ${a}`);
-        } else if (args.stack === undefined) {
-            args.stack = a;
-        } else {
-            throw new Error(`unexpected argument ${a}`);
-        }
-    }
-    return args;
+    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
+    if (positionals.length > 1) throw new Error(`unexpected argument ${positionals[1]}`);
+    return {
+        ...(positionals.length > 0 ? { stack: positionals[0] } : {}),
+        json: v.json ?? false,
+        preview: v.preview ?? false,
+        stackDir: v["stack-dir"] ?? DEFAULT_STACK_DIR,
+        ...(v["config-file"] !== undefined ? { configFile: v["config-file"] } : {}),
+        ...(v.diff !== undefined ? { diff: v.diff } : {}),
+        failOn: v["fail-on"] === undefined ? [] : parseFailOn(v["fail-on"]),
+        help: v.help ?? false,
+    };
 }
 
 const USAGE =

@@ -19,6 +19,7 @@ import { isDeepStrictEqual } from "node:util";
 import { aliasRenames, diffRuns, type ResourceChange, withDependents } from "./diff";
 import { type ProgramRun, type RecordedResource, resourceKey, runProgram, SECRET_MASK } from "./harness";
 import { displayType, loadProgram, planHeader } from "./plan";
+import { type CostChange, costChange, costChangeLines, stackCost } from "./planview/cost";
 import { readableText, secretValues, shownInputs, textDiffLines } from "./planview/documents";
 import { applyIgnoreChanges, formatPath, getPath, hasReplaceRules, type Keys, leafChanges } from "./replacements";
 import { readProjectName, readStackFile, stackFilePath } from "./stackfile";
@@ -57,6 +58,8 @@ export interface PlanDiff {
     readonly warnings: readonly string[];
     /** What a reviewer must not miss: ignored changes that leave AWS as it is, a replaced current primary. */
     readonly callouts?: readonly string[];
+    /** The monthly cost before -> after (components/plan/prices.ts), so a reviewer sees what the change costs. */
+    readonly cost?: CostChange;
 }
 
 const UNKNOWN_AFTER_REPLACE = "(known after the replacement)";
@@ -124,6 +127,7 @@ export function planDiff(before: ProgramRun | undefined, after: ProgramRun, ref:
             .sort()
             .map((t) => `no replace-on-change table for ${t} (tools/replacements.ts): its changes are shown as updates`),
         ...(callouts.length > 0 ? { callouts } : {}),
+        cost: costChange(before && stackCost(before), stackCost(after)),
     };
 }
 
@@ -224,6 +228,7 @@ export function formatPlanDiff(d: PlanDiff): string {
     lines.push("");
     for (const callout of d.callouts ?? []) lines.push(`note: ${callout}`);
     for (const warning of d.warnings) lines.push(`warning: ${warning}`);
+    if (d.cost) lines.push(...costChangeLines(d.cost));
     lines.push(
         `${d.created.length} to create, ${d.deleted.length} to delete, ${d.updated.length} to update, ` +
             `${d.replaced.length} to replace, ${d.unchanged} unchanged`,

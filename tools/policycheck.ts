@@ -26,6 +26,7 @@ import type {
 } from "@pulumi/policy";
 import { UnknownValueError, unknownCheckingProxy } from "../policy/checks";
 import { type ProgramRun, type RecordedResource, runProgram, UNKNOWN_MASK, UNKNOWN_VALUE } from "./harness";
+import { parseCommandLine } from "./args";
 import { runMain } from "./cli";
 import { HaMocks } from "./mocks";
 import { loadProgram } from "./plan";
@@ -235,20 +236,18 @@ export function formatViolations(run: ProgramRun, violations: readonly Violation
 const USAGE = "usage: npm run policy -- <stack> [--preview] [--config policy-config.json]";
 
 export async function main(argv: readonly string[], out = (s: string) => process.stdout.write(s)): Promise<number> {
-    let stack: string | undefined;
-    let configFile: string | undefined;
-    let preview = false;
-    let bad = false;
-    for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--preview") preview = true;
-        else if (argv[i] === "--config" && argv[i + 1] !== undefined) configFile = argv[++i];
-        else if (!argv[i].startsWith("-") && stack === undefined) stack = argv[i];
-        else bad = true;
+    let parsed;
+    try {
+        parsed = parseCommandLine(argv, { preview: { type: "boolean", default: false }, config: { type: "string" } });
+    } catch {
+        parsed = undefined;
     }
-    if (bad || stack === undefined) {
+    const [stack, ...extra] = parsed?.positionals ?? [];
+    if (parsed === undefined || stack === undefined || extra.length > 0) {
         out(`${USAGE}\n`);
         return 2;
     }
+    const { preview, config: configFile } = parsed.values;
     const pack = configFile === undefined ? {} : (JSON.parse(fs.readFileSync(configFile, "utf8")) as PolicyPackConfig);
     const { policies } = await import("../policy/policies");
     const program = loadProgram();

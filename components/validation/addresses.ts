@@ -13,7 +13,7 @@ export interface Cidr {
     readonly bits: number;
 }
 
-/** Parses a CIDR the schema already accepted (`isCidr`). */
+/** Parses a CIDR the schema already accepted (`z.cidrv4`: canonical octets and prefix). */
 export function parseCidr(value: string): Cidr {
     const [ip, bits] = value.split("/");
     const base = ip.split(".").reduce((acc, o) => acc * 256 + Number(o), 0);
@@ -74,8 +74,8 @@ export function regionProblems(cfg: ParsedConfig, region: string | undefined, ad
 /**
  * CIDR rules. EC2 CreateVpc refuses a block with host bits set; security-group rules are named
  * from a slug of the CIDR, so one CIDR listed twice is two resources with one URN, which the engine
- * refuses; a CIDR written with leading zeros or an odd prefix (`/00`) is not what AWS echoes back
- * and would show as drift on every run. Admin ports must not be reachable from the whole internet,
+ * refuses (a CIDR written with leading zeros or an odd prefix, which AWS would echo back otherwise and
+ * show as drift on every run, is refused by the schema's `z.cidrv4`). Admin ports must not be reachable from the whole internet,
  * however the blocks are written (Checkov CKV_AWS_24/25/260, Trivy AWS-0107).
  */
 export function cidrProblems(cfg: ParsedConfig, add: Add): void {
@@ -84,9 +84,7 @@ export function cidrProblems(cfg: ParsedConfig, add: Add): void {
         const net = networkOf(c);
         if (net.base !== c.base) {
             add(path, `has host bits set (EC2 accepts only a network address): write ${formatCidr(net)}`, value);
-            return;
         }
-        if (formatCidr(c) !== value) add(path, `is not written canonically (leading zeros): write ${formatCidr(c)}`, value);
     };
     if (cfg.network.create) check("network.create.cidr", cfg.network.create.cidr);
     for (const list of ["clientCidrs", "adminCidrs"] as const) {

@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { parseCommandLine } from "../args";
 import { runMain } from "../cli";
 import { fixed, table } from "./markdown";
 import { median } from "./stats";
@@ -179,25 +180,10 @@ export interface CompareArgs {
 }
 
 export function parseCompareArgs(argv: readonly string[]): CompareArgs {
-    let ref = DEFAULT_BASE_REF;
-    let baseDir: string | undefined;
-    let pairs = 3;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined) throw new Error(`${a} needs a value`);
-            return v;
-        };
-        if (a === "--base-dir") baseDir = value();
-        else if (a === "--pairs") {
-            const v = value();
-            pairs = Number(v);
-            if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs needs a whole number >= 1, got ${v}`);
-        } else if (a.startsWith("-")) throw new Error(`unknown option ${a}`);
-        else ref = a;
-    }
-    return { ref, baseDir, pairs };
+    const { values: v, positionals } = parseCommandLine(argv, { "base-dir": { type: "string" }, pairs: { type: "string", default: "3" } });
+    const pairs = Number(v.pairs);
+    if (!Number.isInteger(pairs) || pairs < 1) throw new Error(`--pairs needs a whole number >= 1, got ${v.pairs}`);
+    return { ref: positionals.at(-1) ?? DEFAULT_BASE_REF, baseDir: v["base-dir"], pairs };
 }
 
 /** Where the other commit's worktree goes by default: beside this checkout, named after the ref. */

@@ -4,6 +4,8 @@
  */
 import { isCloudResource, maskOutputs, type ProgramRun, type RecordedResource } from "../harness";
 import { failoverLines, isFailoverAnalysis, isRunbookList, runbookLines } from "../failover";
+import { type CostEstimate } from "../../components/plan/cost";
+import { costLines, stackCost } from "./cost";
 import { documentLines, type NodeDocument, nodeDocuments } from "./documents";
 import { displayType, NameIndex, optionFlags, summarize, type Summary } from "./summaries";
 
@@ -206,6 +208,7 @@ export function formatPlan(run: ProgramRun, opts: PlanOptions = {}): string {
     if (isRunbookList(runbooks)) lines.push("", ...runbookLines(runbooks, width));
     const docs = documentLines(nodeDocuments(run));
     if (docs.length > 0) lines.push("", ...docs);
+    lines.push("", ...costLines(stackCost(run)));
     lines.push("");
     lines.push(countLine(run));
     return `${lines.join("\n")}\n`;
@@ -243,6 +246,8 @@ export interface PlanJson extends PlanHeader {
     secretOutputs: string[];
     /** Each node's replication document and configuration script, secret values redacted. */
     documents: NodeDocument[];
+    /** The monthly cost from the dated price table (components/plan/prices.ts). */
+    cost: CostEstimate;
     counts: { resources: number; aws: number; cloud: number };
 }
 
@@ -278,6 +283,7 @@ export function planJson(run: ProgramRun): PlanJson {
         outputs: maskOutputs(run),
         secretOutputs: run.secretOutputs,
         documents: nodeDocuments(run),
+        cost: stackCost(run),
         counts: {
             resources: run.resources.length,
             aws: run.resources.filter((r) => r.type.startsWith("aws:")).length,

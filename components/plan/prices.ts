@@ -1,0 +1,181 @@
+/**
+ * The dated price table behind the plan's cost line (`npm run plan`, `--json`, `--diff`). Pure data.
+ *
+ * Every figure names the page it was read from and the day it was read (through a stored copy of the
+ * page; this project's machines have no web access). A price that could not be verified is left out
+ * and the cost line says "not priced" with the reason, never a guess. To add one, add a row here with
+ * its source (AWS's pricing page for the service where it can be read, else a dated page that quotes it).
+ *
+ * On-Demand EC2 instance prices are not in the table: AWS's On-Demand page
+ * (https://aws.amazon.com/ec2/pricing/on-demand/) fills its table in the browser, and no stored copy or
+ * registry package carrying AWS's price list could be read to verify them, so every instance type prints
+ * "no price for <type> in <region>". Add verified rows to INSTANCE_PRICES.
+ */
+
+/** Where a figure comes from: the page and the day it was read. */
+export interface PriceSource {
+    readonly url: string;
+    /** ISO date the page was read. */
+    readonly read: string;
+    /** What the page says, where it needs saying (publication date, the exact wording, caveats). */
+    readonly note?: string;
+}
+
+export interface Price {
+    /** US dollars per unit. */
+    readonly usd: number;
+    readonly unit: string;
+    readonly source: PriceSource;
+}
+
+/** Prices other than EC2 instance hours, keyed by what is billed. */
+export type PriceKey =
+    | "ebs.gp3.gbMonth"
+    | "ebs.gp3.iopsMonth"
+    | "ebs.gp3.throughputMonth"
+    | "elb.nlb.hour"
+    | "elb.nlb.lcuHour"
+    | "elb.alb.hour"
+    | "elb.alb.lcuHour"
+    | "vpc.nat.hour"
+    | "vpc.publicIpv4.hour"
+    | "route53.healthCheck.awsEndpoint.month"
+    | "cloudwatch.alarm.standard.month"
+    | "cloudwatch.alarm.highResolution.month"
+    | "kms.key.month";
+
+/** The file to name in a "no price" line. */
+export const PRICE_TABLE_FILE = "components/plan/prices.ts";
+
+/** The hours in a month that AWS's monthly examples use (730 = 24 x 365 / 12). */
+export const HOURS_PER_MONTH = 730;
+export const HOURS_PER_MONTH_SOURCE: PriceSource = {
+    url: "https://basavytix.com/blog/aws-nat-gateway-pricing",
+    read: "2026-12-01",
+    note: 'monthly examples: "Hourly charge (730 hrs) $32.85" for one NAT gateway at $0.045/hr',
+};
+
+/** The gp3 performance included in the storage price (EBS pricing page, gp3 example). */
+export const GP3_FREE_IOPS = 3000;
+export const GP3_FREE_THROUGHPUT_MIBPS = 125;
+export const GP3_BASELINE_SOURCE: PriceSource = {
+    url: "https://aws.eu/ebs/pricing",
+    read: "2026-12-01",
+    note: "AWS EBS pricing page (European Sovereign Cloud copy): all gp3 volumes include a free baseline of 3,000 IOPS and 125 MB/s",
+};
+
+const READ = "2026-12-01";
+
+const US_EAST_1: Readonly<Partial<Record<PriceKey, Price>>> = {
+    "ebs.gp3.gbMonth": {
+        usd: 0.08,
+        unit: "GB-month",
+        source: {
+            url: "https://www.saisci.com/aws/gp3-throughput-explained/",
+            read: READ,
+            note: 'gp3 "Price of Size $0.08/GiB-month", "based on N. Virginia"; also https://www.webuildup.live/2026/04/ebs-gp2-vs-gp3-why-gp3-wins-on-cost-and.html (April 2026): "$0.08/GB-month" (us-east-1)',
+        },
+    },
+    "ebs.gp3.iopsMonth": {
+        usd: 0.005,
+        unit: "provisioned IOPS-month above 3,000",
+        source: {
+            url: "https://www.webuildup.live/2026/04/ebs-gp2-vs-gp3-why-gp3-wins-on-cost-and.html",
+            read: READ,
+            note: 'April 2026, us-east-1: "$0.08/GB-month + $0.005/provisioned IOPS above 3k" (saisci.com, 2021, prints $0.05: a typo against AWS\'s EUR 0.00592 in aws.eu/ebs/pricing)',
+        },
+    },
+    "ebs.gp3.throughputMonth": {
+        usd: 0.04,
+        unit: "provisioned MiB/s-month above 125",
+        source: {
+            url: "https://www.saisci.com/aws/gp3-throughput-explained/",
+            read: READ,
+            note: '"125 MiB/s free, $0.04/provisioned MiB/s-month over 125 MiB/s", "based on N. Virginia"',
+        },
+    },
+    "elb.nlb.hour": {
+        usd: 0.0225,
+        unit: "NLB-hour",
+        source: { url: "https://awsnegotiations.com/elastic-load-balancer-cost.html", read: READ, note: "published May 2026, US East" },
+    },
+    "elb.nlb.lcuHour": {
+        usd: 0.006,
+        unit: "NLCU-hour",
+        source: { url: "https://awsnegotiations.com/elastic-load-balancer-cost.html", read: READ, note: "published May 2026, US East" },
+    },
+    "elb.alb.hour": {
+        usd: 0.0225,
+        unit: "ALB-hour",
+        source: { url: "https://awsnegotiations.com/elastic-load-balancer-cost.html", read: READ, note: "published May 2026, US East" },
+    },
+    "elb.alb.lcuHour": {
+        usd: 0.008,
+        unit: "LCU-hour",
+        source: { url: "https://awsnegotiations.com/elastic-load-balancer-cost.html", read: READ, note: "published May 2026, US East" },
+    },
+    "vpc.nat.hour": {
+        usd: 0.045,
+        unit: "NAT gateway-hour",
+        source: {
+            url: "https://basavytix.com/blog/aws-nat-gateway-pricing",
+            read: READ,
+            note: '"$0.045/hr ... These are the us-east-1 rates"; data processed ($0.045/GB) is not counted',
+        },
+    },
+    "vpc.publicIpv4.hour": {
+        usd: 0.005,
+        unit: "public IPv4 address-hour",
+        source: {
+            url: "https://cloudburn.io/blog/aws-nat-gateway-pricing",
+            read: READ,
+            note: 'February 24, 2026: "Public IPv4 address costs ($0.005/hour per IP)"',
+        },
+    },
+    "route53.healthCheck.awsEndpoint.month": {
+        usd: 0.5,
+        unit: "health check-month (AWS endpoint, standard 30 s interval, no optional features)",
+        source: {
+            url: "https://wewantcode.com/en/course/aws/lesson/7-84-health-checks-status-check.html",
+            read: READ,
+            note: 'the console summary quoted: "about $0.50 per month for a check against an AWS endpoint, $0.75 for a non-AWS endpoint, plus extras for HTTPS, string matching, fast interval and latency measurement" (the extras\' amounts are not stated)',
+        },
+    },
+    "cloudwatch.alarm.standard.month": {
+        usd: 0.1,
+        unit: "standard-resolution alarm-month",
+        source: {
+            url: "https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm",
+            read: READ,
+            note: '"Standard resolution (60-second evaluation): $0.10/alarm-month"; the first 10 per account are free (https://aws.amazon.com/cloudwatch/pricing/), not deducted here',
+        },
+    },
+    "cloudwatch.alarm.highResolution.month": {
+        usd: 0.3,
+        unit: "high-resolution alarm-month",
+        source: {
+            url: "https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm",
+            read: READ,
+            note: '"High resolution (10-second evaluation): $0.30/alarm-month"',
+        },
+    },
+    "kms.key.month": {
+        usd: 1,
+        unit: "KMS key-month",
+        source: {
+            url: "https://aws.amazon.com/kms/pricing/",
+            read: READ,
+            note: '"Each AWS KMS key that you create in KMS costs $1/month"; each automatic rotation adds $1/month for the new backing key (not counted: the first comes after a year)',
+        },
+    },
+};
+
+/** Prices by region. A region that is not here prints "no price for X in <region>". */
+export const PRICES: Readonly<Record<string, Readonly<Partial<Record<PriceKey, Price>>>>> = {
+    "us-east-1": US_EAST_1,
+};
+
+/** On-Demand Linux EC2 instance-hours by region and type (none verified yet: see the file comment). */
+export const INSTANCE_PRICES: Readonly<Record<string, Readonly<Record<string, Price>>>> = {
+    "us-east-1": {},
+};
