@@ -5,6 +5,7 @@
  * bench` measures.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { type FailureScenario } from "../components/plan";
 import { allowedForNode, classify, nextKey, operations, ownedBy, parametersListing, verdict, type Classified } from "../tools/bench/blast";
 import { creationGraph, type GraphNode, longestPath, orderingOnlyDependencies, orderingReason } from "../tools/bench/critical-path";
@@ -14,7 +15,15 @@ import { fixed, table } from "../tools/bench/markdown";
 import { acceptedScenario, COST_SCENARIOS, exampleStackOf, exampleStacks, planOf } from "../tools/bench/scenarios";
 import { increments, linearFit, median } from "../tools/bench/stats";
 import { parseBenchArgs, SECTIONS } from "../tools/bench";
-import { compareVerdict, type CompareCommand, pairOrder, parseCompareArgs, renderCompare, summarise } from "../tools/bench/compare";
+import {
+    childCpuSeconds,
+    compareVerdict,
+    type CompareCommand,
+    pairOrder,
+    parseCompareArgs,
+    renderCompare,
+    summarise,
+} from "../tools/bench/compare";
 import type { CostRow } from "../tools/bench/cost";
 import { clusterDetectionGoal, costGoal, haAutomaticDetectionGoal, promotionGoal } from "../tools/bench/goals";
 import { clientsCanConnect, NLB_REGISTRATION_SECONDS, registrationSeconds, scheduleFinish } from "../tools/bench/rollout";
@@ -461,6 +470,39 @@ describe("bench: side by side against another commit (tools/bench/compare.ts)", 
         assert.match(text, /commit 4ab2534 \(4ab2534deadb\)/);
         assert.match(text, /before: 3\.50, 2\.00, 1\.00; after: 4\.00, 2\.00, 1\.00/);
         assert.match(text, /\| tests +\| +1 \| 0 \/ 0 +\| +30\.0 \| +60\.0 \| +0\.50x \| <= 0\.6x \| met +\|/);
+    });
+
+    it("reports CPU seconds beside the wall time, from the pairs where both runs passed", () => {
+        const r = summarise(cmd, [
+            { ours: 30, base: 60, oursCpu: 50, baseCpu: 55 },
+            { ours: 40, base: 50, oursCpu: 70, baseCpu: 50 },
+            { ours: 100, base: undefined, oursCpu: 1, baseCpu: undefined },
+        ]);
+        assert.equal(r.oursCpu, 60);
+        assert.equal(r.baseCpu, 52.5);
+        assert.equal(r.cpuRatio, (50 / 55 + 70 / 50) / 2);
+        const text = renderCompare([r], {
+            ref: "4ab2534",
+            commit: "4ab2534deadbeef00",
+            cores: 2,
+            node: "v24.0.0",
+            loadBefore: [1],
+            loadAfter: [1],
+        });
+        assert.match(text, /\| 60\.0 \/ 52\.5 +\| +1\.15x \|/);
+        assert.match(text, /Node v24\.0\.0 for both trees/);
+        const none = summarise(cmd, [{ ours: 30, base: 60 }]);
+        assert.equal(none.cpuRatio, undefined);
+        assert.match(renderCompare([none], { ref: "x", commit: "x", cores: 2, loadBefore: [1], loadAfter: [1] }), /\| - \/ - +\| +- \|/);
+    });
+
+    it("counts the CPU time of the processes it waited for (Linux /proc)", function () {
+        const before = childCpuSeconds();
+        if (before === undefined) return this.skip();
+        // Busy until the child itself has used 0.3 s of CPU, however loaded the machine is.
+        spawnSync(process.execPath, ["-e", "while (process.cpuUsage().user < 300000);"]);
+        const spent = childCpuSeconds()! - before;
+        assert.ok(spent >= 0.29 && spent < 5, `a child that used 0.3 s of CPU counted ${spent} s`);
     });
 
     it("parses a ref, a worktree and the number of pairs", () => {

@@ -52,7 +52,8 @@ describe("the first hour of a new user (issue 14, point 5)", function () {
         fs.writeFileSync(path.join(dir, "stacks", "Pulumi.mine.yaml"), mine);
         // The suites that run over every stack file (and not .mocharc's spec, which holds this file).
         const files = ["golden", "urns", "readme", "docs"].map((f) => `test/${f}.test.ts`);
-        const args = ["--no-config", "--require", "tsx/cjs", "--timeout", "120000", "--reporter", "dot", ...files];
+        const requires = ["tsx/cjs", "./tools/compilecache.ts", "./test/setup-sdk.ts"].flatMap((r) => ["--require", r]);
+        const args = ["--no-config", ...requires, "--timeout", "120000", "--reporter", "dot", ...files];
         const r = spawnSync(path.join(dir, "node_modules", ".bin", "mocha"), args, { cwd: dir, encoding: "utf8" });
         assert.match(r.stdout, /passing/, `${r.stdout}\n${r.stderr}`);
         assert.equal(r.status, 0, `npm test's all-stacks suites fail with stacks/Pulumi.mine.yaml added:\n${r.stdout}\n${r.stderr}`);

@@ -455,8 +455,45 @@ function outputValue(o: pulumi.Output<unknown>): Promise<unknown> {
     });
 }
 
+const NEEDS_AWAIT = Symbol("needs await");
+
+/**
+ * `resolveDeep` of a value without an Output, Promise or Resource inside, without awaiting (a
+ * program's outputs are mostly plain data: the failover analysis, runbooks); NEEDS_AWAIT otherwise.
+ */
+function resolvePlain(v: unknown, flag: SecretFlag, seen: Set<unknown>): unknown {
+    if (pulumi.Output.isInstance(v) || v instanceof Promise || pulumi.Resource.isInstance(v)) return NEEDS_AWAIT;
+    if (pulumi.isUnknown(v)) return UNKNOWN_MASK;
+    if (typeof v === "string" && v.includes(SECURE_PLACEHOLDER)) flag.secret = true;
+    if (v === null || typeof v !== "object") return v;
+    if (seen.has(v)) return "[circular]";
+    seen.add(v);
+    try {
+        if (Array.isArray(v)) {
+            const out: unknown[] = [];
+            for (const x of v) {
+                const r = resolvePlain(x, flag, seen);
+                if (r === NEEDS_AWAIT) return NEEDS_AWAIT;
+                out.push(r);
+            }
+            return out;
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, x] of Object.entries(v)) {
+            const r = resolvePlain(x, flag, seen);
+            if (r === NEEDS_AWAIT) return NEEDS_AWAIT;
+            out[k] = r;
+        }
+        return out;
+    } finally {
+        seen.delete(v);
+    }
+}
+
 /** Deeply resolves Outputs, Promises and Resources (as URNs) inside a value. */
 export async function resolveDeep(v: unknown, flag: SecretFlag = { secret: false }, seen = new Set<unknown>()): Promise<unknown> {
+    const plain = resolvePlain(v, flag, seen);
+    if (plain !== NEEDS_AWAIT) return plain;
     if (pulumi.Output.isInstance(v)) {
         if (await pulumi.isSecret(v)) {
             flag.secret = true;
@@ -470,19 +507,9 @@ export async function resolveDeep(v: unknown, flag: SecretFlag = { secret: false
     if (pulumi.Resource.isInstance(v)) {
         return resolveDeep(v.urn, flag, seen);
     }
-    if (pulumi.isUnknown(v)) {
-        return UNKNOWN_MASK;
-    }
-    if (typeof v === "string" && v.includes(SECURE_PLACEHOLDER)) {
-        flag.secret = true;
-    }
-    if (v === null || typeof v !== "object") {
-        return v;
-    }
-    if (seen.has(v)) {
-        return "[circular]";
-    }
-    seen.add(v);
+    // What is left is an object or array with one of those inside (resolvePlain saw it).
+    const container = v as object;
+    seen.add(container);
     try {
         if (Array.isArray(v)) {
             const out: unknown[] = [];
@@ -492,12 +519,12 @@ export async function resolveDeep(v: unknown, flag: SecretFlag = { secret: false
             return out;
         }
         const out: Record<string, unknown> = {};
-        for (const [k, x] of Object.entries(v)) {
+        for (const [k, x] of Object.entries(container)) {
             out[k] = await resolveDeep(x, flag, seen);
         }
         return out;
     } finally {
-        seen.delete(v);
+        seen.delete(container);
     }
 }
 

@@ -19,6 +19,7 @@ import { ProgramRun, PulumiProgram, runProgram } from "./harness";
 import { formatPlan, planJson } from "./planview/format";
 import { FAIL_ON_KINDS, type FailOnKind, failOnHits, failOnMessage, parseFailOn } from "./failon";
 import { formatPlanDiff, materializeRef, planAtRef, planDiff, type RefTree } from "./plandiff";
+import { dropPromiseStacks } from "./promisestacks";
 import { errorStack } from "./sourcemaps";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
 
@@ -246,4 +247,8 @@ async function diffAgainstRef(
     return EXIT_FAIL_ON;
 }
 
-if (require.main === module) runMain(main);
+if (require.main === module) {
+    // The SDK's promise stack traces are never read by the plan (tools/promisestacks.ts).
+    dropPromiseStacks();
+    runMain(main);
+}

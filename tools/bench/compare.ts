@@ -46,6 +46,9 @@ export interface PairSample {
     /** Seconds, or undefined when the run failed. */
     readonly ours?: number;
     readonly base?: number;
+    /** CPU seconds (user + system) of the run and every process it waited for; undefined where unknown. */
+    readonly oursCpu?: number;
+    readonly baseCpu?: number;
 }
 
 export interface CompareRow {
@@ -55,6 +58,10 @@ export interface CompareRow {
     readonly base?: number;
     /** Median of ours / base over the pairs where both runs passed. */
     readonly ratio?: number;
+    /** Medians of the CPU seconds, and the median of the pairs' CPU ratios (where both runs passed). */
+    readonly oursCpu?: number;
+    readonly baseCpu?: number;
+    readonly cpuRatio?: number;
     readonly failures: { readonly ours: number; readonly base: number };
 }
 
@@ -62,12 +69,18 @@ export function summarise(command: CompareCommand, pairs: readonly PairSample[])
     const ours = pairs.flatMap((p) => (p.ours === undefined ? [] : [p.ours]));
     const base = pairs.flatMap((p) => (p.base === undefined ? [] : [p.base]));
     const ratios = pairs.flatMap((p) => (p.ours === undefined || p.base === undefined ? [] : [p.ours / p.base]));
+    const passed = pairs.filter((p) => p.ours !== undefined && p.base !== undefined);
+    const cpu = passed.flatMap((p) => (p.oursCpu === undefined || p.baseCpu === undefined ? [] : [[p.oursCpu, p.baseCpu]]));
+    const medianOf = (xs: number[]) => (xs.length > 0 ? median(xs) : undefined);
     return {
         command,
         pairs,
-        ours: ours.length > 0 ? median(ours) : undefined,
-        base: base.length > 0 ? median(base) : undefined,
-        ratio: ratios.length > 0 ? median(ratios) : undefined,
+        ours: medianOf(ours),
+        base: medianOf(base),
+        ratio: medianOf(ratios),
+        oursCpu: medianOf(cpu.map(([o]) => o)),
+        baseCpu: medianOf(cpu.map(([, b]) => b)),
+        cpuRatio: medianOf(cpu.map(([o, b]) => o / b)),
         failures: { ours: pairs.length - ours.length, base: pairs.length - base.length },
     };
 }
@@ -82,6 +95,8 @@ export interface CompareMeta {
     readonly ref: string;
     readonly commit: string;
     readonly cores: number;
+    /** `node --version` of the Node both trees run (the first `node` on PATH). */
+    readonly node?: string;
     readonly loadBefore: readonly number[];
     readonly loadAfter: readonly number[];
 }
@@ -93,11 +108,26 @@ export function renderCompare(rows: readonly CompareRow[], meta: CompareMeta): s
             `machine (${meta.cores} cores), measured by tools/bench/compare.ts (\`npm run bench:compare\`, or this section of \`npm run bench\`). Each command runs in pairs: one run ` +
             "in each tree back to back, the tree that goes first alternating from pair to pair, so a change in machine load hits both " +
             "sides alike. Times are medians of the passing runs; the ratio is the median of the pairs' ratios (this tree / the other). " +
+            "Each tree runs the same command with its own files: `mocha` reads that tree's .mocharc.json (this tree's: " +
+            "2 worker processes in parallel, the SDK's unread promise stack traces off, tools/promisestacks.ts), without the " +
+            "type-check and lint of `npm test`'s pretest (section 5 times those). CPU s: user + system time of the run and every process " +
+            `it waited for (Linux /proc), the work done whatever the parallelism${meta.node ? `; Node ${meta.node} for both trees` : ""}. ` +
             `Load average (1, 5, 15 min) before: ${meta.loadBefore.map((l) => fixed(l, 2)).join(", ")}; after: ` +
             `${meta.loadAfter.map((l) => fixed(l, 2)).join(", ")}. On a busy machine the figures are noisy: rerun on a quiet one.`,
         "",
         table(
-            ["command", "pairs", "failed (this / other)", "this tree s", `${meta.ref} s`, "ratio", "goal", "verdict"],
+            [
+                "command",
+                "pairs",
+                "failed (this / other)",
+                "this tree s",
+                `${meta.ref} s`,
+                "ratio",
+                "goal",
+                "verdict",
+                "CPU s (this / other)",
+                "CPU ratio",
+            ],
             rows.map((r) => [
                 r.command.label,
                 r.pairs.length,
@@ -107,6 +137,8 @@ export function renderCompare(rows: readonly CompareRow[], meta: CompareMeta): s
                 r.ratio === undefined ? "-" : `${fixed(r.ratio, 2)}x`,
                 `<= ${r.command.goal}x`,
                 compareVerdict(r),
+                `${s(r.oursCpu)} / ${s(r.baseCpu)}`,
+                r.cpuRatio === undefined ? "-" : `${fixed(r.cpuRatio, 2)}x`,
             ]),
         ),
         "",
@@ -140,11 +172,35 @@ export function ensureBaseTree(ref: string, dir: string, root: string, log: (lin
     return head.out.trim();
 }
 
-function timeOnce(c: CompareCommand, cwd: string): number | undefined {
+/** Clock ticks per second of /proc's times (`getconf CLK_TCK`; 100 on Linux). */
+let clockTicks: number | undefined;
+
+/**
+ * CPU seconds (user + system) of the children this process has waited for, all of them together
+ * (cutime + cstime of /proc/self/stat: a child's figure includes what it waited for); undefined
+ * where there is no /proc.
+ */
+export function childCpuSeconds(): number | undefined {
+    let stat: string;
+    try {
+        stat = fs.readFileSync("/proc/self/stat", "utf8");
+    } catch {
+        return undefined;
+    }
+    clockTicks ??= Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+    // Fields after the command name (which may hold spaces) start at field 3; cutime, cstime are 16, 17.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / clockTicks;
+}
+
+function timeOnce(c: CompareCommand, cwd: string): { s?: number; cpu?: number } {
     const t0 = performance.now();
+    const cpu0 = childCpuSeconds();
     const command = c.command.includes("/") ? path.join(cwd, c.command) : c.command;
     const r = run(command, c.args, cwd);
-    return r.status === 0 ? (performance.now() - t0) / 1000 : undefined;
+    const cpu1 = childCpuSeconds();
+    if (r.status !== 0) return {};
+    return { s: (performance.now() - t0) / 1000, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
 }
 
 export interface CompareOptions {
@@ -161,16 +217,19 @@ export function measureCompare(o: CompareOptions, commands: readonly CompareComm
     const rows = commands.map((c) => {
         const pairs: PairSample[] = [];
         for (let i = 0; i < o.pairs; i++) {
-            const sample: { ours?: number; base?: number } = {};
+            const sample: { ours?: number; base?: number; oursCpu?: number; baseCpu?: number } = {};
             for (const side of pairOrder(i)) {
                 o.log(`compare: ${c.label} pair ${i + 1}/${o.pairs}: ${side === "ours" ? "this tree" : o.ref}`);
-                sample[side] = timeOnce(c, side === "ours" ? o.root : o.baseDir);
+                const t = timeOnce(c, side === "ours" ? o.root : o.baseDir);
+                sample[side] = t.s;
+                sample[`${side}Cpu`] = t.cpu;
             }
             pairs.push(sample);
         }
         return summarise(c, pairs);
     });
-    return renderCompare(rows, { ref: o.ref, commit, cores: os.availableParallelism(), loadBefore, loadAfter: os.loadavg() });
+    const node = run("node", ["--version"], o.root).out.trim();
+    return renderCompare(rows, { ref: o.ref, commit, cores: os.availableParallelism(), node, loadBefore, loadAfter: os.loadavg() });
 }
 
 export interface CompareArgs {

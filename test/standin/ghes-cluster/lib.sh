@@ -9,8 +9,8 @@ set -euo pipefail
 state=${GHES_STANDIN_STATE:?GHES_STANDIN_STATE is not set}
 conf=$state/cluster.conf
 self=$(cat "$state/hostname")
-echo "$(basename "$0")${*:+ $*}" >> "$state/calls"
-fail() { echo "$(basename "$0") (stand-in): $*" >&2; exit 1; }
+echo "${0##*/}${*:+ $*}" >> "$state/calls"
+fail() { echo "${0##*/} (stand-in): $*" >&2; exit 1; }
 get() { git config -f "$conf" --get "$1" || true; }
 # initializing-the-cluster.md, command-line-utilities.md: run from the primary MySQL node (mysql-master).
 on_mysql_primary() {
