@@ -6,6 +6,7 @@ import { formatPlan, planJson } from "../tools/plan";
 import { formatPlanDiff, planDiff } from "../tools/plandiff";
 import { costChange, costChangeLines, stackCost } from "../tools/planview/cost";
 import { exampleRun } from "./examples";
+import { EXAMPLE_STACKS } from "./stacks";
 
 const close = (actual: number, expected: number, what: string) =>
     assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} != ${expected}`);
@@ -15,9 +16,10 @@ describe("cost line: the monthly cost from the dated price table", function () {
 
     it("prices the prod stack as the sum written out by hand from its stack file", async () => {
         const c = stackCost(await exampleRun("prod"));
-        // stacks/Pulumi.prod.yaml: 3 nodes, data 500 GB gp3 at 6000 IOPS / 250 MiB/s, 50 GB gp3 roots,
-        // one ALB, 8 alarms (2 per node, 2 for the listener), one KMS key. us-east-1, 730 h a month.
+        // stacks/Pulumi.prod.yaml: 3 m6i.2xlarge nodes, data 500 GB gp3 at 6000 IOPS / 250 MiB/s, 50 GB gp3
+        // roots, one ALB, 8 alarms (2 per node, 2 for the listener), one KMS key. us-east-1, 730 h a month.
         const expected =
+            3 * 730 * 0.384 + // m6i.2xlarge instance-hours, Linux On-Demand
             (3 * 500 + 3 * 50) * 0.08 + // gp3 storage, GB-month
             3 * (6000 - 3000) * 0.005 + // IOPS above the free 3,000
             3 * (250 - 125) * 0.04 + // MiB/s above the free 125
@@ -29,8 +31,11 @@ describe("cost line: the monthly cost from the dated price table", function () {
         assert.equal(c.region, "us-east-1");
         assert.deepEqual(
             c.notPriced.filter((p) => p.startsWith("EC2")),
-            ["EC2 m6i.2xlarge x3: no price for m6i.2xlarge in us-east-1; add it to INSTANCE_PRICES in components/plan/prices.ts"],
+            [],
         );
+        const ec2 = c.lines.find((l) => l.item === "EC2 m6i.2xlarge");
+        assert.deepEqual([ec2?.quantity, ec2?.usdPerUnit], [3 * 730, 0.384]);
+        assert.match(ec2?.source ?? "", /^https:\/\/github\.com\/aws\/karpenter-provider-aws\/.* \(read 2026-12-01\)$/);
         assert.ok(c.notCounted.includes("EBS snapshots (lifecycle policy): not counted: depends on change rate"), c.notCounted.join("\n"));
     });
 
@@ -41,6 +46,23 @@ describe("cost line: the monthly cost from the dated price table", function () {
         close(line("public IPv4 address hours") ?? NaN, 730 * 0.005, "public IPv4");
         close(line("EBS gp3 storage") ?? NaN, (2 * 50 + 2 * 50) * 0.08, "gp3");
         assert.ok(c.notCounted.includes("NAT gateway data processed: not counted: depends on traffic"));
+    });
+
+    it("prices every instance type of every example stack (m6i.large, m6i.xlarge, m6i.2xlarge, r6i.xlarge, r6i.2xlarge)", async () => {
+        for (const stack of EXAMPLE_STACKS) {
+            const c = stackCost(await exampleRun(stack));
+            assert.deepEqual(
+                c.notPriced.filter((p) => p.startsWith("EC2")),
+                [],
+                stack,
+            );
+            assert.ok(
+                c.lines.some((l) => l.item.startsWith("EC2 ")),
+                `${stack} has an EC2 line`,
+            );
+        }
+        const dev = stackCost(await exampleRun("dev")).lines.find((l) => l.item === "EC2 m6i.large");
+        close(dev?.monthlyUsd ?? NaN, 2 * 730 * 0.096, "dev: 2 m6i.large");
     });
 
     it("gives a 'no price' line, not a guess, for an unknown instance type or region", () => {
@@ -90,8 +112,9 @@ describe("cost line: the monthly cost from the dated price table", function () {
     it("shows the cost in the plan text and in --json", async () => {
         const run = await exampleRun("prod");
         const text = formatPlan(run);
-        assert.match(text, /^cost: \$216\.0\d\/month \+ \d+ not priced {2}\(us-east-1, On-Demand, 730 h\/month;/m);
-        assert.match(text, /^ {2}not priced: EC2 m6i\.2xlarge x3: no price for m6i\.2xlarge in us-east-1/m);
+        assert.match(text, /^cost: \$1057\.0\d\/month \+ \d+ not priced {2}\(us-east-1, On-Demand, 730 h\/month;/m);
+        assert.match(text, /^ +\$840\.96 {2}EC2 m6i\.2xlarge +2190 instance-hour \(Linux, On-Demand\) x \$0\.384$/m);
+        assert.doesNotMatch(text, /no price for m6i\.2xlarge/);
         close(planJson(run).cost.monthlyUsd, stackCost(run).monthlyUsd, "json cost");
     });
 
@@ -102,7 +125,7 @@ describe("cost line: the monthly cost from the dated price table", function () {
         const d = planDiff(before, after, "HEAD");
         close(d.cost?.deltaUsd ?? NaN, 3 * 100 * 0.08, "delta");
         const text = formatPlanDiff(d);
-        assert.match(text, /^cost: \$216\.0\d\/month \+ \d+ not priced -> \$240\.0\d\/month \+ \d+ not priced \(\+\$24\.00\/month\)$/m);
+        assert.match(text, /^cost: \$1057\.0\d\/month \+ \d+ not priced -> \$1081\.0\d\/month \+ \d+ not priced \(\+\$24\.00\/month\)$/m);
         assert.match(text, /^ {2}EBS gp3 storage: \$132\.00 -> \$156\.00$/m);
         assert.deepEqual(costChangeLines(costChange(undefined, stackCost(before)))[0].split(" -> ")[0], "cost: (new stack)");
     });

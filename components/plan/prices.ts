@@ -6,10 +6,10 @@
  * and the cost line says "not priced" with the reason, never a guess. To add one, add a row here with
  * its source (AWS's pricing page for the service where it can be read, else a dated page that quotes it).
  *
- * On-Demand EC2 instance prices are not in the table: AWS's On-Demand page
- * (https://aws.amazon.com/ec2/pricing/on-demand/) fills its table in the browser, and no stored copy or
- * registry package carrying AWS's price list could be read to verify them, so every instance type prints
- * "no price for <type> in <region>". Add verified rows to INSTANCE_PRICES.
+ * On-Demand EC2 instance prices: AWS's On-Demand page (https://aws.amazon.com/ec2/pricing/on-demand/)
+ * fills its table in the browser and could not be read; INSTANCE_PRICES carries the example stacks' types
+ * in us-east-1 from AWS's own Karpenter repository, whose table is generated from the AWS Price List API.
+ * Any other type or region prints "no price for <type> in <region>". Add verified rows to INSTANCE_PRICES.
  */
 
 /** Where a figure comes from: the page and the day it was read. */
@@ -175,7 +175,29 @@ export const PRICES: Readonly<Record<string, Readonly<Partial<Record<PriceKey, P
     "us-east-1": US_EAST_1,
 };
 
-/** On-Demand Linux EC2 instance-hours by region and type (none verified yet: see the file comment). */
+/**
+ * AWS's Karpenter provider ships a table of On-Demand prices generated from the AWS Price List API
+ * (GetProducts with operatingSystem Linux, tenancy Shared, preInstalledSw NA, capacitystatus Used,
+ * marketoption OnDemand: pkg/providers/pricing/pricing.go, run by hack/code/prices_gen). It covers
+ * us-east-1 only; no other source read for these types disagrees with it.
+ */
+const KARPENTER_US_EAST_1: PriceSource = {
+    url: "https://github.com/aws/karpenter-provider-aws/blob/031e72b6099630e960dacb88b48a7e9bb780945f/pkg/providers/pricing/zz_generated.pricing_aws.go",
+    read: READ,
+    note: '"generated at 2026-01-19T13:23:24Z for us-east-1" from the AWS Price List API (Linux, shared tenancy, On-Demand)',
+};
+
+const instanceHour = (usd: number): Price => ({ usd, unit: "instance-hour (Linux, On-Demand)", source: KARPENTER_US_EAST_1 });
+
+/** On-Demand Linux EC2 instance-hours by region and type (the example stacks' types and defaults; see the file comment). */
 export const INSTANCE_PRICES: Readonly<Record<string, Readonly<Record<string, Price>>>> = {
-    "us-east-1": {},
+    "us-east-1": {
+        "m6i.large": instanceHour(0.096),
+        // the default of the GHES backup host (components/schema.ts); https://c3x.dev/blog/m5-vs-m6i-vs-m7i-cost-performance
+        // agrees: "In us-east-1, the on-demand Linux prices ... m6i.xlarge: $0.192/hour"
+        "m6i.xlarge": instanceHour(0.192),
+        "m6i.2xlarge": instanceHour(0.384),
+        "r6i.xlarge": instanceHour(0.252),
+        "r6i.2xlarge": instanceHour(0.504),
+    },
 };
