@@ -16,6 +16,7 @@ type Layer = (typeof LAYERS)[number];
 const CONFIG_MODULES = [
     "cluster-rules.ts",
     "config.ts",
+    "dr-config.ts",
     "ghes-backup-config.ts",
     "safeops.ts",
     "schema.ts",

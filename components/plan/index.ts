@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { ConfigError, networkZones, type StackSpec } from "../config";
+import { zonesOfNode } from "../dr-config";
 import { planBackupHost } from "./backuphost";
 import { backupTargetTags, planBackups } from "./backups";
 import { analyseFailover } from "./failover";
@@ -152,7 +153,8 @@ function planNode(
     const config = configParameter(prefix, n.key);
     return {
         key: n.key,
-        zone: placeNode(n, zones),
+        zone: placeNode(n, zonesOfNode(spec, n, zones)),
+        ...(spec.dr?.nodes.includes(n.key) ? { region: spec.dr.region } : {}),
         instanceType: n.instanceType,
         ami: n.ami,
         role: spec.topology === "ha" ? (isPrimary ? "primary" : "replica") : n.roles.join("+"),

@@ -23,6 +23,8 @@ export type NetworkPlan =
 export interface PlannedNode {
     readonly key: string;
     readonly zone: string;
+    /** DR nodes only: the second region the node runs in (`dr.region`); undefined: the stack's region. */
+    readonly region?: string;
     readonly instanceType: string;
     readonly ami: string;
     /** HA: "primary" or "replica". Cluster: the node's roles joined with "+". */
