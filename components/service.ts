@@ -1,13 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupHost } from "./backuphost";
 import { Backups } from "./backups";
-import { DnsRecords } from "./dns";
+import { DnsRecords, type DnsRecordsArgs } from "./dns";
+import { DrLinks } from "./dr-links";
+import { DrRegion, ids } from "./dr-region";
 import { LoadBalancer } from "./loadbalancer";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { NodeGroup } from "./nodes";
 import { SnapshotArchive } from "./snapshotarchive";
 import type { TopologyPlan } from "./plan";
+import { BACKUP_HOST } from "./plan/dr";
 import { parameterPrefix } from "./plan/naming";
 import { Replication } from "./replication";
 import { SecurityGroups } from "./security";
@@ -46,7 +49,7 @@ export class Service extends pulumi.ComponentResource {
         const nodeGroup = new NodeGroup(
             name,
             {
-                nodes: plan.nodes,
+                nodes: plan.nodes.filter((n) => n.region === undefined),
                 subnets: network.nodeSubnets,
                 securityGroupId: security.ids.nodes!,
                 parameterPrefix: parameterPrefix(plan.project, plan.stack, plan.name),
@@ -55,8 +58,10 @@ export class Service extends pulumi.ComponentResource {
             },
             parent,
         );
-        const instanceIds = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.id]));
-        const nodeAddresses = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.privateIp]));
+        const dr = drRegion(name, plan, parent);
+        const allNodes = { ...nodeGroup.nodes, ...dr?.nodeGroup.nodes };
+        const instanceIds = ids(nodeGroup);
+        const nodeAddresses = Object.fromEntries(Object.entries(allNodes).map(([k, n]) => [k, n.instance.privateIp]));
 
         let lb: LoadBalancer | undefined;
         if (plan.loadBalancer) {
@@ -93,20 +98,22 @@ export class Service extends pulumi.ComponentResource {
                 nodeAddresses,
                 ...(lb ? { loadBalancer: { dnsName: lb.dnsName, zoneId: lb.zoneId } } : {}),
                 healthChecks: plan.healthChecks,
-                instanceIds,
+                instanceIds: { ...instanceIds, ...(dr ? ids(dr.nodeGroup) : {}) },
+                ...(dr && plan.dr ? { regions: { [plan.dr.region]: drTargets(dr) } } : {}),
                 ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}),
                 tags,
             },
             parent,
         );
         const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
-        protectData(name, plan, { network, security, nodeGroup, nodeAddresses }, parent);
+        const backupHost = protectData(name, plan, { network, security, nodeGroup, nodeAddresses }, parent);
+        if (dr) linkDr(name, plan, { dr, network, security, nodeAddresses, replication, backupHost }, parent);
 
         this.endpoint = plan.endpoint;
         this.dnsName = plan.dns[0]?.name ?? "";
         if (lb) this.loadBalancerDnsName = lb.dnsName;
         if (monitoring) this.alarmTopicArn = monitoring.topicArn;
-        this.nodes = nodeOutputs(plan, nodeGroup);
+        this.nodes = nodeOutputs(plan, nodeGroup, dr);
         this.replicationDocuments = replication.documents;
         this.registerOutputs({ endpoint: this.endpoint, nodes: this.nodes });
     }
@@ -118,13 +125,14 @@ function protectData(
     plan: TopologyPlan,
     from: { network: Network; security: SecurityGroups; nodeGroup: NodeGroup; nodeAddresses: Record<string, pulumi.Output<string>> },
     parent: pulumi.ResourceOptions,
-): void {
+): BackupHost | undefined {
     const { network, security, nodeGroup, nodeAddresses } = from;
     const tags = plan.tags;
     if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags }, parent);
+    let backupHost: BackupHost | undefined;
     if (plan.backupHost) {
         const host = plan.backupHost;
-        new BackupHost(
+        backupHost = new BackupHost(
             `${name}-backup-host`,
             {
                 plan: host,
@@ -143,14 +151,76 @@ function protectData(
             parent,
         );
     }
+    return backupHost;
+}
+
+/** The DR region's components (plan `dr`), when the stack has one. */
+function drRegion(name: string, plan: TopologyPlan, parent: pulumi.ResourceOptions): DrRegion | undefined {
+    if (!plan.dr) return undefined;
+    const nodes = plan.nodes.filter((n) => n.region !== undefined);
+    const prefix = parameterPrefix(plan.project, plan.stack, plan.name);
+    return new DrRegion(`${name}-dr`, { plan: plan.dr, nodes, parameterPrefix: prefix, tags: plan.tags }, parent);
+}
+
+/**
+ * Once every node's address is known: the DR nodes' replication parameters (under the DR region,
+ * with the main region's join secret) and the links between the regions (peering, /32 rules).
+ */
+function linkDr(
+    name: string,
+    plan: TopologyPlan,
+    from: {
+        dr: DrRegion;
+        network: Network;
+        security: SecurityGroups;
+        nodeAddresses: Record<string, pulumi.Output<string>>;
+        replication: Replication;
+        backupHost: BackupHost | undefined;
+    },
+    parent: pulumi.ResourceOptions,
+): void {
+    const { dr, network, security, nodeAddresses, replication, backupHost } = from;
+    const drPlan = plan.dr!;
+    const tags = plan.tags;
+    new Replication(
+        `${name}-dr-repl`,
+        {
+            plan: drPlan.replication,
+            nodeAddresses,
+            instanceIds: ids(dr.nodeGroup),
+            tags,
+            region: drPlan.region,
+            secret: replication.secret,
+        },
+        { parent: dr },
+    );
+    new DrLinks(
+        `${name}-dr-link`,
+        {
+            plan: drPlan,
+            main: { vpcId: network.vpcId, routeTableId: network.privateRouteTableId, groups: security.ids },
+            dr: { vpcId: dr.network.vpcId, routeTableId: dr.network.privateRouteTableId, groups: { nodes: dr.securityGroupId } },
+            addresses: { ...nodeAddresses, ...(backupHost ? { [BACKUP_HOST]: backupHost.privateIp } : {}) },
+            tags,
+        },
+        parent,
+    );
+}
+
+/** What the DNS records need of the DR region: its load balancer and alarm topic. */
+function drTargets(dr: DrRegion): NonNullable<DnsRecordsArgs["regions"]>[string] {
+    return {
+        ...(dr.loadBalancer ? { loadBalancer: { dnsName: dr.loadBalancer.dnsName, zoneId: dr.loadBalancer.zoneId } } : {}),
+        ...(dr.alarmTopicArn ? { alarmTopicArn: dr.alarmTopicArn } : {}),
+    };
 }
 
 /** Each node's instance id, private address, zone and role. */
-function nodeOutputs(plan: TopologyPlan, nodeGroup: NodeGroup): Service["nodes"] {
+function nodeOutputs(plan: TopologyPlan, nodeGroup: NodeGroup, dr: DrRegion | undefined): Service["nodes"] {
     return pulumi.all(
         Object.fromEntries(
             plan.nodes.map((n) => {
-                const r = nodeGroup.nodes[n.key];
+                const r = { ...nodeGroup.nodes, ...dr?.nodeGroup.nodes }[n.key];
                 return [
                     n.key,
                     pulumi

@@ -30,6 +30,8 @@ const AWS_MODULES = [
     "backuphost.ts",
     "backups.ts",
     "dns.ts",
+    "dr-links.ts",
+    "dr-region.ts",
     "instance.ts",
     "loadbalancer.ts",
     "monitoring.ts",
