@@ -3,7 +3,7 @@
  * under the mock runtime; the tests walk what it registers.
  */
 import assert from "node:assert/strict";
-import { planTopology } from "../components/plan";
+import { ALIAS_TTL, planTopology, ROUTE53_PROPAGATION } from "../components/plan";
 import { ConfigSchema } from "../components/schema";
 import { planDiff } from "../tools/plandiff";
 import { getResource, type ProgramRun, type RecordedResource } from "../tools/harness";
@@ -260,5 +260,75 @@ describe("DR region (issue 15)", () => {
         const ours = ConfigSchema.shape.dr.unwrap().shape.region;
         for (const region of ["us-west-2", "eu-central-1", "ap-southeast-3", "us-gov-west-1", "uswest2", "us-west", "US-WEST-2"])
             assert.equal(ours.safeParse(region).success, aws.test(region), region);
+    });
+
+    it("the failover analysis reports losing the primary's region: manual, with detection, promotion, DNS figures and the data at risk", () => {
+        const p = planTopology(spec(stackConfig("ghes-dr"), "ghes-dr"));
+        const s = p.failoverAnalysis.scenarios.find((x) => x.key === "region:us-east-1");
+        assert.ok(s, p.failoverAnalysis.scenarios.map((x) => x.key).join(", "));
+        assert.deepEqual([s.kind, s.nodesLost, s.staysUp, s.failover, s.operator], ["region", ["ghe-1", "ghe-2"], false, "manual", true]);
+        // 2 failed one-minute status checks; GitHub's 20 to 30 minutes; Route 53's 60 s propagation plus the alias's fixed 60 s TTL.
+        assert.deepEqual(
+            [s.detectSeconds, s.promotion, s.followSeconds],
+            [2 * 60, { minSeconds: 20 * 60, maxSeconds: 30 * 60 }, ROUTE53_PROPAGATION + ALIAS_TTL],
+        );
+        assert.equal(s.clientsMoveSeconds, 120 + 1200 + 120);
+        assert.match(
+            s.clientsMoveBy,
+            /runbook dr-promote; GitHub gives 20 to 30 minutes .*initiating-a-failover-to-your-replica-appliance\.md/,
+        );
+        assert.match(
+            s.clientsMoveBy,
+            /aliases us-west-2's load balancer \(60 s Route 53 propagation\), resolvers follow after the 60 s TTL/,
+        );
+        assert.match(s.dataAtRisk, /across the regions: what ghe-3 had not received from ghe-1/);
+        const other = p.failoverAnalysis.scenarios.find((x) => x.key === "region:us-west-2")!;
+        assert.deepEqual([other.staysUp, other.failover, other.clientsMoveSeconds, other.nodesLost], [true, "none", 0, ["ghe-3"]]);
+    });
+
+    it("takes the region-loss figures from the stack's settings: status-check failures and the record's own TTL", () => {
+        const raw = {
+            ...stackConfig("ghes-dr"),
+            failoverSettings: { healthCheckFailures: 3 },
+            dns: { ...(stackConfig("ghes-dr").dns as object), target: "primary", ttl: 120 },
+        };
+        const s = planTopology(spec(raw, "ghes-dr")).failoverAnalysis.scenarios.find((x) => x.key === "region:us-east-1")!;
+        assert.deepEqual([s.detectSeconds, s.followSeconds, s.clientsMoveSeconds], [180, 60 + 120, 180 + 1200 + 180]);
+        assert.match(s.clientsMoveBy, /points at ghe-3/);
+        // Promoted: losing us-west-2 is now the primary's region.
+        const promotedPlan = planTopology(spec(promoted(), "ghes-dr"));
+        const lost = promotedPlan.failoverAnalysis.scenarios.find((x) => x.key === "region:us-west-2")!;
+        assert.deepEqual([lost.failover, lost.nodesLost], ["manual", ["ghe-3"]]);
+        assert.match(lost.clientsMoveBy, /promote ghe-1 in us-east-1/);
+    });
+
+    it("has runbooks to promote the DR replica and to fail back, in GitHub's order, with only the surviving region applied", () => {
+        const p = planTopology(spec(stackConfig("ghes-dr"), "ghes-dr"));
+        const steps = (key: string) => p.runbooks.find((r) => r.key === key)!.steps;
+        const at = (list: readonly string[], re: RegExp) => {
+            const i = list.findIndex((x) => re.test(x));
+            assert.ok(i >= 0, `no step matches ${String(re)}:\n${list.join("\n")}`);
+            return i;
+        };
+        const promote = steps("dr-promote");
+        const order = [
+            /ghe-repl-status -vv/,
+            /ghe-maintenance -s/,
+            /On ghe-3: `ghe-repl-promote`/,
+            /ha-service:primary ghe-3.*dr\.promoted' true/,
+            /pulumi up --target/,
+        ];
+        const idx = order.map((re) => at(promote, re));
+        assert.deepEqual(
+            idx,
+            [...idx].sort((a, b) => a - b),
+            promote.join("\n"),
+        );
+        assert.match(promote[at(promote, /pulumi up --target/)], /ghe-dns-service.*ghe-dr-repl-ghe-3.*ghe-dr-repl-ghe-3-config/);
+        const back = steps("dr-failback");
+        const rejoin = at(back, /ghesHa\.formerPrimaries\.ghe-1' rejoin/);
+        const caught = at(back, /caught up/);
+        const swap = at(back, /ha-service:primary ghe-1.*dr\.promoted' false/);
+        assert.ok(rejoin < caught && caught < swap, back.join("\n"));
     });
 });

@@ -19,6 +19,7 @@
 import { ConfigError, type StackSpec } from "../config";
 import { drZones } from "../dr-config";
 import { backupTargetTags } from "./backups";
+import { drRunbooks, regionScenarios } from "./dr-failover";
 import { loadBalancerSubnetTier, natZone, subnetCidrs } from "./network";
 import { planSecurityGroups } from "./security";
 import type { BackupPlan, CrossRegionRule, DrPlan, LoadBalancerPlan, MonitoringPlan, NetworkPlan, TopologyPlan } from "./types";
@@ -60,7 +61,7 @@ export function planDr(spec: StackSpec, plan: TopologyPlan): TopologyPlan {
     const copy: BackupPlan["copy"] = dr.backups.copy
         ? { region: dr.region, keepDays: dr.backups.keepDays, ...(dr.backups.kmsKeyArn ? { kmsKeyArn: dr.backups.kmsKeyArn } : {}) }
         : undefined;
-    return {
+    const split: TopologyPlan = {
         ...plan,
         ...(mainLb ? { loadBalancer: mainLb } : {}),
         replication: { ...plan.replication, documents: plan.replication.documents.filter((d) => !inDr(d.node)) },
@@ -72,6 +73,11 @@ export function planDr(spec: StackSpec, plan: TopologyPlan): TopologyPlan {
         ),
         healthChecks: plan.healthChecks.map((h) => (inDr(h.node) ? { ...h, region: dr.region } : h)),
         dr: drPlan,
+    };
+    return {
+        ...split,
+        failoverAnalysis: { ...plan.failoverAnalysis, scenarios: [...plan.failoverAnalysis.scenarios, ...regionScenarios(spec, split)] },
+        runbooks: [...plan.runbooks, ...drRunbooks(spec, split)],
     };
 }
 

@@ -227,9 +227,9 @@ export interface SnapshotArchivePlan {
 
 /** One failure and what the stack, as configured, does about it. */
 export interface FailureScenario {
-    /** `node:<key>`, `zone:<zone>` or `loadBalancerZone:<zone>`. */
+    /** `node:<key>`, `zone:<zone>`, `loadBalancerZone:<zone>` or (DR stacks) `region:<region>`. */
     readonly key: string;
-    readonly kind: "node" | "zone" | "loadBalancerZone";
+    readonly kind: "node" | "zone" | "loadBalancerZone" | "region";
     readonly title: string;
     readonly nodesLost: readonly string[];
     readonly staysUp: boolean;
