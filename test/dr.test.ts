@@ -331,4 +331,33 @@ describe("DR region (issue 15)", () => {
         const swap = at(back, /ha-service:primary ghe-1.*dr\.promoted' false/);
         assert.ok(rejoin < caught && caught < swap, back.join("\n"));
     });
+
+    it("with an existing DR VPC and transit gateway: no peering or routes, the nodes in the given subnet, rules still /32", async () => {
+        const base = stackConfig("ghes-dr");
+        const r = await run(
+            {
+                ...base,
+                dr: {
+                    ...(base.dr as object),
+                    network: {
+                        vpcId: "vpc-0b1c2d3e4f5a60718",
+                        cidr: "10.70.0.0/16",
+                        subnets: [{ id: "subnet-0ddd1111eeee2222a", zone: "us-west-2a" }],
+                    },
+                    connection: { peering: false, existing: "tgw-0123456789abcdef0" },
+                },
+            },
+            "ghes-dr",
+        );
+        const types = new Set(r.resources.map((x) => x.type));
+        for (const t of ["aws:ec2/vpcPeeringConnection:VpcPeeringConnection", "aws:ec2/route:Route", "aws:ec2/vpc:Vpc"])
+            assert.equal(r.resources.filter((x) => x.type === t && x.name.startsWith("ghe-dr")).length, 0, `${t} registered`);
+        assert.ok(types.has("aws:ec2/vpc:Vpc"), "the main VPC is still created");
+        const node = getResource(r, "aws:ec2/instance:Instance", "ghe-dr-ghe-3").inputs;
+        assert.deepEqual([node.subnetId, node.region], ["subnet-0ddd1111eeee2222a", DR]);
+        assert.equal(getResource(r, "aws:ec2/securityGroup:SecurityGroup", "ghe-dr-sg-nodes").inputs.vpcId, "vpc-0b1c2d3e4f5a60718");
+        const cross = under(r, "hatopo:dr:DrLinks", "ghe-dr-link");
+        assert.ok(cross.length > 0);
+        for (const x of cross) assert.match(String(x.inputs.cidrIpv4), /^\d+\.\d+\.\d+\.\d+\/32$/, x.name);
+    });
 });
