@@ -41,10 +41,11 @@ export function zonesOfNode(spec: Pick<StackSpec, "dr">, node: Pick<NodeSpec, "k
 }
 
 /**
- * GHES: a DR node is a replica in another datacenter (github/docs
- * content/admin/monitoring-and-managing-your-instance/configuring-high-availability/about-high-availability-configuration.md,
- * "Disaster recovery"; configuring-geo-replication.md: `ghe-repl-node --datacenter`). Unless the
- * stack sets `ghesHa.geo` for it, it gets the DR region as its datacenter, passive.
+ * GHES: a DR node is a passive replica in another datacenter (github/docs
+ * content/admin/monitoring-and-managing-your-instance/configuring-high-availability/:
+ * about-high-availability-configuration.md, replicas are passive standbys; about-geo-replication.md
+ * and creating-a-high-availability-replica.md, `ghe-repl-node --datacenter` for a replica in another
+ * datacenter). Unless the stack sets `ghesHa.geo` for it, it gets the DR region as its datacenter, passive.
  */
 export function ghesHaWithDr(ghesHa: GhesHaSpec, dr: DrSpec | undefined, profile: string): GhesHaSpec {
     if (!dr || profile !== "ghes") return ghesHa;
