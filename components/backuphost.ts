@@ -20,6 +20,8 @@ export interface BackupHostArgs {
  */
 export class BackupHost extends pulumi.ComponentResource {
     readonly instanceId: pulumi.Output<string>;
+    /** Private address (DR stacks allow it, as a /32, on the DR nodes). */
+    readonly privateIp: pulumi.Output<string>;
 
     constructor(name: string, args: BackupHostArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("hatopo:backup:BackupHost", name, {}, opts);
@@ -97,6 +99,7 @@ export class BackupHost extends pulumi.ComponentResource {
             parent,
         );
         this.instanceId = instance.id;
+        this.privateIp = instance.privateIp;
         this.registerOutputs({ instanceId: this.instanceId });
     }
 }

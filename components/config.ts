@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { getProfile, type ServiceProfile } from "./profiles";
+import { ghesHaWithDr, resolveDr } from "./dr-config";
 import { resolveGhesBackup } from "./ghes-backup-config";
 import { CONFIG_NAMESPACE, ConfigSchema, NodeSettings, ParsedConfig } from "./schema";
 import { crossCheck } from "./validation";
@@ -178,6 +179,7 @@ function baseSpec(cfg: ParsedConfig, ctx: SpecContext): Omit<StackSpec, "warning
     const nodes = nodeSpecs(cfg, profile);
     const loadBalancer = resolveLoadBalancer(cfg, profile);
     const network = resolveNetwork(cfg);
+    const dr = resolveDr(cfg);
     const ghesBackup = resolveGhesBackup(cfg, { ...ctx, nodes, zones: networkZones(network) });
     const base = {
         project: ctx.project,
@@ -213,7 +215,8 @@ function baseSpec(cfg: ParsedConfig, ctx: SpecContext): Omit<StackSpec, "warning
         backups: cfg.backups,
         ...(ghesBackup ? { ghesBackup } : {}),
         failoverSettings: cfg.failoverSettings,
-        ghesHa: cfg.ghesHa,
+        ghesHa: ghesHaWithDr(cfg.ghesHa, dr, cfg.profile),
+        ...(dr ? { dr } : {}),
         tags: cfg.tags,
     } satisfies Omit<StackSpec, "warnings" | "relaxations">;
     return base;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { inRegion } from "./common/region";
 import { alarmArgs } from "./alarms";
 import type { DnsHealthCheckPlan, DnsRecordPlan } from "./plan";
 
@@ -15,6 +16,16 @@ export interface DnsRecordsArgs {
     /** Where the health checks' alarms notify (monitoring on). */
     readonly alarmTopicArn?: pulumi.Input<string>;
     readonly tags?: Readonly<Record<string, string>>;
+    /** DR stacks: the DR region's load balancer and alarm topic, by region (plan `target.region`, health check `region`). */
+    readonly regions?: Readonly<
+        Record<
+            string,
+            {
+                readonly loadBalancer?: { readonly dnsName: pulumi.Input<string>; readonly zoneId: pulumi.Input<string> };
+                readonly alarmTopicArn?: pulumi.Input<string>;
+            }
+        >
+    >;
 }
 
 /**
@@ -34,11 +45,13 @@ export class DnsRecords extends pulumi.ComponentResource {
         if ((args.healthChecks ?? []).length > 0) {
             const region = aws.getRegionOutput({}, parent).region;
             const targets = { instanceIds: args.instanceIds ?? {} };
-            const notify = args.alarmTopicArn === undefined ? [] : [args.alarmTopicArn];
             for (const h of args.healthChecks ?? []) {
+                // An alarm watches an instance of its own region and notifies a topic of its own region.
+                const topic = h.region === undefined ? args.alarmTopicArn : args.regions?.[h.region]?.alarmTopicArn;
+                const notify = topic === undefined || !h.notify ? [] : [topic];
                 const alarm = new aws.cloudwatch.MetricAlarm(
                     `${name}-${h.alarm.key}`,
-                    alarmArgs(h.alarm, targets, { alarm: h.notify ? notify : [], ok: h.notify ? notify : [] }, tags),
+                    { ...alarmArgs(h.alarm, targets, { alarm: notify, ok: notify }, tags), ...inRegion(h.region) },
                     parent,
                 );
                 healthChecks[h.key] = new aws.route53.HealthCheck(
@@ -46,7 +59,7 @@ export class DnsRecords extends pulumi.ComponentResource {
                     {
                         type: "CLOUDWATCH_METRIC",
                         cloudwatchAlarmName: alarm.name,
-                        cloudwatchAlarmRegion: region,
+                        cloudwatchAlarmRegion: h.region ?? region,
                         insufficientDataHealthStatus: h.insufficientDataHealthStatus,
                         tags: { ...tags, Name: h.alarm.name },
                     },
@@ -59,12 +72,13 @@ export class DnsRecords extends pulumi.ComponentResource {
         for (const r of args.records) {
             let target: Pick<aws.route53.RecordArgs, "ttl" | "records" | "aliases">;
             if (r.target.kind === "loadBalancer") {
-                if (!args.loadBalancer) throw new Error(`DNS record ${r.key} aliases a load balancer, but none was built`);
+                const lb = r.target.region === undefined ? args.loadBalancer : args.regions?.[r.target.region]?.loadBalancer;
+                if (!lb) throw new Error(`DNS record ${r.key} aliases a load balancer, but none was built`);
                 target = {
                     aliases: [
                         {
-                            name: args.loadBalancer.dnsName,
-                            zoneId: args.loadBalancer.zoneId,
+                            name: lb.dnsName,
+                            zoneId: lb.zoneId,
                             evaluateTargetHealth: r.target.evaluateTargetHealth,
                         },
                     ],

@@ -201,6 +201,37 @@ export interface GhesHaArgs {
     geo?: Record<string, GeoReplicaArgs>;
 }
 
+/** `dr.network`: `create` the DR VPC, or an existing `vpcId` with `subnets` (and its `cidr`). */
+export interface DrNetworkArgs {
+    create?: { cidr: string; zones: string[] };
+    vpcId?: string;
+    cidr?: string;
+    subnets?: SubnetArgs[];
+}
+
+/** `dr.connection`: a peering the stack creates, or an existing transit gateway / peering. */
+export interface DrConnectionArgs {
+    peering?: boolean;
+    existing?: string;
+}
+
+/** `dr.backups`: snapshot copies in the DR region. */
+export interface DrBackupsArgs {
+    copy?: boolean;
+    keepDays?: number;
+    kmsKeyArn?: string;
+}
+
+/** `dr`: the second region of an HA stack (DR replicas, their network, snapshot copies). */
+export interface DrArgs {
+    region: string;
+    nodes: string[];
+    network: DrNetworkArgs;
+    connection?: DrConnectionArgs;
+    promoted?: boolean;
+    backups?: DrBackupsArgs;
+}
+
 /**
  * Everything one highly available service needs, in the shape of the stack config: the same keys,
  * types, defaults and validation (README, Configuration reference).
@@ -233,6 +264,8 @@ export interface HaServiceArgs {
     ghesBackup?: GhesBackupArgs;
     failoverSettings?: FailoverSettingsArgs;
     ghesHa?: GhesHaArgs;
+    /** A second region for DR replicas (HA topology). */
+    dr?: DrArgs;
     tags?: Record<string, string>;
 }
 

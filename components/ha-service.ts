@@ -81,7 +81,7 @@ export class HaService extends pulumi.ComponentResource {
         this.profile = plan.profile;
         if (plan.primary !== undefined) this.primary = plan.primary;
         this.production = plan.production;
-        this.nodes = nodeOutputs(plan, parts.nodeGroup);
+        this.nodes = nodeOutputs(plan, parts.nodeGroup, parts.dr);
         this.instanceIds = byNode(parts, "id");
         this.privateIps = byNode(parts, "privateIp");
         this.securityGroupIds = pulumi.all(parts.security.ids as Record<string, pulumi.Output<string>>);
@@ -130,7 +130,8 @@ function membershipGate(name: string, spec: StackSpec, parent: HaService): Promi
 }
 
 function byNode(parts: ServiceParts, key: "id" | "privateIp"): pulumi.Output<Record<string, string>> {
-    return pulumi.all(Object.fromEntries(Object.entries(parts.nodeGroup.nodes).map(([k, n]) => [k, n.instance[key]])));
+    const nodes = { ...parts.nodeGroup.nodes, ...parts.dr?.nodeGroup.nodes };
+    return pulumi.all(Object.fromEntries(Object.entries(nodes).map(([k, n]) => [k, n.instance[key]])));
 }
 
 /** The public outputs, for `registerOutputs`: every output property that is set. */

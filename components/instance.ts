@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { inRegion } from "./common/region";
 import type { AccountContext } from "./plan/iam";
 
 /**
@@ -13,6 +14,8 @@ export function instanceRole(
         readonly description: string;
         readonly policy: (ctx: AccountContext) => Record<string, unknown>;
         readonly tags: Readonly<Record<string, string>>;
+        /** DR nodes: the policy names the DR region's parameters. */
+        readonly region?: string;
     },
     opts: pulumi.CustomResourceOptions,
 ): { readonly role: aws.iam.Role; readonly profile: aws.iam.InstanceProfile } {
@@ -35,7 +38,7 @@ export function instanceRole(
     );
     const account = pulumi.all([
         aws.getPartitionOutput({}, opts).partition,
-        aws.getRegionOutput({}, opts).region,
+        aws.getRegionOutput(inRegion(args.region), opts).region,
         aws.getCallerIdentityOutput({}, opts).accountId,
     ]);
     new aws.iam.RolePolicy(

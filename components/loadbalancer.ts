@@ -1,8 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { inRegion } from "./common/region";
 import type { LoadBalancerPlan } from "./plan";
 
 export interface LoadBalancerArgs {
+    /** DR region resources: the region they live in; undefined: the stack's region. */
+    readonly region?: string;
     readonly plan: LoadBalancerPlan;
     readonly vpcId: pulumi.Input<string>;
     readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -29,6 +32,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         const lb = new aws.lb.LoadBalancer(
             name,
             {
+                ...inRegion(args.region),
                 loadBalancerType: p.kind === "alb" ? "application" : "network",
                 internal: p.internal,
                 subnets: args.subnetIds,
@@ -54,6 +58,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             new aws.lb.Listener(
                 `${name}-${l.key}`,
                 {
+                    ...inRegion(args.region),
                     loadBalancerArn: lb.arn,
                     port: l.port,
                     protocol: l.protocol,
@@ -71,7 +76,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             if (instanceId === undefined) throw new Error(`load-balancer attachment ${a.key} names unknown node "${a.node}"`);
             new aws.lb.TargetGroupAttachment(
                 `${name}-${a.key}`,
-                { targetGroupArn: targetGroups[a.targetGroup].arn, targetId: instanceId, port: a.port },
+                { ...inRegion(args.region), targetGroupArn: targetGroups[a.targetGroup].arn, targetId: instanceId, port: a.port },
                 { ...parent, aliases: (a.formerKeys ?? []).map((k) => ({ name: `${name}-${k}` })) },
             );
         }
@@ -96,6 +101,7 @@ function newTargetGroup(
     return new aws.lb.TargetGroup(
         name,
         {
+            ...inRegion(args.region),
             vpcId: args.vpcId,
             port: tg.port,
             protocol: tg.protocol,

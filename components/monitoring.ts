@@ -1,9 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { inRegion } from "./common/region";
 import { alarmArgs, type AlarmTargets } from "./alarms";
 import type { MonitoringPlan } from "./plan";
 
 export interface MonitoringArgs extends AlarmTargets {
+    /** DR region resources: the region they live in; undefined: the stack's region. */
+    readonly region?: string;
     readonly plan: MonitoringPlan;
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -20,7 +23,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const parent = { parent: this };
         const { plan, tags } = args;
         const partition = aws.getPartitionOutput({}, parent).partition;
-        const region = aws.getRegionOutput({}, parent).region;
+        const region = aws.getRegionOutput(inRegion(args.region), parent).region;
         const account = aws.getCallerIdentityOutput({}, parent).accountId;
 
         // A customer managed key, not the AWS managed alias/aws/sns: that key's policy cannot be
@@ -28,6 +31,7 @@ export class Monitoring extends pulumi.ComponentResource {
         const key = new aws.kms.Key(
             `${name}-topic`,
             {
+                ...inRegion(args.region),
                 description: `Encrypts the alarm topic ${plan.topicName}`,
                 enableKeyRotation: true,
                 deletionWindowInDays: 30,
@@ -56,16 +60,27 @@ export class Monitoring extends pulumi.ComponentResource {
             },
             parent,
         );
-        const topic = new aws.sns.Topic(`${name}-alarms`, { name: plan.topicName, kmsMasterKeyId: key.arn, tags }, parent);
+        const topic = new aws.sns.Topic(
+            `${name}-alarms`,
+            { ...inRegion(args.region), name: plan.topicName, kmsMasterKeyId: key.arn, tags },
+            parent,
+        );
         for (const s of plan.subscriptions) {
             // Email and HTTPS subscriptions stay pending until the recipient confirms them.
-            new aws.sns.TopicSubscription(`${name}-${s.key}`, { topic: topic.arn, protocol: s.protocol, endpoint: s.endpoint }, parent);
+            new aws.sns.TopicSubscription(
+                `${name}-${s.key}`,
+                { ...inRegion(args.region), topic: topic.arn, protocol: s.protocol, endpoint: s.endpoint },
+                parent,
+            );
         }
         const recover = pulumi.interpolate`arn:${partition}:automate:${region}:ec2:recover`;
         for (const a of plan.alarms) {
             new aws.cloudwatch.MetricAlarm(
                 `${name}-${a.key}`,
-                alarmArgs(a, args, { alarm: a.recover ? [recover, topic.arn] : [topic.arn], ok: [topic.arn] }, tags),
+                {
+                    ...alarmArgs(a, args, { alarm: a.recover ? [recover, topic.arn] : [topic.arn], ok: [topic.arn] }, tags),
+                    ...inRegion(args.region),
+                },
                 parent,
             );
         }

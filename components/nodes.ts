@@ -1,10 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { inRegion } from "./common/region";
 import type { PlannedNode } from "./plan";
 import { instanceRole, privateInstanceArgs } from "./instance";
 import { nodeParameterPolicy } from "./plan/iam";
 
 export interface NodeGroupArgs {
+    /** DR region resources: the region they live in; undefined: the stack's region. */
+    readonly region?: string;
     readonly nodes: readonly PlannedNode[];
     readonly subnets: Readonly<Record<string, pulumi.Input<string>>>;
     readonly securityGroupId: pulumi.Input<string>;
@@ -39,6 +42,7 @@ export class NodeGroup extends pulumi.ComponentResource {
                 description: `Nodes of ${name}: SSM access, no SSH keys`,
                 policy: (ctx) => nodeParameterPolicy(ctx, args.parameterPrefix, args.writableParameters),
                 tags: args.tags,
+                ...inRegion(args.region),
             },
             parent,
         );
@@ -49,6 +53,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             const instance = new aws.ec2.Instance(
                 `${name}-${n.key}`,
                 {
+                    ...inRegion(args.region),
                     ...privateInstanceArgs({
                         ami: n.ami,
                         instanceType: n.instanceType,
@@ -67,6 +72,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             const dataVolume = new aws.ebs.Volume(
                 `${name}-${n.key}-data`,
                 {
+                    ...inRegion(args.region),
                     availabilityZone: n.zone,
                     size: n.dataVolume.size,
                     type: "gp3",
@@ -81,6 +87,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             const attachment = new aws.ec2.VolumeAttachment(
                 `${name}-${n.key}-data`,
                 {
+                    ...inRegion(args.region),
                     instanceId: instance.id,
                     volumeId: dataVolume.id,
                     deviceName: n.dataVolume.deviceName,

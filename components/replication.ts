@@ -1,13 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { inRegion } from "./common/region";
 import * as random from "@pulumi/random";
 import { type ApplyParameter, canonicalJson, documentHash, type ReplicationPlan, resolveAddresses } from "./plan";
 
 export interface ReplicationArgs {
+    /** DR region resources: the region they live in; undefined: the stack's region. */
+    readonly region?: string;
     readonly plan: ReplicationPlan;
     readonly nodeAddresses: Readonly<Record<string, pulumi.Input<string>>>;
     readonly instanceIds: Readonly<Record<string, pulumi.Input<string>>>;
     readonly tags: Readonly<Record<string, string>>;
+    /** DR region: the join secret of the main region's Replication (one secret for every node); default: a new random one. */
+    readonly secret?: pulumi.Output<string>;
 }
 
 /**
@@ -19,17 +24,20 @@ export class Replication extends pulumi.ComponentResource {
     /** Resolved documents by node key (no secrets in them). */
     readonly documents: Readonly<Record<string, pulumi.Output<string>>>;
     readonly secretParameterName: pulumi.Output<string>;
+    /** The join secret (a Pulumi secret), for the DR region's copy of its parameter. */
+    readonly secret: pulumi.Output<string>;
 
     constructor(name: string, args: ReplicationArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("hatopo:replication:Replication", name, {}, opts);
         const parent = { parent: this };
-        const secret = new random.RandomPassword(`${name}-secret`, { length: 40, special: false }, parent);
+        const secret = args.secret ?? new random.RandomPassword(`${name}-secret`, { length: 40, special: false }, parent).result;
         const secretParam = new aws.ssm.Parameter(
             `${name}-secret`,
             {
+                ...inRegion(args.region),
                 name: args.plan.secretParameter,
                 type: "SecureString",
-                value: pulumi.secret(secret.result),
+                value: pulumi.secret(secret),
                 description: "Replication / cluster join secret",
                 tags: args.tags,
             },
@@ -38,6 +46,7 @@ export class Replication extends pulumi.ComponentResource {
         const command = new aws.ssm.Document(
             `${name}-apply`,
             {
+                ...inRegion(args.region),
                 documentType: "Command",
                 documentFormat: "JSON",
                 content: JSON.stringify(args.plan.applyDocument),
@@ -50,6 +59,7 @@ export class Replication extends pulumi.ComponentResource {
             ? new aws.ssm.Parameter(
                   `${name}-cluster-state`,
                   {
+                      ...inRegion(args.region),
                       name: args.plan.clusterState.parameter,
                       type: "String",
                       value: args.plan.clusterState.initial,
@@ -65,6 +75,7 @@ export class Replication extends pulumi.ComponentResource {
                 new aws.ssm.Parameter(
                     `${name}-asset-${a.parameter.split("/").pop()}`,
                     {
+                        ...inRegion(args.region),
                         name: a.parameter,
                         type: "String",
                         tier: args.plan.parameterTier,
@@ -81,6 +92,7 @@ export class Replication extends pulumi.ComponentResource {
         for (const d of args.plan.documents) documents[d.node] = nodeDocument(name, args, d, addresses, shared, parent);
         this.documents = documents;
         this.secretParameterName = secretParam.name;
+        this.secret = pulumi.secret(secret);
         this.registerOutputs({ documents });
     }
 }
@@ -102,6 +114,7 @@ function nodeDocument(
     const parameter = new aws.ssm.Parameter(
         `${name}-${d.node}`,
         {
+            ...inRegion(args.region),
             name: d.parameter,
             type: "String",
             tier: args.plan.parameterTier,
@@ -116,6 +129,7 @@ function nodeDocument(
     const script = new aws.ssm.Parameter(
         `${name}-${d.node}-config`,
         {
+            ...inRegion(args.region),
             name: d.configParameter,
             type: "String",
             tier: args.plan.parameterTier,
@@ -130,6 +144,7 @@ function nodeDocument(
     new aws.ssm.Association(
         `${name}-${d.node}`,
         {
+            ...inRegion(args.region),
             name: shared.command.name,
             targets: [{ key: "InstanceIds", values: [instanceId] }],
             // Read through the parameter resources, so the association runs only once both exist.

@@ -192,6 +192,83 @@ const GhesBackupSchema = obj({
         ),
 });
 
+/** An existing subnet `{ id, zone }` (its zone known offline, so no lookup). */
+function subnetRef(zoneDescription: string) {
+    return obj({
+        id: z
+            .string({ error: "must be a subnet id such as subnet-0123456789abcdef0" })
+            .regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0123456789abcdef0" })
+            .describe("Subnet id."),
+        zone: zoneName.describe(zoneDescription),
+    });
+}
+
+/** The DR region of an HA stack (`dr`); its cross-key rules are in dr-config.ts. */
+const DrSchema = obj({
+    region: z
+        .string({ error: "must be an AWS region such as us-west-2" })
+        // The pattern and length AWS gives region names (Data Lifecycle Manager's TargetRegion).
+        .regex(/^([a-z]+-){2,3}\d$/, { error: "must be an AWS region name such as us-west-2" })
+        .max(16, { error: "must be an AWS region name such as us-west-2 (at most 16 characters)" })
+        .describe("The second region: the DR replicas, their network and the snapshot copies live there."),
+    nodes: z
+        .array(nodeName, { error: "must be a list of node names" })
+        .min(1, { error: "must list at least one node of `nodes` that runs in the DR region" })
+        .describe("Nodes (of `nodes`) that run in the DR region; their `zone` must be one of `dr.network`'s zones."),
+    network: obj({
+        create: obj({
+            cidr: cidr.describe("CIDR block of the DR VPC: /16 to /23, not overlapping the main VPC."),
+            zones: z
+                .array(zoneName, { error: "must be a list of availability zones" })
+                .min(1, { error: "must list at least one availability zone" })
+                .max(6, { error: "must list at most 6 availability zones" })
+                .describe("Zones of the DR region to create subnets in (slot: the zone's letter)."),
+        })
+            .optional()
+            .describe("Create the DR VPC (private and public subnets, one NAT gateway), as `network.create` does."),
+        vpcId: z
+            .string({ error: "must be a VPC id such as vpc-0123456789abcdef0" })
+            .regex(/^vpc-[0-9a-f]{8,17}$/, { error: "must be a VPC id such as vpc-0123456789abcdef0" })
+            .optional()
+            .describe("Existing VPC in the DR region (with `subnets`)."),
+        cidr: cidr.optional().describe("Existing VPC only: its CIDR block, so the stack can check it does not overlap the main VPC."),
+        subnets: z
+            .array(subnetRef("The subnet's availability zone (in `dr.region`)."), {
+                error: "must be a list of { id, zone }",
+            })
+            .optional()
+            .describe("Existing private subnets of the DR VPC, one per zone, each with its zone."),
+    }).describe("The DR region's network: `create` a VPC, or an existing `vpcId` with `subnets`."),
+    connection: obj({
+        peering: bool()
+            .default(true)
+            .describe("Create an inter-region VPC peering between the two created VPCs, and routes to it in both."),
+        existing: z
+            .string({ error: "must be a transit gateway or peering id such as tgw-0123456789abcdef0" })
+            .regex(/^(tgw|pcx)-[0-9a-f]{8,17}$/, { error: "must be a transit gateway or peering id such as tgw-0123456789abcdef0" })
+            .optional()
+            .describe("An existing transit gateway or VPC peering that already routes between the two VPCs (set `peering: false`)."),
+    })
+        .default({ peering: true })
+        .describe("How the two regions' networks reach each other."),
+    promoted: bool()
+        .default(false)
+        .describe("Allow `primary` to be a DR node (after a region failover); off, a DR primary is refused as a likely mistake."),
+    backups: obj({
+        copy: bool().default(true).describe("Copy every data-volume snapshot to the DR region (Data Lifecycle Manager cross-region copy)."),
+        keepDays: int(1, 36500, "days", "Data Lifecycle Manager limit: 100 years")
+            .default(14)
+            .describe("Days the DR region keeps each copied snapshot."),
+        kmsKeyArn: z
+            .string({ error: "must be a KMS key ARN" })
+            .regex(/^arn:aws(-[a-z]{1,3}){0,2}:kms:([a-z]+-){2,3}\d:\d+:key\/.+$/, { error: "must be a KMS key ARN (not an alias)" })
+            .optional()
+            .describe("KMS key in the DR region that encrypts the copies; default: a key the stack creates there."),
+    })
+        .default({ copy: true, keepDays: 14 })
+        .describe("Snapshot copies in the DR region."),
+});
+
 export const ConfigSchema = obj({
     name: z
         .string({ error: "must be a short name" })
@@ -347,16 +424,7 @@ export const ConfigSchema = obj({
             .optional()
             .describe("Existing VPC to use (with `subnets`)."),
         subnets: z
-            .array(
-                obj({
-                    id: z
-                        .string({ error: "must be a subnet id such as subnet-0123456789abcdef0" })
-                        .regex(/^subnet-[0-9a-f]{8,17}$/, { error: "must be a subnet id such as subnet-0123456789abcdef0" })
-                        .describe("Subnet id."),
-                    zone: zoneName.describe("The subnet's availability zone."),
-                }),
-                { error: "must be a list of { id, zone }" },
-            )
+            .array(subnetRef("The subnet's availability zone."), { error: "must be a list of { id, zone }" })
             .optional()
             .describe("Existing private subnets for the nodes, one per zone, each with its zone (known offline, so no lookup)."),
         loadBalancerSubnets: z
@@ -563,6 +631,9 @@ export const ConfigSchema = obj({
     })
         .default({ formerPrimaries: {}, geo: {} })
         .describe("GHES profile, HA topology only: former primaries and geo-replication (README: GHES)."),
+    dr: DrSchema.optional().describe(
+        "HA only: a second region with DR replicas, its network and snapshot copies; a promotion to a DR node moves DNS across regions (README: Disaster recovery).",
+    ),
     tags: z
         .record(z.string(), z.string({ error: "must be a string" }), { error: "must be a map of tag name to value" })
         .default({})

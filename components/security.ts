@@ -1,8 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { SecurityGroupPlan } from "./plan";
+import { inRegion } from "./common/region";
+import type { SecurityGroupPlan, SecurityRule } from "./plan";
 
 export interface SecurityGroupsArgs {
+    /** DR region resources: the region they live in; undefined: the stack's region. */
+    readonly region?: string;
     readonly vpcId: pulumi.Input<string>;
     readonly groups: readonly SecurityGroupPlan[];
     readonly tags: Readonly<Record<string, string>>;
@@ -24,6 +27,7 @@ export class SecurityGroups extends pulumi.ComponentResource {
             groups[g.key] = new aws.ec2.SecurityGroup(
                 `${name}-${g.key}`,
                 {
+                    ...inRegion(args.region),
                     vpcId: args.vpcId,
                     description: g.description,
                     revokeRulesOnDelete: true,
@@ -44,20 +48,33 @@ export class SecurityGroups extends pulumi.ComponentResource {
                     "cidr" in r.peer
                         ? { cidrIpv4: r.peer.cidr }
                         : { referencedSecurityGroupId: "group" in r.peer ? groupOf(r.peer.group).id : r.peer.securityGroupId };
-                const ruleArgs = {
-                    securityGroupId: groupId,
-                    ipProtocol: r.protocol,
-                    fromPort: r.fromPort,
-                    toPort: r.toPort,
-                    description: r.description,
-                    tags: args.tags,
-                    ...peer,
-                };
-                if (r.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(`${name}-${g.key}-${r.key}`, ruleArgs, parent);
-                else new aws.vpc.SecurityGroupEgressRule(`${name}-${g.key}-${r.key}`, ruleArgs, parent);
+                newRule(
+                    `${name}-${g.key}-${r.key}`,
+                    r,
+                    { securityGroupId: groupId, ...peer, tags: args.tags, ...inRegion(args.region) },
+                    parent,
+                );
             }
         }
         this.ids = Object.fromEntries(args.groups.map((g) => [g.key, groupOf(g.key).id]));
         this.registerOutputs({ ids: this.ids });
     }
+}
+
+/** One rule of a group as its own resource (ingress or egress), with the plan's protocol, ports and description. */
+export function newRule(
+    name: string,
+    r: Pick<SecurityRule, "direction" | "protocol" | "fromPort" | "toPort" | "description">,
+    at: {
+        readonly securityGroupId: pulumi.Input<string>;
+        readonly cidrIpv4?: pulumi.Input<string>;
+        readonly referencedSecurityGroupId?: pulumi.Input<string>;
+        readonly tags: Readonly<Record<string, string>>;
+        readonly region?: string;
+    },
+    parent: pulumi.CustomResourceOptions,
+): void {
+    const ruleArgs = { ...at, ipProtocol: r.protocol, fromPort: r.fromPort, toPort: r.toPort, description: r.description };
+    if (r.direction === "ingress") new aws.vpc.SecurityGroupIngressRule(name, ruleArgs, parent);
+    else new aws.vpc.SecurityGroupEgressRule(name, ruleArgs, parent);
 }

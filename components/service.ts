@@ -1,13 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupHost } from "./backuphost";
 import { Backups } from "./backups";
-import { DnsRecords } from "./dns";
+import { DnsRecords, type DnsRecordsArgs } from "./dns";
+import { DrLinks } from "./dr-links";
+import { DrRegion, ids } from "./dr-region";
 import { LoadBalancer } from "./loadbalancer";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { NodeGroup } from "./nodes";
 import { SnapshotArchive } from "./snapshotarchive";
 import type { TopologyPlan } from "./plan";
+import { BACKUP_HOST } from "./plan/dr";
 import { parameterPrefix } from "./plan/naming";
 import { Replication } from "./replication";
 import { SecurityGroups } from "./security";
@@ -26,6 +29,8 @@ export interface ServiceParts {
     readonly loadBalancer?: LoadBalancer;
     readonly monitoring?: Monitoring;
     readonly replication: Replication;
+    /** The DR region's components, when the stack has one. */
+    readonly dr?: DrRegion;
 }
 
 /**
@@ -42,7 +47,7 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
     const nodeGroup = new NodeGroup(
         name,
         {
-            nodes: plan.nodes,
+            nodes: plan.nodes.filter((n) => n.region === undefined),
             subnets: network.nodeSubnets,
             securityGroupId: security.ids.nodes!,
             parameterPrefix: parameterPrefix(plan.project, plan.stack, plan.name),
@@ -51,8 +56,10 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
         },
         parent,
     );
-    const instanceIds = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.id]));
-    const nodeAddresses = Object.fromEntries(Object.entries(nodeGroup.nodes).map(([k, n]) => [k, n.instance.privateIp]));
+    const dr = drRegion(name, plan, parent);
+    const allNodes = { ...nodeGroup.nodes, ...dr?.nodeGroup.nodes };
+    const instanceIds = ids(nodeGroup);
+    const nodeAddresses = Object.fromEntries(Object.entries(allNodes).map(([k, n]) => [k, n.instance.privateIp]));
 
     const lb = plan.loadBalancer
         ? new LoadBalancer(
@@ -88,15 +95,24 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
             nodeAddresses,
             ...(lb ? { loadBalancer: { dnsName: lb.dnsName, zoneId: lb.zoneId } } : {}),
             healthChecks: plan.healthChecks,
-            instanceIds,
+            instanceIds: { ...instanceIds, ...(dr ? ids(dr.nodeGroup) : {}) },
+            ...(dr && plan.dr ? { regions: { [plan.dr.region]: drTargets(dr) } } : {}),
             ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}),
             tags,
         },
         parent,
     );
     const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
-    protectData(name, plan, { network, security, nodeGroup, nodeAddresses }, parent);
-    return { security, nodeGroup, replication, ...(lb ? { loadBalancer: lb } : {}), ...(monitoring ? { monitoring } : {}) };
+    const backupHost = protectData(name, plan, { network, security, nodeGroup, nodeAddresses }, parent);
+    if (dr) linkDr(name, plan, { dr, network, security, nodeAddresses, replication, backupHost }, parent);
+    return {
+        security,
+        nodeGroup,
+        replication,
+        ...(lb ? { loadBalancer: lb } : {}),
+        ...(monitoring ? { monitoring } : {}),
+        ...(dr ? { dr } : {}),
+    };
 }
 
 /** The backups of the node data: snapshot policy, GHES backup host, snapshot archive (each when planned). */
@@ -105,13 +121,14 @@ function protectData(
     plan: TopologyPlan,
     from: { network: Network; security: SecurityGroups; nodeGroup: NodeGroup; nodeAddresses: Record<string, pulumi.Output<string>> },
     parent: pulumi.ResourceOptions,
-): void {
+): BackupHost | undefined {
     const { network, security, nodeGroup, nodeAddresses } = from;
     const tags = plan.tags;
     if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags }, parent);
+    let backupHost: BackupHost | undefined;
     if (plan.backupHost) {
         const host = plan.backupHost;
-        new BackupHost(
+        backupHost = new BackupHost(
             `${name}-backup-host`,
             {
                 plan: host,
@@ -130,14 +147,77 @@ function protectData(
             parent,
         );
     }
+    return backupHost;
 }
 
-/** Each node's instance id, private address, zone and role. */
-export function nodeOutputs(plan: TopologyPlan, nodeGroup: NodeGroup): pulumi.Output<Record<string, NodeOutput>> {
+/** The DR region's components (plan `dr`), when the stack has one. */
+function drRegion(name: string, plan: TopologyPlan, parent: pulumi.ResourceOptions): DrRegion | undefined {
+    if (!plan.dr) return undefined;
+    const nodes = plan.nodes.filter((n) => n.region !== undefined);
+    const prefix = parameterPrefix(plan.project, plan.stack, plan.name);
+    return new DrRegion(`${name}-dr`, { plan: plan.dr, nodes, parameterPrefix: prefix, tags: plan.tags }, parent);
+}
+
+/**
+ * Once every node's address is known: the DR nodes' replication parameters (under the DR region,
+ * with the main region's join secret) and the links between the regions (peering, /32 rules).
+ */
+function linkDr(
+    name: string,
+    plan: TopologyPlan,
+    from: {
+        dr: DrRegion;
+        network: Network;
+        security: SecurityGroups;
+        nodeAddresses: Record<string, pulumi.Output<string>>;
+        replication: Replication;
+        backupHost: BackupHost | undefined;
+    },
+    parent: pulumi.ResourceOptions,
+): void {
+    const { dr, network, security, nodeAddresses, replication, backupHost } = from;
+    const drPlan = plan.dr!;
+    const tags = plan.tags;
+    new Replication(
+        `${name}-dr-repl`,
+        {
+            plan: drPlan.replication,
+            nodeAddresses,
+            instanceIds: ids(dr.nodeGroup),
+            tags,
+            region: drPlan.region,
+            secret: replication.secret,
+        },
+        { parent: dr },
+    );
+    new DrLinks(
+        `${name}-dr-link`,
+        {
+            plan: drPlan,
+            main: { vpcId: network.vpcId, routeTableId: network.privateRouteTableId, groups: security.ids },
+            dr: { vpcId: dr.network.vpcId, routeTableId: dr.network.privateRouteTableId, groups: { nodes: dr.securityGroupId } },
+            addresses: { ...nodeAddresses, ...(backupHost ? { [BACKUP_HOST]: backupHost.privateIp } : {}) },
+            tags,
+        },
+        parent,
+    );
+}
+
+/** What the DNS records need of the DR region: its load balancer and alarm topic. */
+function drTargets(dr: DrRegion): NonNullable<DnsRecordsArgs["regions"]>[string] {
+    return {
+        ...(dr.loadBalancer ? { loadBalancer: { dnsName: dr.loadBalancer.dnsName, zoneId: dr.loadBalancer.zoneId } } : {}),
+        ...(dr.alarmTopicArn ? { alarmTopicArn: dr.alarmTopicArn } : {}),
+    };
+}
+
+/** Each node's instance id, private address, zone and role, in either region. */
+export function nodeOutputs(plan: TopologyPlan, nodeGroup: NodeGroup, dr?: DrRegion): pulumi.Output<Record<string, NodeOutput>> {
+    const all = { ...nodeGroup.nodes, ...dr?.nodeGroup.nodes };
     return pulumi.all(
         Object.fromEntries(
             plan.nodes.map((n) => {
-                const r = nodeGroup.nodes[n.key];
+                const r = all[n.key];
                 return [
                     n.key,
                     pulumi

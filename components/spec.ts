@@ -109,6 +109,20 @@ export interface GhesHaSpec {
     readonly geo: Readonly<Record<string, { readonly datacenter: string; readonly active: boolean }>>;
 }
 
+/** The DR region of an HA stack (`dr`), every default applied (dr-config.ts). */
+export interface DrSpec {
+    readonly region: string;
+    /** Keys of the nodes that run in the DR region. */
+    readonly nodes: readonly string[];
+    readonly network: NetworkSpec;
+    /** The DR VPC's CIDR block when known (created, or `dr.network.cidr`). */
+    readonly cidr?: string;
+    /** `peering`: the stack creates an inter-region VPC peering; `existing`: a transit gateway or peering it is told about. */
+    readonly connection: { readonly kind: "peering" } | { readonly kind: "existing"; readonly id: string };
+    readonly promoted: boolean;
+    readonly backups: { readonly copy: boolean; readonly keepDays: number; readonly kmsKeyArn?: string };
+}
+
 export interface StackSpec {
     readonly project: string;
     readonly stack: string;
@@ -148,6 +162,8 @@ export interface StackSpec {
     readonly ghesBackup?: GhesBackupSpec;
     readonly failoverSettings: FailoverSettingsSpec;
     readonly ghesHa: GhesHaSpec;
+    /** HA only: the DR region, when the stack has one. */
+    readonly dr?: DrSpec;
     readonly tags: Readonly<Record<string, string>>;
     /** Things that are allowed but worth a reviewer's attention; printed by the offline plan. */
     readonly warnings: readonly string[];

@@ -3,6 +3,7 @@
  * balancer, failover, profile rules and the secure defaults a stack may relax only by name. Pure;
  * every problem is collected so the user fixes them all in one go.
  */
+import { drProblems, zonesOfNode } from "./dr-config";
 import { ghesBackupChecks } from "./ghes-backup-config";
 import { slug } from "./common/naming";
 import { activeTargetCount } from "./profiles";
@@ -70,6 +71,7 @@ export function crossCheck(
     problems.push(...backupHost.problems);
     warnings.push(...backupHost.warnings);
     problems.push(...awsLimitProblems(cfg, spec, region));
+    problems.push(...drProblems(cfg, spec, region));
     // Configs that would make a later edit unsafe (implicit primary, zone order): components/safeops.ts.
     problems.push(...safeOperationProblems(cfg, spec));
 
@@ -144,7 +146,9 @@ function checkNetwork(c: Check): void {
 /** Placement: every node in one of the network's zones, and not all of them in one. */
 function checkPlacement(c: Check): void {
     const { cfg, spec, zones, add, guard } = c;
-    const { topology, nodes } = spec;
+    const { topology } = spec;
+    // DR nodes are placed in the DR network's zones (dr-config.ts checks them).
+    const nodes = spec.nodes.filter((n) => zonesOfNode(spec, n, zones) === zones);
     nodes.forEach((node) => {
         const path = `nodes.${node.key}.zone`;
         if (node.zone !== undefined && zones.length > 0 && !zones.includes(node.zone)) {

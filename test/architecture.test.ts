@@ -16,6 +16,7 @@ type Layer = (typeof LAYERS)[number];
 const CONFIG_MODULES = [
     "cluster-rules.ts",
     "config.ts",
+    "dr-config.ts",
     "ghes-backup-config.ts",
     "ha-service-args.ts",
     "safeops.ts",
@@ -30,6 +31,8 @@ const AWS_MODULES = [
     "backuphost.ts",
     "backups.ts",
     "dns.ts",
+    "dr-links.ts",
+    "dr-region.ts",
     "ha-service.ts",
     "instance.ts",
     "loadbalancer.ts",

@@ -434,7 +434,7 @@ describe("AWS limits, class 6: names and URNs", () => {
     ]);
 
     it("planned registrations are exactly what the program registers, for every example stack", async () => {
-        for (const stack of ["dev", "prod", "ghes-ha", "ghes-cluster", "cloudify"]) {
+        for (const stack of ["dev", "prod", "ghes-ha", "ghes-cluster", "cloudify", "ghes-dr"]) {
             const run = await runProgram(program, { stack, config: readStackFile(stack) });
             assert.equal(run.error, undefined, `${stack}: ${run.error?.message}`);
             const registered = run.resources

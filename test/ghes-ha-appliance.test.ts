@@ -67,7 +67,8 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
 
     /** The node's script from the plan, its addresses resolved and its paths in the node's temp dirs. */
     function scriptOf(p: TopologyPlan, node: Node): string {
-        const d = p.replication.documents.find((x) => x.node === node)!;
+        // A DR stack keeps its DR nodes' documents in `dr.replication` (their parameters live in the DR region).
+        const d = [...p.replication.documents, ...(p.dr?.replication.documents ?? [])].find((x) => x.node === node)!;
         return resolveAddresses(d.script, ADDRESS)
             .replaceAll("/data/", `${dataDir(node)}/`)
             .replaceAll(`${STATE_DIR}/`, `${rootDir(node)}${STATE_DIR}/`)
@@ -150,6 +151,18 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         "ghe-repl-status",
         `curl GET ${A[primary]} config/nodes`,
     ];
+    /** A further replica with geo settings: joins ghe-1, sets its datacenter, has the primary apply it, then starts. */
+    const geoJoinCalls = (p: TopologyPlan, self: Node, setting: string) => {
+        const joined = joinCalls("ghe-1", true);
+        return [
+            ...initCalls(p, self),
+            `curl GET ${A["ghe-1"]} replication/status`,
+            ...joined.slice(0, 5),
+            setting,
+            `curl POST ${A["ghe-1"]} config/apply`,
+            ...joined.slice(5),
+        ];
+    };
     const initCalls = (p: TopologyPlan, self: Node) => [
         `curl GET ${A[self]} config/license`,
         LICENSE_READ(p),
@@ -193,15 +206,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
 
         const geo = apply(p, "ghe-4");
         assert.equal(geo.status, 0, geo.stderr);
-        const joined = joinCalls("ghe-1", true);
-        assert.deepEqual(geo.calls, [
-            ...initCalls(p, "ghe-4"),
-            `curl GET ${A["ghe-1"]} replication/status`,
-            ...joined.slice(0, 5),
-            "ghe-repl-node --datacenter dc-b --active",
-            `curl POST ${A["ghe-1"]} config/apply`,
-            ...joined.slice(5),
-        ]);
+        assert.deepEqual(geo.calls, geoJoinCalls(p, "ghe-4", "ghe-repl-node --datacenter dc-b --active"));
 
         // End state: one HA group, every replica running against ghe-1, geo settings applied.
         assert.deepEqual(
@@ -294,6 +299,34 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             [A["ghe-3"], A["ghe-4"]],
         );
         for (const n of ["ghe-3", "ghe-4"] as const) assert.equal(state(n, "repl-primary"), A["ghe-2"], n);
+    });
+
+    it("DR region (stacks/Pulumi.ghes-dr.yaml): the DR replica joins in its own datacenter, passive, and a region failover promotes it", () => {
+        const nodes = {
+            "ghe-1": { zone: "us-east-1a" },
+            "ghe-2": { zone: "us-east-1b" },
+            "ghe-3": { zone: "us-east-1a" },
+            "ghe-4": { zone: "us-west-2a" },
+        };
+        const dr = (extra: Raw = {}) => ({ ...(stackConfig("ghes-dr").dr as object), nodes: ["ghe-4"], ...extra });
+        const before = plan(stackConfig("ghes-dr", { nodes, dr: dr() }), "ghes-dr");
+        for (const n of ["ghe-1", "ghe-2", "ghe-3"] as const) assert.equal(apply(before, n).status, 0, n);
+        const geo = apply(before, "ghe-4");
+        assert.equal(geo.status, 0, geo.stderr);
+        // github/docs configuring-high-availability/: a replica in another datacenter gets `ghe-repl-node
+        // --datacenter` (here the DR region) and, for disaster recovery, stays passive (`--inactive`).
+        assert.deepEqual(geo.calls, geoJoinCalls(before, "ghe-4", "ghe-repl-node --datacenter us-west-2 --inactive"));
+        assert.deepEqual([state("ghe-4", "datacenter"), state("ghe-4", "active")], ["us-west-2", "false"]);
+
+        // The primary's region is lost; runbook dr-promote: promote ghe-4, then the config names it.
+        for (const n of ["ghe-1", "ghe-2", "ghe-3"] as const) down(n);
+        const after = plan(stackConfig("ghes-dr", { nodes, primary: "ghe-4", dr: dr({ promoted: true }) }), "ghes-dr");
+        const promoted = apply(after, "ghe-4");
+        assert.equal(promoted.status, 0, promoted.stderr);
+        assert.deepEqual(promoted.calls.slice(0, 2), ["ghe-repl-status -vv", "ghe-repl-promote"]);
+        assert.equal(role("ghe-4"), "primary");
+        // The DR node's settings stay with it when promoted (ghesHa.geo): its datacenter is unchanged.
+        assert.equal(state("ghe-4", "datacenter"), "us-west-2");
     });
 
     it("decommissions with ghe-repl-teardown -u on releases before 3.18, which have no ghe-repl-decommission", () => {

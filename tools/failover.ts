@@ -128,7 +128,7 @@ export const failoverMarkers = (stack: string) => ({
 });
 
 /** The example stacks whose failover summary the README carries. */
-export const README_FAILOVER_STACKS = ["dev", "prod", "cloudify"] as const;
+export const README_FAILOVER_STACKS = ["dev", "prod", "cloudify", "ghes-dr"] as const;
 
 export function readmeFailoverSections(root: string): { stack: string; start: string; end: string; body: string }[] {
     return README_FAILOVER_STACKS.map((stack) => ({

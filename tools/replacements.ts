@@ -66,6 +66,10 @@ export const REPLACE_ON_CHANGE: Readonly<Record<string, readonly (string | Repla
     "aws:ec2/eip:Eip": ["domain", "address", "customerOwnedIpv4Pool", "networkBorderGroup", "publicIpv4Pool"],
     "aws:ec2/natGateway:NatGateway": ["allocationId", "subnetId", "connectivityType", "privateIp"],
     "aws:ec2/securityGroup:SecurityGroup": ["name", "namePrefix", "description", "vpcId"],
+    // The DR region's peering (plan/dr.ts): both ends and the routes to it.
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ["vpcId", "peerVpcId", "peerOwnerId", "peerRegion"],
+    "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter": ["vpcPeeringConnectionId"],
+    "aws:ec2/route:Route": ["routeTableId", "destinationCidrBlock", "destinationIpv6CidrBlock", "destinationPrefixListId"],
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ["securityGroupId"],
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ["securityGroupId"],
     "aws:iam/role:Role": ["name", "namePrefix", "path"],
@@ -238,6 +242,9 @@ export function replaceTriggers(
         const r = typeof rule === "string" ? { path: rule } : rule;
         if ((r.when === undefined || r.when(newInputs)) && differs(r.path)) out.add(r.path);
     }
+    // @pulumi/aws v7: a resource's `region` names where it lives; changing it re-creates the resource
+    // there (the provider's region attribute is replace-on-change for every regional resource).
+    if (type.startsWith("aws:") && differs("region")) out.add("region");
     for (const p of replaceOnChanges) {
         if (p === "*") {
             for (const k of new Set([...Object.keys(oldInputs), ...Object.keys(newInputs)])) if (differs(k)) out.add(k);

@@ -4,8 +4,10 @@
  */
 import { createHash } from "node:crypto";
 import { ConfigError, networkZones, type StackSpec } from "../config";
+import { zonesOfNode } from "../dr-config";
 import { planBackupHost } from "./backuphost";
 import { backupTargetTags, planBackups } from "./backups";
+import { planDr } from "./dr";
 import { analyseFailover } from "./failover";
 import { failoverWarnings, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer, targetGroupNameProblems } from "./loadbalancer";
@@ -87,7 +89,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     if (tooLarge.length > 0) throw new ConfigError(spec.stack, tooLarge, spec.project);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 
-    const plan: TopologyPlan = {
+    const plan: TopologyPlan = planDr(spec, {
         project: spec.project,
         stack: spec.stack,
         name: spec.name,
@@ -120,7 +122,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         tags,
         warnings: [...spec.warnings, ...failoverWarnings(spec, nodes)],
         relaxations: spec.relaxations,
-    };
+    });
     // Derived names that collide (nodes `a` and `a-config`) would stop `pulumi up` halfway.
     const collisions = duplicateRegistrationProblems(plan);
     if (collisions.length > 0) throw new ConfigError(spec.stack, collisions, spec.project);
@@ -152,7 +154,8 @@ function planNode(
     const config = configParameter(prefix, n.key);
     return {
         key: n.key,
-        zone: placeNode(n, zones),
+        zone: placeNode(n, zonesOfNode(spec, n, zones)),
+        ...(spec.dr?.nodes.includes(n.key) ? { region: spec.dr.region } : {}),
         instanceType: n.instanceType,
         ami: n.ami,
         role: spec.topology === "ha" ? (isPrimary ? "primary" : "replica") : n.roles.join("+"),

@@ -35,6 +35,8 @@ const T = {
     backup: "hatopo:backup:Backups",
     backupHost: "hatopo:backup:BackupHost",
     snapshotArchive: "hatopo:backup:SnapshotArchive",
+    dr: "hatopo:dr:DrRegion",
+    drLinks: "hatopo:dr:DrLinks",
 } as const;
 
 /** Records one registration; `source` is the config key its name derives from (default `name`). */
@@ -47,7 +49,7 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
     add(T.stack, T.service, plan.name);
     networkRegistrations(plan, add);
     securityRegistrations(plan, add);
-    nodeRegistrations(plan, add);
+    nodeRegistrations(plan.dr ? { ...plan, nodes: plan.nodes.filter((n) => n.region === undefined) } : plan, add);
     loadBalancerRegistrations(plan, add);
     monitoringRegistrations(plan, add);
     dnsRegistrations(plan, add);
@@ -55,6 +57,7 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
     backupRegistrations(plan, add);
     snapshotArchiveRegistrations(plan, add);
     backupHostRegistrations(plan, add);
+    drRegistrations(plan, add);
     return out;
 }
 
@@ -184,6 +187,10 @@ function backupRegistrations(plan: TopologyPlan, add: Add): void {
         add(T.backup, "aws:iam/role:Role", `${backup}-role`);
         add(T.backup, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", `${backup}-dlm`);
         add(T.backup, "aws:dlm/lifecyclePolicy:LifecyclePolicy", backup);
+        if (plan.backups.copy) {
+            if (plan.backups.copy.kmsKeyArn === undefined) add(T.backup, "aws:kms/key:Key", `${backup}-copies`, "dr.backups");
+            add(T.backup, "aws:iam/rolePolicy:RolePolicy", `${backup}-copies`, "dr.backups");
+        }
     }
 }
 
@@ -226,6 +233,61 @@ function backupHostRegistrations(plan: TopologyPlan, add: Add): void {
         add(T.backupHost, "aws:ssm/document:Document", `${host}-apply`, source);
         add(T.backupHost, "aws:ssm/parameter:Parameter", `${host}-config`, source);
         add(T.backupHost, "aws:ssm/association:Association", host, source);
+    }
+}
+
+/**
+ * The DR region (components/dr-region.ts): the same components as the main region's under a DrRegion
+ * named `<name>-dr` (its replication shares the main region's secret, so it has no random password of
+ * its own), and the links between the regions (components/dr-links.ts).
+ */
+function drRegistrations(plan: TopologyPlan, add: Add): void {
+    const dr = plan.dr;
+    if (!dr) return;
+    const name = `${plan.name}-dr`;
+    add(T.service, T.dr, name, "dr");
+    const under: Add = (parent, type, child, source) => {
+        if (type !== "random:index/randomPassword:RandomPassword") add(parent === T.service ? T.dr : parent, type, child, source);
+    };
+    const view: TopologyPlan = {
+        ...plan,
+        name,
+        network: dr.network,
+        securityGroups: dr.securityGroups,
+        nodes: plan.nodes.filter((n) => n.region !== undefined),
+        replication: dr.replication,
+    };
+    const { loadBalancer: _lb, monitoring: _mon, backups: _b, ...rest } = view;
+    const own: TopologyPlan = {
+        ...rest,
+        ...(dr.loadBalancer ? { loadBalancer: dr.loadBalancer } : {}),
+        ...(dr.monitoring ? { monitoring: dr.monitoring } : {}),
+        ...(dr.backups ? { backups: dr.backups } : {}),
+    };
+    for (const part of [
+        networkRegistrations,
+        securityRegistrations,
+        nodeRegistrations,
+        loadBalancerRegistrations,
+        monitoringRegistrations,
+        replicationRegistrations,
+        backupRegistrations,
+    ])
+        part(own, under);
+    const links = `${plan.name}-dr-link`;
+    add(T.service, T.drLinks, links, "dr");
+    if (dr.connection.kind === "peering") {
+        add(T.drLinks, "aws:ec2/vpcPeeringConnection:VpcPeeringConnection", `${links}-peering`, "dr.connection");
+        add(T.drLinks, "aws:ec2/vpcPeeringConnectionAccepter:VpcPeeringConnectionAccepter", `${links}-peering`, "dr.connection");
+        add(T.drLinks, "aws:ec2/route:Route", `${links}-main-route`, "dr.connection");
+        add(T.drLinks, "aws:ec2/route:Route", `${links}-dr-route`, "dr.connection");
+    }
+    for (const r of dr.crossRegionRules) {
+        const type =
+            r.direction === "ingress"
+                ? "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+                : "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+        add(T.drLinks, type, `${links}-${r.region === undefined ? "main" : "dr"}-${r.group}-${r.key}`, "dr.nodes");
     }
 }
 

@@ -23,6 +23,8 @@ export type NetworkPlan =
 export interface PlannedNode {
     readonly key: string;
     readonly zone: string;
+    /** DR nodes only: the second region the node runs in (`dr.region`); undefined: the stack's region. */
+    readonly region?: string;
     readonly instanceType: string;
     readonly ami: string;
     /** HA: "primary" or "replica". Cluster: the node's roles joined with "+". */
@@ -126,6 +128,8 @@ export type DnsTarget =
           readonly kind: "loadBalancer";
           /** Route 53 answers with the alias only while the load balancer has a healthy target. */
           readonly evaluateTargetHealth: boolean;
+          /** DR stacks: the DR region's load balancer (the primary runs there); undefined: the main region's. */
+          readonly region?: string;
       };
 
 export interface DnsRecordPlan {
@@ -187,6 +191,8 @@ export interface DnsHealthCheckPlan {
     /** The node's DNS role, not its name: a promotion updates the check in place. */
     readonly key: "primary" | "secondary";
     readonly node: string;
+    /** DR nodes: the region of the node, its alarm and the topic the alarm notifies; undefined: the stack's region. */
+    readonly region?: string;
     readonly alarm: AlarmPlan;
     /** Also send the alarm to the alarm topic (monitoring on). */
     readonly notify: boolean;
@@ -195,6 +201,8 @@ export interface DnsHealthCheckPlan {
 }
 
 export interface BackupPlan {
+    /** DR stacks: copy every snapshot to the DR region, encrypted with a key there, kept `keepDays`. */
+    readonly copy?: { readonly region: string; readonly keepDays: number; readonly kmsKeyArn?: string };
     /** The tag only this stack's data volumes carry; the policy snapshots exactly those. */
     readonly targetTags: Readonly<Record<string, string>>;
     readonly description: string;
@@ -220,9 +228,9 @@ export interface SnapshotArchivePlan {
 
 /** One failure and what the stack, as configured, does about it. */
 export interface FailureScenario {
-    /** `node:<key>`, `zone:<zone>` or `loadBalancerZone:<zone>`. */
+    /** `node:<key>`, `zone:<zone>`, `loadBalancerZone:<zone>` or (DR stacks) `region:<region>`. */
     readonly key: string;
-    readonly kind: "node" | "zone" | "loadBalancerZone";
+    readonly kind: "node" | "zone" | "loadBalancerZone" | "region";
     readonly title: string;
     readonly nodesLost: readonly string[];
     readonly staysUp: boolean;
@@ -400,6 +408,8 @@ export interface TopologyPlan {
     readonly snapshotArchive?: SnapshotArchivePlan;
     readonly failoverAnalysis: FailoverAnalysis;
     readonly runbooks: readonly Runbook[];
+    /** HA with `dr`: what runs in the second region (planned in dr.ts). */
+    readonly dr?: DrPlan;
     /** URL clients use. */
     readonly endpoint: string;
     readonly tags: Readonly<Record<string, string>>;
@@ -453,4 +463,42 @@ export interface BackupHostPlan {
     /** Facts a reviewer should read with the plan (the built-in backup service, what snapshots are). */
     readonly notes: readonly string[];
     readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A replication rule between the regions: security groups cannot reference a group in another region, so the peer is one host's /32. */
+export interface CrossRegionRule {
+    /** Region of the security group the rule belongs to; undefined: the stack's region. */
+    readonly region?: string;
+    readonly group: "nodes" | "backupHost";
+    readonly key: string;
+    readonly direction: "ingress" | "egress";
+    readonly protocol: IpProtocol;
+    readonly fromPort: number;
+    readonly toPort: number;
+    /** The host whose private address (as a /32) the rule allows: a node key, or `backup-host`. */
+    readonly peer: { readonly host: string };
+    readonly description: string;
+}
+
+/** The second region of an HA stack (`dr`): its network, groups, nodes' parameters, load balancer, alarms and backups. */
+export interface DrPlan {
+    readonly region: string;
+    /** Keys of the nodes in the DR region (PlannedNode.region is set on them). */
+    readonly nodes: readonly string[];
+    readonly zones: readonly string[];
+    readonly network: NetworkPlan;
+    /** `peering`: created between the two VPCs (routes in both private route tables); `existing`: routed by what the stack was told about. */
+    readonly connection:
+        | { readonly kind: "peering"; readonly mainCidr: string; readonly drCidr: string }
+        | { readonly kind: "existing"; readonly id: string };
+    readonly securityGroups: readonly SecurityGroupPlan[];
+    /** Replication (and backup-host) rules between the regions, each allowing one host's /32. */
+    readonly crossRegionRules: readonly CrossRegionRule[];
+    readonly loadBalancer?: LoadBalancerPlan;
+    /** The DR nodes' documents and scripts (the same join secret, in an SSM parameter of the DR region). */
+    readonly replication: ReplicationPlan;
+    /** The DR nodes' status-check alarms, to an alarm topic in the DR region (alarms notify topics of their own region). */
+    readonly monitoring?: MonitoringPlan;
+    /** Snapshots of the DR nodes' data volumes, by a policy in the DR region. */
+    readonly backups?: BackupPlan;
 }

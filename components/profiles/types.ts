@@ -184,6 +184,11 @@ export interface ServiceProfile {
      * the service has none (the runbook says so).
      */
     readonly promotionSteps?: readonly string[];
+    /**
+     * Profiles whose nodes must share one low-latency network: why a `dr` section (nodes in a second
+     * region) is refused, and the vendor document that says so.
+     */
+    readonly singleRegion?: { readonly reason: string; readonly source: string };
     /** HA: the vendor's published time for a manual promotion; the failover analysis and runbooks show it. */
     readonly promotionDuration?: PromotionDuration;
     /**

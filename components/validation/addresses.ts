@@ -61,7 +61,8 @@ export function regionProblems(cfg: ParsedConfig, region: string | undefined, ad
     };
     cfg.network.create?.zones.forEach((z, i) => zone(`network.create.zones[${i}]`, z));
     cfg.network.subnets?.forEach((s, i) => zone(`network.subnets[${i}].zone`, s.zone));
-    for (const [key, node] of Object.entries(cfg.nodes ?? {})) if (node.zone !== undefined) zone(`nodes.${key}.zone`, node.zone);
+    for (const [key, node] of Object.entries(cfg.nodes ?? {}))
+        if (node.zone !== undefined && !cfg.dr?.nodes.includes(key)) zone(`nodes.${key}.zone`, node.zone);
     const arnRegion = (path: string, arn: string | undefined, what: string) => {
         const r = arn?.split(":")[3];
         if (arn !== undefined && r !== undefined && r !== "" && r !== region)

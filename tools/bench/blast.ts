@@ -184,7 +184,11 @@ export function operations(): Operation[] {
     ops.push(promotion(ha.stack, ha.config, ""));
     // Behind a load balancer the promotion moves target-group attachments: the example stack that has one, if any.
     const behindLb = exampleStacks().find(
-        (s) => configValue(s.config, "topology") === "ha" && planOf(s.config, s.stack).loadBalancer !== undefined,
+        // A DR stack's promotion to its local replica is the same operation; the single-region one keeps the figures comparable.
+        (s) =>
+            configValue(s.config, "topology") === "ha" &&
+            configValue(s.config, "dr") === undefined &&
+            planOf(s.config, s.stack).loadBalancer !== undefined,
     );
     ops.push(
         behindLb

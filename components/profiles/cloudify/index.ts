@@ -25,6 +25,10 @@ export const cloudify: ServiceProfile = {
     name: "cloudify",
     description: `Cloudify Manager ${SUPPORTED_VERSION} cluster: one active manager, hot standbys, majority election.`,
     topologies: ["cluster"],
+    singleRegion: {
+        reason: "its managers elect the active one by majority and mirror it as hot standbys, so they must share a low-latency network; split across regions, a partition makes the minority side active and its data is lost when the sides reconnect",
+        source: "Cloudify 4.x HA guide, docs.getcloudify.org content/working_with/manager/high-availability-clusters.md",
+    },
     topologyNote: "Cloudify managers form a cluster whose load balancer finds the active manager through its health check",
     ports: {
         user: [
