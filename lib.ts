@@ -17,6 +17,7 @@ export {
     type DrArgs,
     type DrBackupsArgs,
     type DrConnectionArgs,
+    type DrCreateNetworkArgs,
     type DrNetworkArgs,
     DnsTarget,
     FailoverMode,

@@ -201,9 +201,15 @@ export interface GhesHaArgs {
     geo?: Record<string, GeoReplicaArgs>;
 }
 
+/** `dr.network.create`: the DR VPC the stack creates. */
+export interface DrCreateNetworkArgs {
+    cidr: string;
+    zones: string[];
+}
+
 /** `dr.network`: `create` the DR VPC, or an existing `vpcId` with `subnets` (and its `cidr`). */
 export interface DrNetworkArgs {
-    create?: { cidr: string; zones: string[] };
+    create?: DrCreateNetworkArgs;
     vpcId?: string;
     cidr?: string;
     subnets?: SubnetArgs[];

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { ALIAS_TTL, planTopology, ROUTE53_PROPAGATION } from "../components/plan";
 import { ConfigSchema } from "../components/schema";
+import { HA_SERVICE_TYPE } from "../components/ha-service-args";
 import { planDiff } from "../tools/plandiff";
 import { getResource, type ProgramRun, type RecordedResource } from "../tools/harness";
 import { modelPattern, shape } from "./aws-models";
@@ -103,7 +104,7 @@ describe("DR region (issue 15)", () => {
         assert.match(policy, /arn:aws:ssm:us-west-2:/);
         assert.doesNotMatch(policy, /arn:aws:ssm:us-east-1:/);
         // The main region's resources keep exactly the inputs they had: no region input.
-        const main = under(r, "hatopo:index:Service", "ghe").filter(
+        const main = under(r, HA_SERVICE_TYPE, "ghe").filter(
             (x) => !dr.includes(x) && !x.name.startsWith("ghe-dr-link") && x.inputs.region !== undefined,
         );
         assert.deepEqual(
