@@ -16,6 +16,7 @@ import {
     getResource,
     isCloudResource,
     ProgramRun,
+    resolveDeep,
     resourceKey,
     runProgram,
     SECRET_MASK,
@@ -769,5 +770,28 @@ describe("plan CLI", () => {
         const res = await cli(["--config-file", path.join(dir, "Pulumi.dev.yaml")]);
         assert.equal(res.code, 0, res.err);
         assert.match(res.out, /^stack: dev /);
+    });
+});
+
+describe("harness: resolveDeep (plain values without awaiting each one)", () => {
+    it("copies plain data, marks a secure placeholder secret, and names a cycle", async () => {
+        const flag = { secret: false };
+        const cyclic: Record<string, unknown> = { a: [1, "x", null, { b: true }] };
+        cyclic.self = cyclic;
+        const out = await resolveDeep(cyclic, flag);
+        assert.deepEqual(out, { a: [1, "x", null, { b: true }], self: "[circular]" });
+        assert.notEqual((out as Record<string, unknown>).a, cyclic.a, "a copy, not the program's own object");
+        assert.equal(flag.secret, false);
+        const secret = { secret: false };
+        assert.deepEqual(await resolveDeep({ k: [`pre${SECURE_PLACEHOLDER}`] }, secret), { k: [`pre${SECURE_PLACEHOLDER}`] });
+        assert.equal(secret.secret, true);
+    });
+
+    it("still resolves an Output, a Promise or an unknown deep inside plain data", async () => {
+        const flag = { secret: false };
+        const value = { plain: { n: 1 }, deep: [{ o: pulumi.output("v") }, Promise.resolve({ p: 2 })], s: pulumi.secret("hidden") };
+        assert.deepEqual(await resolveDeep(value, flag), { plain: { n: 1 }, deep: [{ o: "v" }, { p: 2 }], s: "hidden" });
+        assert.equal(flag.secret, true);
+        assert.deepEqual(await resolveDeep({ u: [pulumi.unknown] }), { u: [UNKNOWN_MASK] });
     });
 });

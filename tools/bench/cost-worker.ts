@@ -21,6 +21,8 @@ export interface CostJob {
 
 export interface CostSample {
     readonly ms: number;
+    /** CPU time of the process during the run (user + system, all its threads, GC included). */
+    readonly cpuMs: number;
     /** Heap allocated during the run: its growth plus what each GC in it freed. */
     readonly allocatedMB: number;
     /** Every registration, including the stack and components. */
@@ -59,8 +61,10 @@ export async function measure(program: PulumiProgram, stack: string, config: Rec
     const profiler = new GCProfiler();
     profiler.start();
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const run = await runProgram(program, { stack, config });
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
     const end = heapUsed();
     const gcs = profiler.stop();
     const freed = gcs.statistics.reduce(
@@ -71,6 +75,7 @@ export async function measure(program: PulumiProgram, stack: string, config: Rec
     if (run.unhandledRejections.length > 0) throw new Error(`unhandled rejection: ${String(run.unhandledRejections[0])}`);
     return {
         ms,
+        cpuMs: (cpu.user + cpu.system) / 1000,
         allocatedMB: (end - before + freed) / MB,
         registrations: run.resources.length,
         resources: run.resources.filter((r) => r.custom).length,

@@ -22,6 +22,7 @@ export const MAX_RUNS = 25;
 export interface CostSummary {
     /** Medians over the measured runs. */
     readonly ms: number;
+    readonly cpuMs: number;
     readonly allocatedMB: number;
     /** Of the whole child process, module loading included. */
     readonly maxRssMB: number;
@@ -36,6 +37,8 @@ export interface CostRow {
     readonly baseline: CostSummary;
     /** Median of ours / baseline over pairs of runs taken back to back (machine load varies over time). */
     readonly timeRatio: number;
+    /** The same for CPU time, which waiting for a busy machine's CPU does not inflate. */
+    readonly cpuRatio: number;
     /** Ratio of the median allocations (they do not depend on machine load, so need no pairing). */
     readonly allocRatio: number;
     /** Ratio of the processes' peak memory. */
@@ -46,6 +49,7 @@ export function summarize(samples: readonly CostSample[], maxRssMB: number): Cos
     if (samples.length === 0) throw new Error("no measured runs");
     return {
         ms: median(samples.map((s) => s.ms)),
+        cpuMs: median(samples.map((s) => s.cpuMs)),
         allocatedMB: median(samples.map((s) => s.allocatedMB)),
         maxRssMB,
         registrations: samples[0].registrations,
@@ -171,6 +175,7 @@ export async function measureCost(opts: CostOptions): Promise<CostRow[]> {
             ours: o,
             baseline: base,
             timeRatio: median(a.map((s, i) => s.ms / b[i].ms)),
+            cpuRatio: median(a.map((s, i) => s.cpuMs / b[i].cpuMs)),
             allocRatio: o.allocatedMB / base.allocatedMB,
             rssRatio: o.maxRssMB / base.maxRssMB,
         });
@@ -247,6 +252,8 @@ function costMethod(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "
         `runs back to back, at least ${opts.runs} pairs ` +
         `and at least ${fixed(opts.minMs / 1000, 1)} s of our runs (at most ${MAX_RUNS}). Figures are medians; the time ratio is the ` +
         "median of the ratios of the pairs, so a change in machine load during the benchmark affects both sides alike. " +
+        "CPU ms: the process's CPU time during the run (user + system, GC threads included), which waiting for the CPU " +
+        "on a busy machine does not inflate; shown beside the time, the verdict reads the time. " +
         "Allocated: heap allocated during one run (the heap's growth plus what each collection in it freed, from " +
         "`v8.GCProfiler`); it does not depend on when V8 collects. Peak RSS: the highest resident memory of the child process " +
         "(`process.resourceUsage().maxRSS`), so the peak memory of one evaluation of that scenario, loaded modules included " +
@@ -265,6 +272,9 @@ function costTable(rows: readonly CostRow[]): string {
             "time ms",
             "baseline ms",
             "time ratio",
+            "CPU ms",
+            "baseline CPU ms",
+            "CPU ratio",
             "allocated MB",
             "baseline MB",
             "ratio",
@@ -281,6 +291,9 @@ function costTable(rows: readonly CostRow[]): string {
             fixed(r.ours.ms),
             fixed(r.baseline.ms),
             ratio(r.timeRatio),
+            fixed(r.ours.cpuMs),
+            fixed(r.baseline.cpuMs),
+            ratio(r.cpuRatio),
             fixed(r.ours.allocatedMB, 1),
             fixed(r.baseline.allocatedMB, 1),
             ratio(r.allocRatio),
