@@ -4,10 +4,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSpec, readNamespace } from "./components/config";
-import { HaService } from "./components/ha-service";
-import type { HaServiceArgs } from "./components/ha-service-args";
+import { HaService } from "./components/aws/ha-service";
+import type { HaServiceArgs } from "./components/config/ha-service-args";
 import { departedWithoutRemoval } from "./components/plan/membership";
-import { previousMembers } from "./components/previous";
+import { previousMembers } from "./components/aws/previous";
 
 async function program(): Promise<Record<string, unknown>> {
     // Stack-file key paths (`ha-service:nodes...`) in every error, before anything is registered.

@@ -3,8 +3,8 @@
  * (index.ts is this repository's own stack program: it builds one HaService from the stack config.)
  * The component provider (PulumiPlugin.yaml) exposes every component class this module exports.
  */
-export { HaService, type HaServiceDocument } from "./components/ha-service";
-export type { NodeOutput } from "./components/service";
+export { HaService, type HaServiceDocument } from "./components/aws/ha-service";
+export type { NodeOutput } from "./components/aws/service";
 export {
     HA_SERVICE_TYPE,
     HaServiceArgsError,
@@ -44,4 +44,4 @@ export {
     type SubnetArgs,
     TargetProtocol,
     Topology,
-} from "./components/ha-service-args";
+} from "./components/config/ha-service-args";

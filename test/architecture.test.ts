@@ -5,57 +5,18 @@ import { type ImportEdge, importCycles, importGraph, moduleImports, tsFiles } fr
 const root = join(__dirname, "..");
 
 /**
- * The layers of components/, lowest first; a module may import its own layer and the ones below.
- * profiles: what each service needs (scripts, ports), common: names and addresses every layer derives,
- * config: reading and validating the stack config, plan: the pure decisions, aws: the Pulumi components.
+ * The layers of components/, lowest first, each a folder of the same name; a module may import its own
+ * layer and the ones below. profiles: what each service needs (scripts, ports), common: names and
+ * addresses every layer derives, config: reading and validating the stack config, plan: the pure
+ * decisions, aws: the Pulumi components that register resources.
  */
 const LAYERS = ["profiles", "common", "config", "plan", "aws"] as const;
 type Layer = (typeof LAYERS)[number];
 
-/** Modules at the top of components/ that read or validate the config (README "Development"). */
-const CONFIG_MODULES = [
-    "cluster-rules.ts",
-    "config.ts",
-    "dr-config.ts",
-    "ghes-backup-config.ts",
-    "ha-service-args.ts",
-    "safeops.ts",
-    "schema.ts",
-    "spec.ts",
-    "validation-ghes-ha.ts",
-    "validation.ts",
-];
-/** Modules at the top of components/ that register resources. */
-const AWS_MODULES = [
-    "alarms.ts",
-    "backuphost.ts",
-    "backups.ts",
-    "dns.ts",
-    "dr-links.ts",
-    "dr-region.ts",
-    "ha-service.ts",
-    "instance.ts",
-    "loadbalancer.ts",
-    "monitoring.ts",
-    "network.ts",
-    "nodes.ts",
-    "previous.ts",
-    "replication.ts",
-    "security.ts",
-    "service.ts",
-    "snapshotarchive.ts",
-];
-
 function layerOf(file: string): Layer {
-    const path = file.replace(/^components\//, "");
-    for (const folder of ["profiles", "common", "plan", "validation"] as const) {
-        if (path.startsWith(`${folder}/`)) return folder === "validation" ? "config" : folder;
-    }
-    if (CONFIG_MODULES.includes(path)) return "config";
-    if (AWS_MODULES.includes(path)) return "aws";
-    throw new Error(
-        `${file} is in no layer: add it to CONFIG_MODULES or AWS_MODULES in test/architecture.test.ts (or put it in a layer's folder)`,
-    );
+    const folder = file.startsWith("components/") ? (file.split("/")[1] ?? "") : "";
+    if ((LAYERS as readonly string[]).includes(folder)) return folder as Layer;
+    throw new Error(`${file} is in no layer: put it in the folder of its layer (components/${LAYERS.join(", components/")})`);
 }
 
 /**
@@ -77,7 +38,7 @@ function layerViolations(edges: readonly ImportEdge[]): string[] {
 describe("architecture: the import graph of components/", () => {
     const edges = importGraph(root, tsFiles(root, "components"));
 
-    it("puts every module in a layer", () => {
+    it("puts every module in a layer's folder (no module at the top of components/)", () => {
         for (const e of edges) {
             layerOf(e.from);
             layerOf(e.to);
@@ -134,15 +95,20 @@ describe("architecture: the checks themselves", () => {
         ]);
     });
 
+    it("names a module outside the layer folders", () => {
+        assert.throws(() => layerOf("components/stray.ts"), /components\/stray\.ts is in no layer: put it in the folder of its layer/);
+    });
+
     it("reports an edge upwards, naming both modules and layers", () => {
         const edges: ImportEdge[] = [
-            { from: "components/validation.ts", to: "components/plan/naming.ts", typeOnly: false },
+            { from: "components/config/validation/index.ts", to: "components/plan/healthchecks.ts", typeOnly: false },
             { from: "components/profiles/ghes.ts", to: "components/plan/types.ts", typeOnly: true },
             { from: "components/profiles/ghes.ts", to: "components/plan/nodescript.ts", typeOnly: false },
-            { from: "components/plan/index.ts", to: "components/config.ts", typeOnly: false },
+            { from: "components/plan/index.ts", to: "components/config/index.ts", typeOnly: false },
+            { from: "components/aws/service.ts", to: "components/plan/index.ts", typeOnly: false },
         ];
         assert.deepEqual(layerViolations(edges), [
-            "components/validation.ts (config) imports components/plan/naming.ts (plan)",
+            "components/config/validation/index.ts (config) imports components/plan/healthchecks.ts (plan)",
             "components/profiles/ghes.ts (profiles) imports components/plan/nodescript.ts (plan)",
         ]);
     });
@@ -154,7 +120,7 @@ describe("architecture: function length", () => {
         const eslint = new ESLint({ cwd: root });
         const rule = async (file: string) => (await eslint.calculateConfigForFile(join(root, file))).rules?.["max-lines-per-function"];
         const expected = [2, { max: 80, skipBlankLines: true, skipComments: true }];
-        assert.deepEqual(await rule("components/validation.ts"), expected);
+        assert.deepEqual(await rule("components/config/validation/index.ts"), expected);
         assert.deepEqual(await rule("components/plan/failover.ts"), expected);
         assert.deepEqual(await rule("tools/mocks.ts"), expected);
         assert.equal(await rule("test/architecture.test.ts"), undefined);

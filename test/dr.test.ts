@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { ALIAS_TTL, planTopology, ROUTE53_PROPAGATION } from "../components/plan";
-import { ConfigSchema } from "../components/schema";
-import { HA_SERVICE_TYPE } from "../components/ha-service-args";
+import { ConfigSchema } from "../components/config/schema";
+import { HA_SERVICE_TYPE } from "../components/config/ha-service-args";
 import { planDiff } from "../tools/plandiff";
 import { getResource, type ProgramRun, type RecordedResource } from "../tools/harness";
 import { modelPattern, shape } from "./aws-models";

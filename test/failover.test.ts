@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { markedSection } from "../tools/docfiles";
 import { crossCheck, type StackSpec } from "../components/config";
 import { planTopology, type FailoverAnalysis, type FailureScenario } from "../components/plan";
-import { ConfigSchema } from "../components/schema";
+import { ConfigSchema } from "../components/config/schema";
 import { diffRuns } from "../tools/diff";
 import { failoverMarkdown, failoverMarkers, stackFailoverAnalysis } from "../tools/failover";
 import { byType, getResource, isCloudResource, type ProgramRun } from "../tools/harness";

@@ -7,8 +7,8 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { getPulumiComponents } from "@pulumi/pulumi/provider/experimental";
-import { HaService } from "../components/ha-service";
-import { type HaServiceArgs, HaServiceArgsError, type SameShape } from "../components/ha-service-args";
+import { HaService } from "../components/aws/ha-service";
+import { type HaServiceArgs, HaServiceArgsError, type SameShape } from "../components/config/ha-service-args";
 import * as lib from "../lib";
 import program = require("../index");
 import { byType, getResource, type ProgramRun, runProgram } from "../tools/harness";
@@ -223,7 +223,7 @@ describe("HaService: the package's entry points", () => {
     });
 });
 
-// The compile-time guard against schema drift (components/ha-service-args.ts, ArgsMatchSchema): each
+// The compile-time guard against schema drift (components/config/ha-service-args.ts, ArgsMatchSchema): each
 // `@ts-expect-error` line below fails `tsc` (run by `npm test`) if SameShape wrongly accepts the pair.
 type Assert<T extends true> = T;
 export type SameWhenEqual = Assert<

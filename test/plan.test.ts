@@ -11,8 +11,8 @@ import {
     type NetworkPlan,
     type SecurityRule,
 } from "../components/plan";
-import { loadBalancerSubnetTier, natZone, subnetCidrs } from "../components/plan/network";
-import { placeNode } from "../components/plan/placement";
+import { loadBalancerSubnetTier, natZone, subnetCidrs } from "../components/common/network";
+import { placeNode } from "../components/common/placement";
 import { CERT, clusterConfig, haConfig, plan } from "./fixtures";
 
 const rulesOf = (p: ReturnType<typeof plan>, group: "nodes" | "loadBalancer"): readonly SecurityRule[] =>

@@ -75,7 +75,7 @@ export function unknownConfigKeys(lines: readonly Line[]): string[] {
     const { topLevel, matches } = keyMatchers();
     const problems: string[] = [];
     const check = (file: string, n: number, path: string, how: string) => {
-        if (!matches(path)) problems.push(`${file}:${n}: ${how} is not a config key in components/schema.ts`);
+        if (!matches(path)) problems.push(`${file}:${n}: ${how} is not a config key in components/config/schema.ts`);
     };
     for (const { file, n, text } of lines) {
         for (const m of text.matchAll(/\bha-service:([A-Za-z][\w.<>[\]-]*)/g)) {
@@ -236,9 +236,9 @@ describe("README.md and docs/ match the code", () => {
 
         it("flags unknown config keys and accepts known ones", () => {
             assert.deepEqual(unknownConfigKeys(bad), [
-                "README.md:2: `ha-service:dns.tll` is not a config key in components/schema.ts",
-                "README.md:2: `loadBalancer.healthCheck.intervall: 5` is not a config key in components/schema.ts",
-                "README.md:2: `relax.everything` is not a config key in components/schema.ts",
+                "README.md:2: `ha-service:dns.tll` is not a config key in components/config/schema.ts",
+                "README.md:2: `loadBalancer.healthCheck.intervall: 5` is not a config key in components/config/schema.ts",
+                "README.md:2: `relax.everything` is not a config key in components/config/schema.ts",
             ]);
             const good = linesOf(
                 "`dns.ttl`, `nodes.app-a.allowReplacement`, `nodes.<name>.roles`, `leaders.mysql-server`, `network.subnets[].zone`, `cluster.conf`, ha-service:topology",
@@ -254,7 +254,7 @@ describe("README.md and docs/ match the code", () => {
                 "README.md:3: link target tools/missing.ts does not exist",
             ]);
             assert.ok(repoPathExists(root, "stacks/Pulumi.<stack>.yaml"));
-            assert.ok(repoPathExists(root, "components/*.ts"));
+            assert.ok(repoPathExists(root, "components/aws/*.ts"));
             assert.ok(repoPathExists(root, "tools/planview/"));
         });
 

@@ -92,7 +92,7 @@ describe("source maps off while a program runs", () => {
             .map((l) => JSON.parse(l) as { maps: boolean; loaded?: boolean; stack?: string });
         assert.deepEqual(start, { maps: false, loaded: true }, "the program is loaded and maps are off when the runner starts");
         assert.equal(failure.maps, true, "maps are on again when the error is printed");
-        assert.match(framedLine(failure.stack!, path.join(ROOT, "components", "config.ts")), /throw new ConfigError/);
+        assert.match(framedLine(failure.stack!, path.join(ROOT, "components", "config", "index.ts")), /throw new ConfigError/);
     });
 });
 

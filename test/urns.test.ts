@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ProgramRun, runProgram } from "../tools/harness";
 import { listStacks } from "../tools/stackfile";
-import { HA_SERVICE_TYPE, LEGACY_SERVICE_TYPE } from "../components/ha-service-args";
+import { HA_SERVICE_TYPE, LEGACY_SERVICE_TYPE } from "../components/config/ha-service-args";
 import { diffUrns, engineUrns, explainDiff, mockForm, readSnapshot, snapshotPath } from "../tools/urns";
 import { exampleRun } from "./examples";
 import { EXAMPLE_STACKS } from "./stacks";

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { CONFIG_NAMESPACE, ConfigSchema } from "../components/schema";
+import { CONFIG_NAMESPACE, ConfigSchema } from "../components/config/schema";
 import { readmeFailoverSections } from "./failover";
 import { pageWithMarker } from "./docfiles";
 
@@ -89,7 +89,7 @@ export function renderPulumiYamlConfig(): string {
     const scalar = (r: ConfigRow) => ["string", "integer", "boolean"].some((t) => r.type.startsWith(t)) || r.type.includes("`");
     const declared = top.filter((r) => scalar(r) && (r.required || r.default !== undefined));
     const lines: string[] = [
-        `# Config keys (set as ${CONFIG_NAMESPACE}:<key>), generated from components/schema.ts by \`npm run docs\`; README.md lists every nested key.`,
+        `# Config keys (set as ${CONFIG_NAMESPACE}:<key>), generated from components/config/schema.ts by \`npm run docs\`; README.md lists every nested key.`,
         `# Not declared below (map- or list-valued, or optional without a default; Pulumi would require a declared key without a default):`,
         ...top.filter((r) => !declared.includes(r)).map((r) => `#   ${CONFIG_NAMESPACE}:${r.key}: ${r.description}`),
         "config:",

@@ -4,7 +4,7 @@
  * slot is `network.create.zoneSlots[zone]`, by default its letter (a: 0, b: 1, ... h: 7), so it
  * depends on that zone alone: listing the zones in another order, or adding or removing one, never
  * moves another zone's subnets (and so never replaces the nodes in them). Stacks deployed while the
- * slot was the list position keep their addresses: validation (components/safeops.ts) accepts the
+ * slot was the list position keep their addresses: validation (components/config/safeops.ts) accepts the
  * default only where letter and position agree, and asks for explicit slots otherwise.
  */
 export interface ZoneSubnets {

@@ -10,7 +10,7 @@
  */
 import type { StackSpec } from "../config";
 import type { AccountContext } from "./iam";
-import { baseTags, parameterPrefix } from "./naming";
+import { baseTags, parameterPrefix } from "../common/naming";
 import { addressRef, PARAMETER_TIER, resolveAddresses } from "./replication";
 import { BACKUP_HOST_PATHS, BACKUP_VOLUME_REF, type BackupHostPaths, MANAGE_API_PORT, renderBackupHostScript } from "./backuphost-script";
 import type { BackupHostPlan, SecurityGroupPlan, SecurityRule } from "./types";
@@ -58,7 +58,7 @@ export function planBackupHost(spec: StackSpec, paths: BackupHostPaths = BACKUP_
     const notes = [
         `Backup Utilities ${b.utilsVersion} on ${b.instanceType} in ${b.zone} backs up the HA primary (${spec.primary}) on "${b.schedule}" (UTC), keeping ${b.snapshots} snapshots; it follows a promotion.`,
         releaseAtLeast(b.ghesVersion, BUILT_IN_BACKUP_SERVICE_SINCE)
-            ? `GHES ${b.ghesVersion} also has the built-in backup service (${BUILT_IN_BACKUP_SERVICE_SINCE}+); this package does not set it up: it keeps backups on a volume of the primary itself, which does not follow a promotion (README, Backups).`
+            ? `GHES ${b.ghesVersion} also has the built-in backup service (${BUILT_IN_BACKUP_SERVICE_SINCE}+); this package does not set it up: it keeps backups on a volume of the primary itself, which does not follow a promotion (docs/profiles.md, GitHub Enterprise Server).`
             : `GHES ${b.ghesVersion} has no built-in backup service (it arrived in ${BUILT_IN_BACKUP_SERVICE_SINCE}).`,
         spec.backups.enabled
             ? "Data Lifecycle Manager snapshots of the nodes' data volumes stay on as a second layer; GitHub supports them only while an appliance is offline or in maintenance mode."

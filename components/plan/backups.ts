@@ -1,5 +1,5 @@
 import type { StackSpec } from "../config";
-import { BACKUP_TAG, backupTagValue } from "./naming";
+import { BACKUP_TAG, backupTagValue } from "../common/naming";
 import type { BackupPlan } from "./types";
 
 /** The tags that mark this stack's data volumes for its snapshot policy (carried whether or not backups are on). */

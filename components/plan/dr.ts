@@ -17,10 +17,10 @@
  * primary's region); no node, volume or load-balancer attachment.
  */
 import { ConfigError, type StackSpec } from "../config";
-import { drZones } from "../dr-config";
+import { drZones } from "../config/dr-config";
 import { backupTargetTags } from "./backups";
 import { drRunbooks, regionScenarios } from "./dr-failover";
-import { loadBalancerSubnetTier, natZone, subnetCidrs } from "./network";
+import { loadBalancerSubnetTier, natZone, subnetCidrs } from "../common/network";
 import { planSecurityGroups } from "./security";
 import type { BackupPlan, CrossRegionRule, DrPlan, LoadBalancerPlan, MonitoringPlan, NetworkPlan, TopologyPlan } from "./types";
 

@@ -15,7 +15,7 @@ import type { Election, FailoverDataRisk } from "../profiles";
 import { failoverSecondary } from "./healthchecks";
 import { manualLeaderLoss } from "./leaders";
 import { ALIAS_TTL } from "./loadbalancer";
-import { natZone } from "./network";
+import { natZone } from "../common/network";
 import { partitionAssumptions } from "./partition";
 import { STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
 import type { DnsHealthCheckPlan, FailoverAnalysis, FailureScenario, LoadBalancerPlan, PlannedNode } from "./types";
@@ -145,7 +145,8 @@ function lostAll(ctx: Context): Outcome {
         failover: "none",
         ...(viaLb || spec.topology === "cluster" ? lbDetect : statusDetect),
         operator: true,
-        clientsMoveBy: "no node is left: rebuild the nodes and restore their data volumes from snapshots (README: Restore a data volume)",
+        clientsMoveBy:
+            "no node is left: rebuild the nodes and restore their data volumes from snapshots (docs/operations.md: Restore a data volume)",
         dataAtRisk: spec.backups.enabled
             ? `everything written since the last snapshot (one every ${spec.backups.everyHours} h, so up to ${spec.backups.everyHours} h of writes)`
             : "all data: backups are off",
@@ -172,7 +173,7 @@ const LB_ZONE_MOVE = ELB_ZONE_DETECT + ALIAS_TTL;
 const LB_ZONE_MOVE_BY = `clients that resolved the lost zone's load-balancer address move to another zone's address once it leaves the load balancer's DNS (assumed ${ELB_ZONE_DETECT} s) and their ${ALIAS_TTL} s TTL expires (${LB_ZONE_MOVE} s)`;
 
 /**
- * The load balancer's node in the lost zone. Cross-zone load balancing is on (components/loadbalancer.ts),
+ * The load balancer's node in the lost zone. Cross-zone load balancing is on (components/aws/loadbalancer.ts),
  * so every zone's address reaches every target: the clients holding the lost zone's address fail
  * until it leaves the load balancer's DNS and their TTL expires, whether or not a serving node is
  * lost. That runs from the failure, in parallel with whatever moves the other clients, so the last

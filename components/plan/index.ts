@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { ConfigError, networkZones, type StackSpec } from "../config";
-import { zonesOfNode } from "../dr-config";
+import { zonesOfNode } from "../config/dr-config";
 import { planBackupHost } from "./backuphost";
 import { backupTargetTags, planBackups } from "./backups";
 import { planDr } from "./dr";
@@ -12,7 +12,7 @@ import { analyseFailover } from "./failover";
 import { failoverWarnings, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer, targetGroupNameProblems } from "./loadbalancer";
 import { planMonitoring } from "./monitoring";
-import { loadBalancerSubnetTier, natZone, subnetCidrs } from "./network";
+import { loadBalancerSubnetTier, natZone, subnetCidrs } from "../common/network";
 import {
     assetParameter,
     baseTags,
@@ -21,10 +21,10 @@ import {
     documentParameter,
     parameterPrefix,
     secretParameter,
-} from "./naming";
+} from "../common/naming";
 import { renderNodeScript } from "./nodescript";
 import { duplicateRegistrationProblems } from "./registrations";
-import { placeNode } from "./placement";
+import { placeNode } from "../common/placement";
 import { applyDocument, oversizedAssets, oversizedParameters, PARAMETER_TIER, planDocuments } from "./replication";
 import { planRunbooks } from "./runbook";
 import { planSecurityGroups } from "./security";
@@ -35,13 +35,13 @@ import { associationCommands, NODE_PARAMETER_REF, renderUserData, STATE_DIR } fr
 export * from "./types";
 export { ALIAS_TTL } from "./loadbalancer";
 export { ELB_ZONE_DETECT, ROUTE53_PROPAGATION } from "./failover";
-export { BACKUP_TAG } from "./naming";
+export { BACKUP_TAG } from "../common/naming";
 export { addressRef, canonicalJson, documentHash, PARAMETER_MAX_LENGTH, referencedNodes, resolveAddresses } from "./replication";
-export { slug } from "./naming";
+export { slug } from "../common/naming";
 export { renderNodeScript, shellQuote } from "./nodescript";
 export { duplicateRegistrationProblems, plannedRegistrations, registrationKey } from "./registrations";
 export { APPLY_SCRIPT_PATH, applyScript, associationCommands, NODE_PARAMETER_REF, STATE_DIR } from "./userdata";
-export type { SubnetTier, ZoneSubnets } from "./network";
+export type { SubnetTier, ZoneSubnets } from "../common/network";
 
 /** Instance properties whose change would replace a running node; ignored unless the node opts in. */
 export const REPLACING_INSTANCE_PROPERTIES = ["ami", "userData", "userDataBase64"] as const;

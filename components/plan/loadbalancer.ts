@@ -94,7 +94,7 @@ const TARGET_GROUP_NAME_MAX = 32;
 const AUTONAME_SUFFIX = 8;
 
 /**
- * Target groups are autonamed from `<name>-lb-<key>` (components/loadbalancer.ts), and AWS caps
+ * Target groups are autonamed from `<name>-lb-<key>` (components/aws/loadbalancer.ts), and AWS caps
  * their names at 32 characters: a long service name with a long target key would pass every offline
  * check and fail on `pulumi up`.
  */

@@ -3,7 +3,7 @@
  *
  * Offline there is no state, so the rule needs the previous members from outside: at `pulumi up`
  * and `pulumi preview` the program reads the node keys of its own stack's last `nodes` output
- * (components/previous.ts, a StackReference to the stack itself); a stack that was never deployed
+ * (components/aws/previous.ts, a StackReference to the stack itself); a stack that was never deployed
  * has none, and nothing is refused.
  */
 import type { ConfigProblem, StackSpec } from "../config";

@@ -1,7 +1,7 @@
 import type { StackSpec } from "../config";
 import { activeTargetCount } from "../profiles";
 import { targetNodes } from "./targets";
-import { slug, uniquePrefix } from "./naming";
+import { slug, uniquePrefix } from "../common/naming";
 import type { AlarmPlan, LoadBalancerPlan, MonitoringPlan, PlannedNode } from "./types";
 
 /** EC2 publishes status-check metrics once a minute (free, with or without detailed monitoring). */

@@ -193,7 +193,7 @@ const instanceHour = (usd: number): Price => ({ usd, unit: "instance-hour (Linux
 export const INSTANCE_PRICES: Readonly<Record<string, Readonly<Record<string, Price>>>> = {
     "us-east-1": {
         "m6i.large": instanceHour(0.096),
-        // the default of the GHES backup host (components/schema.ts); https://c3x.dev/blog/m5-vs-m6i-vs-m7i-cost-performance
+        // the default of the GHES backup host (components/config/schema.ts); https://c3x.dev/blog/m5-vs-m6i-vs-m7i-cost-performance
         // agrees: "In us-east-1, the on-demand Linux prices ... m6i.xlarge: $0.192/hour"
         "m6i.xlarge": instanceHour(0.192),
         "m6i.2xlarge": instanceHour(0.384),

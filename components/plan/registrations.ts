@@ -9,8 +9,8 @@
  * "planned registrations are exactly what the program registers" (test/aws-limits.test.ts) runs the
  * real program under the mock harness for every example stack and compares, so the two cannot drift.
  */
-import { HA_SERVICE_TYPE } from "../ha-service-args";
-import type { ConfigProblem } from "../spec";
+import { HA_SERVICE_TYPE } from "../config/ha-service-args";
+import type { ConfigProblem } from "../config/spec";
 import type { TopologyPlan } from "./types";
 
 export interface PlannedRegistration {
@@ -237,9 +237,9 @@ function backupHostRegistrations(plan: TopologyPlan, add: Add): void {
 }
 
 /**
- * The DR region (components/dr-region.ts): the same components as the main region's under a DrRegion
+ * The DR region (components/aws/dr-region.ts): the same components as the main region's under a DrRegion
  * named `<name>-dr` (its replication shares the main region's secret, so it has no random password of
- * its own), and the links between the regions (components/dr-links.ts).
+ * its own), and the links between the regions (components/aws/dr-links.ts).
  */
 function drRegistrations(plan: TopologyPlan, add: Add): void {
     const dr = plan.dr;

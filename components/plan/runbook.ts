@@ -8,7 +8,7 @@ import { failoverSecondary } from "./healthchecks";
 import { moveLeadersRunbooks } from "./leaders";
 import { ROUTE53_PROPAGATION } from "./failover";
 import { activeTargetCount, STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
-import { uniquePrefix } from "./naming";
+import { uniquePrefix } from "../common/naming";
 import { replaceByNewNameRunbook } from "./replace-by-name";
 import type { LoadBalancerPlan, PlannedNode, Runbook } from "./types";
 
@@ -105,7 +105,7 @@ function replaceNodeRunbook(spec: StackSpec, nodes: readonly PlannedNode[], lb: 
             "Otherwise replace the instance and keep its data volume. A volume attaches to one instance at a time, so if the old instance still exists: `aws ec2 stop-instances --instance-ids <its instanceId from the `nodes` output>`, then `aws ec2 detach-volume --volume-id <its data volume id>`.",
             `\`pulumi stack --show-urns | grep 'Instance::${spec.name}-NODE'\`, then \`pulumi up --replace '<that URN>'\`: a new instance starts in the node's zone, the node's data volume is attached to it, and it is registered with the load balancer; the old instance is deleted last.`,
             "The new instance has a new private address: the other nodes' replication documents change with it and their State Manager associations re-apply them; review that in `pulumi preview`.",
-            `If the data volume is lost too: restore it from the newest snapshot (README: Restore a data volume) before the step above${spec.backups.enabled ? "" : " (backups are off in this stack: there is no snapshot)"}.`,
+            `If the data volume is lost too: restore it from the newest snapshot (docs/operations.md: Restore a data volume) before the step above${spec.backups.enabled ? "" : " (backups are off in this stack: there is no snapshot)"}.`,
             `If the node's zone is down (zones in use: ${zones}): add a node with a new key in a healthy zone (\`nodes.<new>.zone\`), \`pulumi up\`, and remove the failed node's entry once it is no longer needed (its data volume is retained). Never reuse a removed node's key.`,
             `Done when the target groups' -healthy-below alarms are OK${expected}.`,
         ],

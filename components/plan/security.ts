@@ -1,7 +1,7 @@
 import type { StackSpec } from "../config";
 import type { IpProtocol } from "../profiles";
 import { planBackupHostSecurity } from "./backuphost";
-import { slug } from "./naming";
+import { slug } from "../common/naming";
 import type { LoadBalancerPlan, SecurityGroupPlan, SecurityRule } from "./types";
 
 /** Transport protocols a load-balancer protocol needs open. */

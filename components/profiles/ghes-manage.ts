@@ -32,7 +32,7 @@ export const ROLE_FILE = "ghes-role";
 /**
  * The SSM SecureString holding the base64 of the GHES license (.ghl), beside the join secret under
  * the stack's parameter prefix, which the nodes' IAM policy already lets them read. The operator
- * creates it once (README: GHES).
+ * creates it once (docs/profiles.md: GitHub Enterprise Server).
  */
 export function licenseParameter(secretParameter: string): string {
     return `${secretParameter.replace(/\/[^/]*$/, "")}/ghes-license`;

@@ -196,10 +196,10 @@ export const ORDERING_REASONS: Readonly<Record<string, string>> = {
     "aws:ec2/natGateway:NatGateway -> aws:ec2/internetGateway:InternetGateway":
         "a public NAT gateway needs the VPC's internet gateway; the AWS provider's NAT gateway example recommends this explicit dependency",
     "aws:dlm/lifecyclePolicy:LifecyclePolicy -> aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-        "the policy's first run needs the role's permissions in place (components/backups.ts)",
+        "the policy's first run needs the role's permissions in place (components/aws/backups.ts)",
     "aws:route53/record:Record -> aws:route53/record:Record":
         "Route 53 refuses a failover record beside a plain one of the same name, so when a stack switches to automatic " +
-        "failover the PRIMARY record (the former plain one) changes before the SECONDARY is created (components/dns.ts); " +
+        "failover the PRIMARY record (the former plain one) changes before the SECONDARY is created (components/aws/dns.ts); " +
         "on a first deployment the wait only costs time",
 };
 

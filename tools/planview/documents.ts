@@ -2,7 +2,7 @@
  * Each node's rendered configuration script and replication document, as a GHES or Cloudify reviewer
  * must read them, with only secret values redacted.
  *
- * Both are SSM parameters of type `String` (components/replication.ts): AWS stores them in plain text
+ * Both are SSM parameters of type `String` (components/aws/replication.ts): AWS stores them in plain text
  * and the nodes read them with ssm:GetParameter. They show as secrets in a run only because the AWS
  * provider marks every `aws.ssm.Parameter` value secret, whatever its type. The join secret is a
  * separate `SecureString` parameter (its value a random:RandomPassword result); the documents name that
@@ -16,7 +16,7 @@ import type { ProgramRun, RecordedResource } from "../harness";
 export const SECRET_PLACEHOLDER = "{{secret redacted}}";
 
 const PARAMETER = "aws:ssm/parameter:Parameter";
-/** The descriptions components/replication.ts gives the two per-node parameters. */
+/** The descriptions components/aws/replication.ts gives the two per-node parameters. */
 const NODE_DOCUMENT = /^(Replication document|Rendered configuration script) of (.+)$/;
 
 export interface NodeDocument {

@@ -17,7 +17,7 @@ import type { RenderedFile } from "../types";
 /** Port of the health endpoint; Cloudify 4.x uses no such port (its ports are in the profile). */
 export const HEALTH_PORT = 8780;
 export const HEALTH_PATH = "/active";
-/** REST API user whose password is the stack's join secret (see README, Cloudify section). */
+/** REST API user whose password is the stack's join secret (see docs/profiles.md, Cloudify). */
 export const REST_USER = "admin";
 export const REST_TENANT = "default_tenant";
 export const HEALTH_UNIT = "ha-service-cloudify-health.service";

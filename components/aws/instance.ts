@@ -1,0 +1,92 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { inRegion } from "../common/region";
+import type { AccountContext } from "../plan/iam";
+
+/**
+ * The role and instance profile of this package's instances: SSM access instead of SSH keys, plus
+ * a parameter policy built for the account (`policy`). Children are `<name>-role`, `-ssm-core`,
+ * `-parameters` and `-profile`, parented as `opts` says.
+ */
+export function instanceRole(
+    name: string,
+    args: {
+        readonly description: string;
+        readonly policy: (ctx: AccountContext) => Record<string, unknown>;
+        readonly tags: Readonly<Record<string, string>>;
+        /** DR nodes: the policy names the DR region's parameters. */
+        readonly region?: string;
+    },
+    opts: pulumi.CustomResourceOptions,
+): { readonly role: aws.iam.Role; readonly profile: aws.iam.InstanceProfile } {
+    const role = new aws.iam.Role(
+        `${name}-role`,
+        {
+            description: args.description,
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            }),
+            tags: args.tags,
+        },
+        opts,
+    );
+    new aws.iam.RolePolicyAttachment(
+        `${name}-ssm-core`,
+        { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+        opts,
+    );
+    const account = pulumi.all([
+        aws.getPartitionOutput({}, opts).partition,
+        aws.getRegionOutput(inRegion(args.region), opts).region,
+        aws.getCallerIdentityOutput({}, opts).accountId,
+    ]);
+    new aws.iam.RolePolicy(
+        `${name}-parameters`,
+        {
+            role: role.id,
+            policy: account.apply(([partition, region, accountId]) => JSON.stringify(args.policy({ partition, region, accountId }))),
+        },
+        opts,
+    );
+    const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags: args.tags }, opts);
+    return { role, profile };
+}
+
+/** What every instance of this package has: private, IMDSv2 only, encrypted gp3 root, monitored, EBS-optimised. */
+export function privateInstanceArgs(args: {
+    readonly ami: string;
+    readonly instanceType: string;
+    readonly subnetId: pulumi.Input<string>;
+    readonly securityGroupId: pulumi.Input<string>;
+    readonly profile: aws.iam.InstanceProfile;
+    readonly rootVolumeSize: number;
+    readonly userData: string;
+    readonly tags: Readonly<Record<string, string>>;
+}): aws.ec2.InstanceArgs {
+    return {
+        ami: args.ami,
+        instanceType: args.instanceType,
+        subnetId: args.subnetId,
+        vpcSecurityGroupIds: [args.securityGroupId],
+        iamInstanceProfile: args.profile.name,
+        associatePublicIpAddress: false,
+        monitoring: true,
+        ebsOptimized: true,
+        metadataOptions: {
+            httpTokens: "required",
+            httpEndpoint: "enabled",
+            httpPutResponseHopLimit: 1,
+            instanceMetadataTags: "disabled",
+        },
+        rootBlockDevice: {
+            encrypted: true,
+            volumeType: "gp3",
+            volumeSize: args.rootVolumeSize,
+            deleteOnTermination: true,
+            tags: args.tags,
+        },
+        userData: args.userData,
+        tags: args.tags,
+    };
+}
