@@ -203,6 +203,13 @@ describe("npm package: the packed tarball", function () {
             assert.ok(r.api.includes("HaService"), `the package exports ${r.api.join(", ")}`);
         });
 
+        it("an ES module program imports the named exports too (Node reads them from the CommonJS build)", () => {
+            const script = `import { HaService, HaServiceArgsError, HA_SERVICE_TYPE } from ${JSON.stringify(NAME)};
+console.log(JSON.stringify([typeof HaService, typeof HaServiceArgsError, HA_SERVICE_TYPE]));`;
+            const r = JSON.parse(run(NODE, ["--input-type=module", "-e", script], consumer)) as string[];
+            assert.deepEqual(r, ["function", "function", "ha-topologies:index:HaService"]);
+        });
+
         it("Pulumi's plugin runner finds HaService in the package's entry, under the provider name package.json's name gives", () => {
             // @pulumi/pulumi/cmd/run-plugin requires the package directory (package.json `main`), takes the
             // components it exports and names the provider after package.json's name without its scope.
