@@ -414,7 +414,7 @@ describe("benchmarks", () => {
 
     describe("output and arguments", () => {
         it("renders a padded markdown table, numbers right-aligned", () => {
-            assert.equal(table(["name", "n"], [["a|b", 5]]), ["| name |   n |", "| ---- | --: |", "| a\\|b |   5 |"].join("\n"));
+            assert.equal(table(["name", "n"], [["a|b", 5]]), ["| name |  n |", "| ---- | -: |", "| a\\|b |  5 |"].join("\n"));
             assert.throws(() => table(["a", "b"], [["x"]]), /1 cells, headers 2/);
             assert.equal(fixed(-0.0001, 2), "0.00");
         });

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { CONFIG_NAMESPACE, ConfigSchema } from "../components/config/schema";
 import { readmeFailoverSections } from "./failover";
 import { pageWithMarker } from "./docfiles";
+import { table } from "./markdown";
 
 interface JsonSchema {
     type?: string | string[];
@@ -67,15 +68,13 @@ export function configRows(): ConfigRow[] {
     return rows;
 }
 
-const escape = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-
 export function renderConfigTable(): string {
-    const lines = ["| key | type | default | description |", "| --- | --- | --- | --- |"];
-    for (const r of configRows()) {
+    const rows = configRows().map((r) => {
         const def = r.required ? "**required**" : r.default !== undefined ? `\`${r.default}\`` : "";
-        lines.push(`| \`${r.key}\` | ${r.type} | ${def} | ${escape(r.description)} |`);
-    }
-    return lines.join("\n");
+        // The type is written for a table cell already (`a` \| `b`); the table escapes it again.
+        return [`\`${r.key}\``, r.type.replace(/\\\|/g, "|"), def, r.description];
+    });
+    return table(["key", "type", "default", "description"], rows, { pad: false });
 }
 
 /**

@@ -20,6 +20,7 @@ import type { EngineEvent, OpType, PropertyDiff } from "@pulumi/pulumi/automatio
 import { parseCommandLine } from "./args";
 import { runMain } from "./cli";
 import { SECRET_MASK, SECRET_SIG, SPECIAL_SIG_KEY } from "./harness";
+import { table } from "./markdown";
 import { getPath, parsePath } from "./replacements";
 import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks } from "./stackfile";
 
@@ -221,14 +222,14 @@ const STATUS_LINE: Record<StackStatus, string> = {
 
 export function formatMarkdown(report: DriftReport): string {
     const out: string[] = ["## Drift check", ""];
-    out.push("| stack | status | cloud vs state | state vs code |", "| --- | --- | --- | --- |");
-    for (const s of report.stacks) {
+    const rows = report.stacks.map((s) => {
         const count = (phase: Phase) => {
             const p = s.phases.find((x) => x.phase === phase);
             return p === undefined ? "not run" : String(p.drifted.length);
         };
-        out.push(`| ${s.stack} | ${STATUS_LINE[s.status]} | ${count("refresh")} | ${count("preview")} |`);
-    }
+        return [s.stack, STATUS_LINE[s.status], count("refresh"), count("preview")];
+    });
+    out.push(table(["stack", "status", "cloud vs state", "state vs code"], rows, { pad: false }));
     for (const s of report.stacks) {
         if (s.status === "clean") continue;
         out.push("", `### Stack \`${s.stack}\`: ${STATUS_LINE[s.status]}`);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parseSpec, readNamespace } from "../components/config";
 import { planTopology, type FailoverAnalysis, type FailureScenario, type Runbook } from "../components/plan";
 import { DEFAULT_PROJECT, readStackFile } from "./stackfile";
+import { table } from "./markdown";
 
 export function isFailoverAnalysis(v: unknown): v is FailoverAnalysis {
     return typeof v === "object" && v !== null && Array.isArray((v as FailoverAnalysis).scenarios) && "mechanism" in v;
@@ -93,21 +94,17 @@ export function runbookLines(runbooks: readonly Runbook[], width = 160): string[
     return lines;
 }
 
-const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-
 /** A Markdown summary: one row per scenario, then the notes and assumptions. */
 export function failoverMarkdown(a: FailoverAnalysis): string {
     const lines = [
         `Failover: ${MECHANISM[a.mechanism]}.`,
         "",
-        "| failure | service | failover | detected after | clients move after | data at risk |",
-        "| --- | --- | --- | --- | --- | --- |",
+        table(
+            ["failure", "service", "failover", "detected after", "clients move after", "data at risk"],
+            a.scenarios.map((s) => [s.title, service(s), s.failover, seconds(s.detectSeconds), clientsMove(s), s.dataAtRisk]),
+            { pad: false },
+        ),
     ];
-    for (const s of a.scenarios) {
-        lines.push(
-            `| ${[s.title, service(s), s.failover, seconds(s.detectSeconds), clientsMove(s), s.dataAtRisk].map(cell).join(" | ")} |`,
-        );
-    }
     // Each note once, with the scenarios it belongs to.
     const notes = new Map<string, string[]>();
     for (const s of a.scenarios) for (const n of s.notes) notes.set(n, [...(notes.get(n) ?? []), `\`${s.key}\``]);
