@@ -53,9 +53,9 @@ const installedVersion = (name: string): string =>
 /**
  * A consumer project in `dir` with the tarball installed by npm, offline. The project depends on the
  * SDK versions this repository tests with; they are already in its node_modules (links to this
- * repository's copies, as if installed before), and npm keeps them. The package's one dependency
- * (zod) comes as a tarball packed from this repository's copy (npm's cache holds its content but not
- * the registry's metadata). `--legacy-peer-deps` keeps npm from fetching the peers' own peers.
+ * repository's copies, as if installed before), and npm keeps them. The package's dependencies (zod,
+ * fastest-levenshtein) come as tarballs packed from this repository's copies (after `npm ci` npm's cache
+ * holds their content but not the registry's metadata, which an offline install needs). `--legacy-peer-deps` keeps npm from fetching the peers' own peers.
  */
 function createConsumer(dir: string, tarball: string): string {
     fs.mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
@@ -65,8 +65,13 @@ function createConsumer(dir: string, tarball: string): string {
         JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: sdks }),
     );
     for (const peer of PEERS) fs.symlinkSync(path.join(ROOT, "node_modules", peer), path.join(dir, "node_modules", peer), "dir");
-    const zod = path.join(dir, run("npm", ["pack", "--ignore-scripts", "--silent", path.join(ROOT, "node_modules", "zod")], dir).trim());
-    run("npm", ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, zod], dir);
+    const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+        dependencies?: Record<string, string>;
+    };
+    const deps = Object.keys(dependencies).map((dep) =>
+        path.join(dir, run("npm", ["pack", "--ignore-scripts", "--silent", path.join(ROOT, "node_modules", dep)], dir).trim()),
+    );
+    run("npm", ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, ...deps], dir);
     fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "program.js"), path.join(dir, "program.js"));
     return dir;
 }
