@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import type { ProgramRun } from "../tools/harness";
-import { EXIT_FAIL_ON, formatPlan, type JsonFailure, main, planJson } from "../tools/plan";
+import { EXIT_FAIL_ON, formatPlan, type JsonFailure, main, npmBannerWarning, planJson } from "../tools/plan";
 import { failOnHits, parseFailOn } from "../tools/failon";
 import { formatPlanDiff, planDiff } from "../tools/plandiff";
 import { nodeDocuments, redactSecrets, SECRET_PLACEHOLDER, secretValues, textDiffLines } from "../tools/planview/documents";
@@ -54,6 +54,14 @@ describe("plan --json: only JSON on stdout, errors included", function () {
         assert.match((JSON.parse(badKind.stdout) as JsonFailure).problems[0], /--fail-on "replace,explode": expected .*replace, delete/);
         const noDiff = await cli("dev", "--fail-on", "delete", "--json");
         assert.deepEqual((JSON.parse(noDiff.stdout) as JsonFailure).problems, ["--fail-on needs --diff <git-ref>"]);
+    });
+
+    it("says on stderr, under `npm run` without -s, that npm's banner is above the JSON (npm writes it to stdout)", () => {
+        const argv = ["dev", "--json"];
+        assert.match(npmBannerWarning(argv, { npm_lifecycle_event: "plan" }) ?? "", /banner on stdout.*npm run -s plan/);
+        assert.equal(npmBannerWarning(argv, { npm_lifecycle_event: "plan", npm_config_loglevel: "silent" }), undefined);
+        assert.equal(npmBannerWarning(argv, {}), undefined);
+        assert.equal(npmBannerWarning(["dev"], { npm_lifecycle_event: "plan" }), undefined);
     });
 
     it("an invalid config lists every problem by key path in the JSON, without the text banner", async () => {

@@ -247,8 +247,22 @@ async function diffAgainstRef(
     return EXIT_FAIL_ON;
 }
 
+/**
+ * npm's `run` writes its "> package script" banner to stdout before the script starts, unless its log
+ * level is silent (`-s`); the tool cannot take it back, so with --json it says so on stderr.
+ */
+export function npmBannerWarning(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
+    if (!argv.includes("--json") || env.npm_lifecycle_event === undefined || env.npm_config_loglevel === "silent") return undefined;
+    return (
+        "note: npm printed its `> ... plan` banner on stdout above the JSON (npm does that unless it runs silent); " +
+        "for JSON alone run `npm run -s plan -- ...` or `npx tsx tools/plan.ts ...`\n"
+    );
+}
+
 if (require.main === module) {
     // The SDK's promise stack traces are never read by the plan (tools/promisestacks.ts).
     dropPromiseStacks();
+    const warning = npmBannerWarning(process.argv.slice(2), process.env);
+    if (warning) process.stderr.write(warning);
     runMain(main);
 }
