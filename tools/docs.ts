@@ -35,11 +35,11 @@ export interface ConfigRow {
 }
 
 function typeOf(s: JsonSchema): string {
-    if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(" \\| ");
+    if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(" | ");
     if (s.type === "integer" && s.minimum !== undefined && s.maximum !== undefined) return `integer ${s.minimum}-${s.maximum}`;
     if (s.type === "array") return `list of ${s.items ? typeOf(s.items) : "values"}`;
     if (s.type === "object" && s.additionalProperties && typeof s.additionalProperties === "object" && !s.properties) return "map";
-    return Array.isArray(s.type) ? s.type.join(" \\| ") : (s.type ?? "any");
+    return Array.isArray(s.type) ? s.type.join(" | ") : (s.type ?? "any");
 }
 
 /** One row per key path, depth first, in schema order. */
@@ -71,8 +71,7 @@ export function configRows(): ConfigRow[] {
 export function renderConfigTable(): string {
     const rows = configRows().map((r) => {
         const def = r.required ? "**required**" : r.default !== undefined ? `\`${r.default}\`` : "";
-        // The type is written for a table cell already (`a` \| `b`); the table escapes it again.
-        return [`\`${r.key}\``, r.type.replace(/\\\|/g, "|"), def, r.description];
+        return [`\`${r.key}\``, r.type, def, r.description];
     });
     return table(["key", "type", "default", "description"], rows, { pad: false });
 }
@@ -88,7 +87,7 @@ export function renderPulumiYamlConfig(): string {
     const scalar = (r: ConfigRow) => ["string", "integer", "boolean"].some((t) => r.type.startsWith(t)) || r.type.includes("`");
     const declared = top.filter((r) => scalar(r) && (r.required || r.default !== undefined));
     const lines: string[] = [
-        `# Config keys (set as ${CONFIG_NAMESPACE}:<key>), generated from components/config/schema.ts by \`npm run docs\`; README.md lists every nested key.`,
+        `# Config keys (set as ${CONFIG_NAMESPACE}:<key>), generated from components/config/schema.ts by \`npm run docs\`; docs/reference.md lists every nested key.`,
         `# Not declared below (map- or list-valued, or optional without a default; Pulumi would require a declared key without a default):`,
         ...top.filter((r) => !declared.includes(r)).map((r) => `#   ${CONFIG_NAMESPACE}:${r.key}: ${r.description}`),
         "config:",

@@ -81,7 +81,7 @@ export class HaService extends pulumi.ComponentResource {
         this.profile = plan.profile;
         if (plan.primary !== undefined) this.primary = plan.primary;
         this.production = plan.production;
-        this.nodes = nodeOutputs(plan, parts.nodeGroup, parts.dr);
+        this.nodes = nodeOutputs(plan, parts.allNodes);
         this.instanceIds = byNode(parts, "id");
         this.privateIps = byNode(parts, "privateIp");
         this.securityGroupIds = pulumi.all(parts.security.ids as Record<string, pulumi.Output<string>>);
@@ -130,8 +130,7 @@ function membershipGate(name: string, spec: StackSpec, parent: HaService): Promi
 }
 
 function byNode(parts: ServiceParts, key: "id" | "privateIp"): pulumi.Output<Record<string, string>> {
-    const nodes = { ...parts.nodeGroup.nodes, ...parts.dr?.nodeGroup.nodes };
-    return pulumi.all(Object.fromEntries(Object.entries(nodes).map(([k, n]) => [k, n.instance[key]])));
+    return pulumi.all(Object.fromEntries(Object.entries(parts.allNodes).map(([k, n]) => [k, n.instance[key]])));
 }
 
 /** The public outputs, for `registerOutputs`: every output property that is set. */

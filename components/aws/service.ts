@@ -31,6 +31,8 @@ export interface ServiceParts {
     readonly replication: Replication;
     /** The DR region's components, when the stack has one. */
     readonly dr?: DrRegion;
+    /** Every node's resources, in either region, by node key. */
+    readonly allNodes: NodeGroup["nodes"];
 }
 
 /**
@@ -108,6 +110,7 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
     return {
         security,
         nodeGroup,
+        allNodes,
         replication,
         ...(lb ? { loadBalancer: lb } : {}),
         ...(monitoring ? { monitoring } : {}),
@@ -212,12 +215,11 @@ function drTargets(dr: DrRegion): NonNullable<DnsRecordsArgs["regions"]>[string]
 }
 
 /** Each node's instance id, private address, zone and role, in either region. */
-export function nodeOutputs(plan: TopologyPlan, nodeGroup: NodeGroup, dr?: DrRegion): pulumi.Output<Record<string, NodeOutput>> {
-    const all = { ...nodeGroup.nodes, ...dr?.nodeGroup.nodes };
+export function nodeOutputs(plan: TopologyPlan, allNodes: ServiceParts["allNodes"]): pulumi.Output<Record<string, NodeOutput>> {
     return pulumi.all(
         Object.fromEntries(
             plan.nodes.map((n) => {
-                const r = all[n.key];
+                const r = allNodes[n.key];
                 return [
                     n.key,
                     pulumi

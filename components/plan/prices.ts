@@ -66,6 +66,13 @@ export const GP3_BASELINE_SOURCE: PriceSource = {
 
 const READ = "2026-12-01";
 
+/** The NLB and ALB hour and capacity-unit prices all come from one dated page. */
+const ELB_SOURCE: PriceSource = {
+    url: "https://awsnegotiations.com/elastic-load-balancer-cost.html",
+    read: READ,
+    note: "published May 2026, US East",
+};
+
 const US_EAST_1: Readonly<Partial<Record<PriceKey, Price>>> = {
     "ebs.gp3.gbMonth": {
         usd: 0.08,
@@ -97,22 +104,22 @@ const US_EAST_1: Readonly<Partial<Record<PriceKey, Price>>> = {
     "elb.nlb.hour": {
         usd: 0.0225,
         unit: "NLB-hour",
-        source: { url: "https://awsnegotiations.com/elastic-load-balancer-cost.html", read: READ, note: "published May 2026, US East" },
+        source: ELB_SOURCE,
     },
     "elb.nlb.lcuHour": {
         usd: 0.006,
         unit: "NLCU-hour",
-        source: { url: "https://awsnegotiations.com/elastic-load-balancer-cost.html", read: READ, note: "published May 2026, US East" },
+        source: ELB_SOURCE,
     },
     "elb.alb.hour": {
         usd: 0.0225,
         unit: "ALB-hour",
-        source: { url: "https://awsnegotiations.com/elastic-load-balancer-cost.html", read: READ, note: "published May 2026, US East" },
+        source: ELB_SOURCE,
     },
     "elb.alb.lcuHour": {
         usd: 0.008,
         unit: "LCU-hour",
-        source: { url: "https://awsnegotiations.com/elastic-load-balancer-cost.html", read: READ, note: "published May 2026, US East" },
+        source: ELB_SOURCE,
     },
     "vpc.nat.hour": {
         usd: 0.045,

@@ -57,6 +57,9 @@ function renderHa(doc: HaDocument, ctx: RenderContext): NodeConfig {
             // GitHub: ghe-config-apply between ghe-repl-setup and ghe-repl-start keeps the primary serving.
             "ghe-config-apply",
             "ghe-repl-start",
+            // Datacenter and active/inactive per node, then a config apply on the primary: github/docs
+            // content/admin/monitoring-and-managing-your-instance/configuring-high-availability/
+            // creating-a-high-availability-replica.md, "Creating geo-replication replicas".
             ...(geo
                 ? [
                       `ghe-repl-node --datacenter ${geo.datacenter} ${geo.active ? "--active" : "--inactive"}`,
