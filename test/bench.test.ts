@@ -407,7 +407,11 @@ describe("benchmarks", () => {
 
         it("deploys every example stack, automatic failover and the largest accepted cluster", () => {
             const cases = deployCases(exampleStacks());
-            assert.deepEqual(cases.map((c) => c.label).slice(0, -1), [...exampleStacks().map((s) => s.stack), "dev, failover: automatic"]);
+            assert.deepEqual(cases.map((c) => c.label).slice(0, -1), [
+                ...exampleStacks().map((s) => s.stack),
+                "dev, failover: automatic",
+                "dev, failover: automatic behind an NLB",
+            ]);
             assert.match(cases[cases.length - 1].label, /^prod, cluster, \d+ nodes/);
         });
     });
@@ -558,7 +562,7 @@ describe("bench: goals that a regression breaks (tools/bench/goals.ts)", () => {
     });
 
     it("HA automatic detection: at most 30 s, and only with automatic failover", () => {
-        const auto = plan(haConfig({ failover: "automatic" }));
+        const auto = plan(haConfig({ failover: "automatic", loadBalancer: { kind: "nlb" } }));
         const at = (s: number, p = auto) => ({
             ...p,
             failoverAnalysis: {
@@ -568,9 +572,19 @@ describe("bench: goals that a regression breaks (tools/bench/goals.ts)", () => {
                 ),
             },
         });
-        assert.equal(haAutomaticDetectionGoal("test", at(30)).met, true);
-        assert.equal(haAutomaticDetectionGoal("test", at(31)).met, false);
-        assert.equal(haAutomaticDetectionGoal("test", at(20, plan(haConfig()))).met, false, "manual failover detects nothing by itself");
+        assert.equal(haAutomaticDetectionGoal("test", at(30), "v").met, true);
+        assert.equal(haAutomaticDetectionGoal("test", at(31), "v").met, false);
+        assert.equal(haAutomaticDetectionGoal("test", at(20, plan(haConfig())), "v").met, false, "manual failover detects nothing by itself");
+    });
+
+    it("HA automatic detection: behind a load balancer the heartbeat meets 30 s; DNS failover is shown beside it", () => {
+        const lb = plan(haConfig({ failover: "automatic", loadBalancer: { kind: "nlb" } }));
+        const row = haAutomaticDetectionGoal("test", lb, "behind an NLB", plan(haConfig({ failover: "automatic" })));
+        assert.equal(row.met, true);
+        assert.equal(
+            row.measured,
+            "30 s (the primary's heartbeat alarm (3 x 10 s without a heartbeat)); DNS failover without a load balancer: 120 s (Route 53 health check on node-1 (2 x 60 s status checks))",
+        );
     });
 
     it("program cost: the highest time ratio against the same-types baseline, at most 1.2x; not measured is not met", () => {

@@ -135,8 +135,14 @@ describe("automatic DNS failover", function () {
         const cases: [Raw, RegExp][] = [
             [clusterConfig({ failover: "automatic" }), /ha-service:failover: applies to the ha topology only/],
             [
-                automatic({ loadBalancer: { kind: "nlb" } }),
-                /ha-service:failover: automatic failover moves the DNS record between nodes, but the record aliases the load balancer .*set `dns.target: primary` or keep `manual`/,
+                // Behind the load balancer automatic failover promotes through the heartbeat runbook,
+                // which acts in the stack's region only (test/autofailover.test.ts for the rest).
+                automatic({
+                    nodeCount: 3,
+                    loadBalancer: { kind: "nlb" },
+                    dr: { region: "us-west-2", nodes: ["node-3"], network: { create: { cidr: "10.60.0.0/16", zones: ["us-west-2a"] } } },
+                }),
+                /ha-service:failover: automatic failover behind the load balancer acts in the stack's region only/,
             ],
             [
                 haConfig({ failoverSettings: { secondary: "node-2" } }),

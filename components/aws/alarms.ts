@@ -12,8 +12,9 @@ export interface AlarmTargets {
     };
 }
 
-/** CloudWatch dimensions: `InstanceId` for EC2, `TargetGroup` plus `LoadBalancer` (ARN suffixes) for ELB metrics. */
+/** CloudWatch dimensions: `InstanceId` for EC2, `TargetGroup` plus `LoadBalancer` (ARN suffixes) for ELB metrics, `Service` plus `Node` for a heartbeat. */
 export function alarmDimensions(a: AlarmPlan, targets: AlarmTargets): Record<string, pulumi.Input<string>> {
+    if (a.subject.kind === "heartbeat") return { Service: a.subject.service, Node: a.subject.node };
     if (a.subject.kind === "node") {
         const id = targets.instanceIds[a.subject.node];
         if (id === undefined) throw new Error(`alarm ${a.key} watches unknown node "${a.subject.node}"`);

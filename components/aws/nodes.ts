@@ -15,6 +15,8 @@ export interface NodeGroupArgs {
     readonly parameterPrefix: string;
     /** Parameters the nodes set themselves (the cluster-state parameter); none by default. */
     readonly writableParameters?: readonly string[];
+    /** The CloudWatch namespace the nodes send their heartbeat to (automatic failover behind a load balancer). */
+    readonly heartbeatNamespace?: string;
     readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -40,7 +42,7 @@ export class NodeGroup extends pulumi.ComponentResource {
             name,
             {
                 description: `Nodes of ${name}: SSM access, no SSH keys`,
-                policy: (ctx) => nodeParameterPolicy(ctx, args.parameterPrefix, args.writableParameters),
+                policy: (ctx) => nodeParameterPolicy(ctx, args.parameterPrefix, args.writableParameters, args.heartbeatNamespace),
                 tags: args.tags,
                 ...inRegion(args.region),
             },

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BackupHost } from "./backuphost";
 import { Backups } from "./backups";
+import { AutoFailover } from "./autofailover";
 import { DnsRecords, type DnsRecordsArgs } from "./dns";
 import { DrLinks } from "./dr-links";
 import { DrRegion, ids } from "./dr-region";
@@ -54,6 +55,7 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
             securityGroupId: security.ids.nodes!,
             parameterPrefix: parameterPrefix(plan.project, plan.stack, plan.name),
             ...(plan.replication.clusterState ? { writableParameters: [plan.replication.clusterState.parameter] } : {}),
+            ...(plan.autoFailover ? { heartbeatNamespace: plan.autoFailover.heartbeat.namespace } : {}),
             tags,
         },
         parent,
@@ -90,6 +92,13 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
               parent,
           )
         : undefined;
+    if (plan.autoFailover) {
+        new AutoFailover(
+            `${name}-failover`,
+            { plan: plan.autoFailover, instanceIds, ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}), tags },
+            parent,
+        );
+    }
     new DnsRecords(
         `${name}-dns`,
         {

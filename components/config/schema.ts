@@ -358,7 +358,7 @@ export const ConfigSchema = obj({
     failover: oneOf(["manual", "automatic"])
         .default("manual")
         .describe(
-            "HA only: `manual` (promote by changing `primary`) or `automatic` (Route 53 failover records with health checks move DNS to a replica by themselves; only where the profile allows it).",
+            "HA only: `manual` (promote by changing `primary`) or `automatic` (only where the profile allows it). Behind a load balancer (`dns.target: loadBalancer`): each node sends a heartbeat every 10 s and, after 3 x 10 s without the primary's, a runbook stops the primary and promotes the secondary, which the load balancer then routes to. With `dns.target: primary`: Route 53 failover records whose health checks follow the nodes' status-check alarms (2 x 60 s by default).",
         ),
     primary: nodeName
         .optional()
@@ -592,7 +592,7 @@ export const ConfigSchema = obj({
         secondary: nodeName
             .optional()
             .describe(
-                "HA with `failover: automatic`: the replica the SECONDARY record points at. Default: the first replica in node order.",
+                "HA with `failover: automatic`: the replica promoted behind a load balancer, or the SECONDARY record points at. Default: the first replica in node order.",
             ),
         healthCheckFailures: int(1, 10, "minutes", "one EC2 status check per minute")
             .default(2)

@@ -16,6 +16,7 @@ import {
     PRICE_TABLE_FILE,
     PRICES,
 } from "./prices";
+import { HEARTBEAT_NAMESPACE } from "./autofailover";
 
 export interface CostResource {
     readonly type: string;
@@ -77,6 +78,8 @@ const NOT_COUNTED: Readonly<Record<string, string>> = {
     "aws:route53/record:Record":
         "Route 53 hosted zone and queries: not counted: the records go into the stack's existing zone (dns.zoneId); queries depend on traffic",
     [TYPES.loadBalancer]: "load balancer capacity above 1 LCU per hour: not counted: depends on traffic",
+    "aws:cloudwatch/eventRule:EventRule":
+        "failover runbook runs (SSM Automation): not counted: $0.002 per step, charged only when a failover runs (docs.aws.amazon.com/solutions/latest/automated-security-response-on-aws/cost.html); the rule and AWS's alarm state-change events cost nothing",
 };
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
@@ -149,8 +152,30 @@ function healthCheckUsage(r: CostResource, region: string, notPriced: string[]):
     return [{ item: "Route 53 health checks", quantity: 1, price: "route53.healthCheck.awsEndpoint.month", region }];
 }
 
+/**
+ * A heartbeat alarm (plan/autofailover.ts) also stands for its metric: one custom metric, and one
+ * PutMetricData call per period from its node, all month.
+ */
+function heartbeatUsage(r: CostResource, region: string): Usage[] {
+    if (r.inputs.namespace !== HEARTBEAT_NAMESPACE) return [];
+    const period = num(r.inputs.period) ?? 60;
+    return [
+        { item: "CloudWatch custom metrics (heartbeats)", quantity: 1, price: "cloudwatch.metric.custom.month", region },
+        {
+            item: `PutMetricData requests, thousands (a heartbeat every ${period} s)`,
+            quantity: (HOURS_PER_MONTH * 3600) / period / 1000,
+            price: "cloudwatch.requests.thousand",
+            region,
+        },
+    ];
+}
+
 function alarmUsage(r: CostResource, region: string): Usage[] {
     const period = num(r.inputs.period) ?? 60;
+    return [...heartbeatUsage(r, region), ...alarmPrice(period, region)];
+}
+
+function alarmPrice(period: number, region: string): Usage[] {
     return period < 60
         ? [{ item: "CloudWatch high-resolution alarms", quantity: 1, price: "cloudwatch.alarm.highResolution.month", region }]
         : [{ item: "CloudWatch alarms", quantity: 1, price: "cloudwatch.alarm.standard.month", region }];

@@ -18,7 +18,7 @@ import { ALIAS_TTL } from "./loadbalancer";
 import { natZone } from "../common/network";
 import { partitionAssumptions } from "./partition";
 import { STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
-import type { DnsHealthCheckPlan, FailoverAnalysis, FailureScenario, LoadBalancerPlan, PlannedNode } from "./types";
+import type { AutoFailoverPlan, DnsHealthCheckPlan, FailoverAnalysis, FailureScenario, LoadBalancerPlan, PlannedNode } from "./types";
 
 /** Route 53 propagates a change to all its name servers within about 60 s. */
 export const ROUTE53_PROPAGATION = 60;
@@ -44,6 +44,8 @@ export interface FailoverInputs {
     readonly zones: readonly string[];
     readonly loadBalancer?: LoadBalancerPlan;
     readonly healthChecks: readonly DnsHealthCheckPlan[];
+    /** HA with `failover: automatic` behind a load balancer: the heartbeats and the runbook. */
+    readonly autoFailover?: AutoFailoverPlan;
 }
 
 interface Timing {
@@ -58,6 +60,8 @@ interface Loss {
     readonly title: string;
     readonly lost: ReadonlySet<string>;
     readonly lbZoneLost: boolean;
+    /** The created VPC's only NAT gateway goes with it: the surviving nodes reach no AWS API. */
+    readonly natLost?: boolean;
 }
 
 type Outcome = Omit<FailureScenario, "key" | "kind" | "title" | "nodesLost">;
@@ -245,7 +249,9 @@ function haOutcome(ctx: Context, loss: Loss): Outcome {
         );
     }
     const secondary = failoverSecondary(spec);
-    if (spec.failover === "automatic" && secondary !== undefined && !loss.lost.has(secondary)) {
+    const auto = ctx.inputs.autoFailover;
+    if (auto && !loss.lost.has(auto.secondary) && !loss.natLost) return withLbZone(heartbeatOutcome(ctx, auto), loss);
+    if (spec.failover === "automatic" && !auto && secondary !== undefined && !loss.lost.has(secondary)) {
         const detect = healthDetect(ctx, "primary");
         const follow = ROUTE53_PROPAGATION + spec.dns.ttl;
         return {
@@ -283,13 +289,44 @@ function haOutcome(ctx: Context, loss: Loss): Outcome {
             dataAtRisk: `${risk.description}, on ${primary}`,
             notes:
                 spec.failover === "automatic"
-                    ? [`Automatic failover cannot help: its secondary ${secondary} is lost too.`]
+                    ? [
+                          auto && loss.natLost && !loss.lost.has(auto.secondary)
+                              ? `Automatic failover cannot help: ${auto.secondary} reaches neither CloudWatch nor SSM without the NAT gateway, so its own heartbeat stops too and the runbook refuses to fence ${primary}.`
+                              : `Automatic failover cannot help: its secondary ${secondary} is lost too.`,
+                      ]
                     : viaLb && !spec.monitoring.enabled
                       ? ["Monitoring is off: the load balancer stops sending traffic, but nobody is told."]
                       : [],
         },
         loss,
     );
+}
+
+/**
+ * HA behind a load balancer with automatic failover: the primary's heartbeat alarm starts the
+ * runbook, which fences the primary and promotes the secondary; the load balancer then routes to it.
+ */
+function heartbeatOutcome(ctx: Context, auto: AutoFailoverPlan): Outcome {
+    const { risk, hc } = ctx;
+    const { primary, secondary, heartbeat } = auto;
+    const detect: Timing = {
+        detectSeconds: heartbeat.periodSeconds * heartbeat.missedPeriods,
+        detectedBy: `the primary's heartbeat alarm (${heartbeat.missedPeriods} x ${heartbeat.periodSeconds} s without a heartbeat)`,
+    };
+    const follow = hc ? hc.interval * hc.healthyThreshold : undefined;
+    return {
+        staysUp: true,
+        failover: "automatic",
+        ...detect,
+        ...(follow === undefined ? {} : { followSeconds: follow }),
+        ...sum(detect, follow),
+        operator: false,
+        clientsMoveBy: `the failover runbook stops (fences) ${primary} and waits until EC2 reports it stopped, then runs \`${auto.promoteCommand}\` on ${secondary}; once promoted, ${secondary} passes the health check and the load balancer sends it traffic after ${hc?.healthyThreshold} passed checks ${hc?.interval} s apart (${follow} s); no attachment or DNS record changes. Not counted: the forced stop and the service's own promotion, for which there is no published figure`,
+        dataAtRisk: `${risk.description}, on ${primary}`,
+        notes: [
+            `${secondary} is the primary now while \`primary\` still names ${primary}: run the promote-${secondary} runbook so config matches before ${primary} is started again (started first, it would come back as a second primary).`,
+        ],
+    };
 }
 
 function clusterOutcome(ctx: Context, loss: Loss): Outcome {
@@ -456,14 +493,15 @@ function failureScenarios(ctx: Context): FailureScenario[] {
         ),
         ...zones.map((z) => {
             const inZone = nodes.filter((n) => n.zone === z).map((n) => n.key);
+            const natLost = spec.network.kind === "create" && z === natZone(spec.network.zones) && inZone.length < nodes.length;
             const scenario = outcome(ctx, {
                 key: `zone:${z}`,
                 kind: "zone",
                 title: `zone ${z} lost (${inZone.length > 0 ? inZone.join(", ") : "no node"})`,
                 lost: new Set(inZone),
                 lbZoneLost: lbInPath && (lbZones?.includes(z) ?? false),
+                natLost,
             });
-            const natLost = spec.network.kind === "create" && z === natZone(spec.network.zones) && inZone.length < nodes.length;
             return natLost ? { ...scenario, notes: [...scenario.notes, NAT_NOTE] } : scenario;
         }),
     ];
@@ -498,6 +536,11 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
             `A failed zone's load-balancer address leaves its DNS in an assumed ${ELB_ZONE_DETECT} s (AWS publishes no figure); clients then wait out the ${ALIAS_TTL} s alias TTL. With cross-zone load balancing this affects the clients holding that address even when no serving node is lost; it runs from the failure alongside the nodes' own failover, so clients move after the later of the two (max, not sum).`,
         );
     }
+    if (hc && viaLb && spec.topology === "ha") {
+        out.push(
+            `While no registered node passes the health check (from the primary's loss until a promotion), the load balancer fails open and sends clients to every registered node, the replicas included (Elastic Load Balancing guides, target group health checks: "if all targets fail health checks at the same time in all enabled Availability Zones, the load balancer fails open"): a replica must refuse writes, as the health-check contract asks of the service.`,
+        );
+    }
     const elected = electionOf(spec);
     if (elected) {
         const { election: e, active } = elected;
@@ -509,6 +552,7 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
         );
     }
     out.push(...partitionAssumptions(spec, inputs.nodes));
+    if (inputs.autoFailover) out.push(...heartbeatAssumptions(inputs.autoFailover));
     if (healthChecks.length > 0) {
         const { evaluationPeriods: n, period } = healthChecks[0].alarm;
         out.push(
@@ -531,6 +575,14 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
         );
     out.push("An operator's own time (noticing, deciding, running `pulumi up`) is not in `clientsMoveSeconds`.");
     return out;
+}
+
+function heartbeatAssumptions(auto: AutoFailoverPlan): string[] {
+    const { periodSeconds: p, missedPeriods: n } = auto.heartbeat;
+    return [
+        `Every node sends a heartbeat every ${p} s while its service answers its health check (any status); the primary counts as lost after ${n} x ${p} s without one (a high-resolution alarm, ${p} s periods, missing data breaching). CloudWatch's own delivery of the data points and of the alarm's event is not counted.`,
+        `The failover runbook acts only when the primary's alarm went from OK to ALARM, is still in ALARM, and the secondary's own heartbeat alarm is OK; it stops the primary before it promotes the secondary, so the old primary fails the health check before the new one can pass it.`,
+    ];
 }
 
 /** HA: the profile's published promotion time, in seconds (profiles/types.ts `promotionDuration`). */

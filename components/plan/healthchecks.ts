@@ -21,8 +21,13 @@ export function failoverSecondary(spec: StackSpec, primary: string | undefined =
     return spec.nodes.find((n) => n.key !== primary)?.key;
 }
 
+/** Whether the stack fails over by itself behind its load balancer (HA, `failover: automatic`, DNS on the load balancer): plan/autofailover.ts. */
+export function autoFailoverBehindLb(spec: StackSpec): boolean {
+    return spec.topology === "ha" && spec.failover === "automatic" && spec.loadBalancer !== undefined && spec.dns.target === "loadBalancer";
+}
+
 /**
- * HA only: with automatic failover, checks on the primary and on the secondary (Route 53 skips an
+ * HA only: with automatic DNS failover, checks on the primary and on the secondary (Route 53 skips an
  * unhealthy secondary too); otherwise, with monitoring on, a check on the primary alone. Keyed by
  * role, so a promotion re-points the checks in place.
  */
@@ -37,7 +42,8 @@ export function planHealthChecks(spec: StackSpec): DnsHealthCheckPlan[] {
         // A brand-new alarm has no data yet; that must not fail DNS over.
         insufficientDataHealthStatus: "LastKnownStatus",
     });
-    if (spec.failover === "automatic") {
+    // Behind a load balancer automatic failover needs no Route 53 check: DNS never moves.
+    if (spec.failover === "automatic" && !autoFailoverBehindLb(spec)) {
         const secondary = failoverSecondary(spec);
         if (secondary === undefined) throw new Error("automatic failover needs a second node (config validation guarantees one)");
         return [check("primary", spec.primary), check("secondary", secondary)];

@@ -13,11 +13,15 @@ export interface AccountContext {
 
 const READ_ACTIONS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"];
 
-/** `writable`: parameters the nodes set themselves (the cluster-state parameter), by full name. */
+/**
+ * `writable`: parameters the nodes set themselves (the cluster-state parameter), by full name.
+ * `heartbeatNamespace`: the one CloudWatch namespace the nodes may publish to (automatic failover behind a load balancer).
+ */
 export function nodeParameterPolicy(
     ctx: AccountContext,
     parameterPrefix: string,
     writable: readonly string[] = [],
+    heartbeatNamespace?: string,
 ): Record<string, unknown> {
     const arn = (name: string) => `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:parameter${name}`;
     const own = arn(`${parameterPrefix}/*`);
@@ -35,6 +39,93 @@ export function nodeParameterPolicy(
             ...(writable.length > 0
                 ? [{ Sid: "WriteClusterState", Effect: "Allow", Action: ["ssm:PutParameter"], Resource: writable.map(arn) }]
                 : []),
+            // PutMetricData has no resource type: the namespace condition is what limits it.
+            ...(heartbeatNamespace === undefined
+                ? []
+                : [
+                      {
+                          Sid: "PutHeartbeat",
+                          Effect: "Allow",
+                          Action: "cloudwatch:PutMetricData",
+                          Resource: "*",
+                          Condition: { StringEquals: { "cloudwatch:namespace": heartbeatNamespace } },
+                      },
+                  ]),
+        ],
+    };
+}
+
+/** The tags that identify this stack's instances (common/naming.ts baseTags), as IAM conditions. */
+function stackTagCondition(prefix: string, tags: Readonly<Record<string, string>>): Record<string, string> {
+    return Object.fromEntries(["Project", "Stack", "Service"].filter((k) => tags[k] !== undefined).map((k) => [`${prefix}/${k}`, tags[k]]));
+}
+
+/**
+ * The failover runbook's own role (plan/autofailover.ts): read the heartbeat alarms, stop one of
+ * this stack's instances and wait for it, run a shell command on one of them and read its result.
+ * Stop and SendCommand are limited to instances carrying the stack's identifying tags; the Describe
+ * and List calls have no resource-level permissions (Resource "*").
+ */
+export function failoverRunbookPolicy(ctx: AccountContext, stackTags: Readonly<Record<string, string>>): Record<string, unknown> {
+    const instances = `arn:${ctx.partition}:ec2:${ctx.region}:${ctx.accountId}:instance/*`;
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "ReadState",
+                Effect: "Allow",
+                Action: [
+                    "cloudwatch:DescribeAlarms",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
+                    "ssm:ListCommands",
+                    "ssm:ListCommandInvocations",
+                    "ssm:GetCommandInvocation",
+                ],
+                Resource: "*",
+            },
+            {
+                Sid: "FenceOwnInstances",
+                Effect: "Allow",
+                Action: ["ec2:StopInstances"],
+                Resource: instances,
+                Condition: { StringEquals: stackTagCondition("aws:ResourceTag", stackTags) },
+            },
+            {
+                Sid: "PromoteOnOwnInstances",
+                Effect: "Allow",
+                Action: ["ssm:SendCommand"],
+                Resource: instances,
+                Condition: { StringEquals: stackTagCondition("ssm:resourceTag", stackTags) },
+            },
+            {
+                Sid: "RunShellScript",
+                Effect: "Allow",
+                Action: ["ssm:SendCommand"],
+                Resource: `arn:${ctx.partition}:ssm:${ctx.region}::document/AWS-RunShellScript`,
+            },
+        ],
+    };
+}
+
+/** EventBridge's role: start this one runbook, handing it the runbook's role. */
+export function failoverEventsPolicy(ctx: AccountContext, documentName: string, runbookRoleArn: string): Record<string, unknown> {
+    return {
+        Version: "2012-10-17",
+        Statement: [
+            {
+                Sid: "StartFailoverRunbook",
+                Effect: "Allow",
+                Action: "ssm:StartAutomationExecution",
+                Resource: `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:automation-definition/${documentName}:*`,
+            },
+            {
+                Sid: "PassRunbookRole",
+                Effect: "Allow",
+                Action: "iam:PassRole",
+                Resource: runbookRoleArn,
+                Condition: { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } },
+            },
         ],
     };
 }

@@ -8,6 +8,7 @@ import { zonesOfNode } from "../config/dr-config";
 import { planBackupHost } from "./backuphost";
 import { backupTargetTags, planBackups } from "./backups";
 import { planDr } from "./dr";
+import { autoFailoverNameProblems, planAutoFailover } from "./autofailover";
 import { analyseFailover } from "./failover";
 import { failoverWarnings, planHealthChecks } from "./healthchecks";
 import { planDns, planLoadBalancer, targetGroupNameProblems } from "./loadbalancer";
@@ -22,6 +23,7 @@ import {
     parameterPrefix,
     secretParameter,
 } from "../common/naming";
+import { withHeartbeat } from "./heartbeat";
 import { renderNodeScript } from "./nodescript";
 import { duplicateRegistrationProblems } from "./registrations";
 import { placeNode } from "../common/placement";
@@ -58,6 +60,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
 
     const loadBalancer = planLoadBalancer(spec, nodes);
     const healthChecks = planHealthChecks(spec);
+    const autoFailover = planAutoFailover(spec);
     const dns = planDns(spec);
     const monitoring = planMonitoring(spec, nodes, loadBalancer);
     const backups = planBackups(spec);
@@ -75,7 +78,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         sha256: createHash("sha256").update(f.content).digest("hex"),
     }));
     const documents = planDocuments(spec, nodes, secret).map((d) => {
-        const config = profile.render(d, renderContext);
+        const config = withHeartbeat(profile.render(d, renderContext), autoFailover, d.node, loadBalancer?.targetGroups[0]?.healthCheck);
         return {
             node: d.node,
             parameter: documentParameter(prefix, d.node),
@@ -85,7 +88,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
             script: renderNodeScript(config, { node: d.node, stateDir, assets }),
         };
     });
-    const tooLarge = [...oversizedParameters(documents), ...oversizedAssets(assets), ...targetGroupNameProblems(spec, loadBalancer)];
+    const tooLarge = [...oversizedParameters(documents), ...oversizedAssets(assets), ...targetGroupNameProblems(spec, loadBalancer), ...autoFailoverNameProblems(spec, autoFailover)];
     if (tooLarge.length > 0) throw new ConfigError(spec.stack, tooLarge, spec.project);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 
@@ -112,11 +115,19 @@ export function planTopology(spec: StackSpec): TopologyPlan {
             documents,
         },
         healthChecks,
+        ...(autoFailover ? { autoFailover } : {}),
         ...(monitoring ? { monitoring } : {}),
         ...(backups ? { backups } : {}),
         ...(backupHost ? { backupHost } : {}),
         ...(snapshotArchive ? { snapshotArchive } : {}),
-        failoverAnalysis: analyseFailover({ spec, nodes, zones, ...(loadBalancer ? { loadBalancer } : {}), healthChecks }),
+        failoverAnalysis: analyseFailover({
+            spec,
+            nodes,
+            zones,
+            ...(loadBalancer ? { loadBalancer } : {}),
+            healthChecks,
+            ...(autoFailover ? { autoFailover } : {}),
+        }),
         runbooks: planRunbooks(spec, nodes, loadBalancer),
         endpoint: `${scheme}://${spec.dns.name}`,
         tags,

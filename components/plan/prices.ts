@@ -42,6 +42,8 @@ export type PriceKey =
     | "route53.healthCheck.awsEndpoint.month"
     | "cloudwatch.alarm.standard.month"
     | "cloudwatch.alarm.highResolution.month"
+    | "cloudwatch.metric.custom.month"
+    | "cloudwatch.requests.thousand"
     | "kms.key.month";
 
 /** The file to name in a "no price" line. */
@@ -164,6 +166,24 @@ const US_EAST_1: Readonly<Partial<Record<PriceKey, Price>>> = {
             url: "https://c3x.dev/resources/aws/aws_cloudwatch_metric_alarm",
             read: READ,
             note: '"High resolution (10-second evaluation): $0.30/alarm-month"',
+        },
+    },
+    "cloudwatch.metric.custom.month": {
+        usd: 0.3,
+        unit: "custom metric-month (first 10,000 metrics)",
+        source: {
+            url: "https://docs.aws.amazon.com/solutions/latest/automated-security-response-on-aws/cost.html",
+            read: READ,
+            note: 'AWS\'s cost page of the Automated Security Response solution (US East, "As of this revision", undated): "First 10,000 metrics costs $0.30 metric/month"',
+        },
+    },
+    "cloudwatch.requests.thousand": {
+        usd: 0.01,
+        unit: "1,000 API requests (PutMetricData)",
+        source: {
+            url: "https://docs.aws.amazon.com/solutions/latest/automated-security-response-on-aws/cost.html",
+            read: READ,
+            note: '"API calls cost $0.01 per 1,000 requests"; the page\'s own example prices PutMetricData calls at this rate',
         },
     },
     "kms.key.month": {

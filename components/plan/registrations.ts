@@ -36,6 +36,7 @@ const T = {
     backupHost: "hatopo:backup:BackupHost",
     snapshotArchive: "hatopo:backup:SnapshotArchive",
     dr: "hatopo:dr:DrRegion",
+    autoFailover: "hatopo:failover:AutoFailover",
     drLinks: "hatopo:dr:DrLinks",
 } as const;
 
@@ -52,6 +53,7 @@ export function plannedRegistrations(plan: TopologyPlan): PlannedRegistration[] 
     nodeRegistrations(plan.dr ? { ...plan, nodes: plan.nodes.filter((n) => n.region === undefined) } : plan, add);
     loadBalancerRegistrations(plan, add);
     monitoringRegistrations(plan, add);
+    autoFailoverRegistrations(plan, add);
     dnsRegistrations(plan, add);
     replicationRegistrations(plan, add);
     backupRegistrations(plan, add);
@@ -114,6 +116,23 @@ function nodeRegistrations(plan: TopologyPlan, add: Add): void {
         add(T.nodes, "aws:ebs/volume:Volume", `${name}-${n.key}-data`, source);
         add(T.nodes, "aws:ec2/volumeAttachment:VolumeAttachment", `${name}-${n.key}-data`, source);
     }
+}
+
+/** Automatic failover behind a load balancer: heartbeat alarms, the runbook and its roles, the rule. */
+function autoFailoverRegistrations(plan: TopologyPlan, add: Add): void {
+    if (!plan.autoFailover) return;
+    const name = `${plan.name}-failover`;
+    add(T.service, T.autoFailover, name);
+    for (const a of plan.autoFailover.alarms) {
+        add(T.autoFailover, "aws:cloudwatch/metricAlarm:MetricAlarm", `${name}-${a.key}`, a.subject.kind === "heartbeat" ? `nodes.${a.subject.node}` : "name");
+    }
+    for (const part of ["runbook", "events"]) {
+        add(T.autoFailover, "aws:iam/role:Role", `${name}-${part}`);
+        add(T.autoFailover, "aws:iam/rolePolicy:RolePolicy", `${name}-${part}`);
+    }
+    add(T.autoFailover, "aws:ssm/document:Document", `${name}-runbook`);
+    add(T.autoFailover, "aws:cloudwatch/eventRule:EventRule", `${name}-primary-silent`);
+    add(T.autoFailover, "aws:cloudwatch/eventTarget:EventTarget", `${name}-primary-silent`);
 }
 
 /** The load balancer, its target groups, listeners and attachments. */

@@ -4,7 +4,8 @@
  * at 3 a.m. are the ones that match the deployed config.
  */
 import type { StackSpec } from "../config";
-import { failoverSecondary } from "./healthchecks";
+import { failoverRuleName } from "./autofailover";
+import { autoFailoverBehindLb, failoverSecondary } from "./healthchecks";
 import { moveLeadersRunbooks } from "./leaders";
 import { ROUTE53_PROPAGATION } from "./failover";
 import { activeTargetCount, STATUS_CHECK_EVALUATIONS, STATUS_CHECK_PERIOD } from "./monitoring";
@@ -30,7 +31,12 @@ function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, rep
     const nextSecondary = failoverSecondary(spec, replica);
 
     const steps: string[] = [];
-    if (automatic) {
+    const heartbeat = autoFailoverBehindLb(spec);
+    if (automatic && heartbeat) {
+        steps.push(
+            `With \`failover: automatic\` behind the load balancer, the failover runbook (rule ${failoverRuleName(prefix)}) may already have stopped ${primary} and promoted ${failoverSecondary(spec)}; these steps make a promotion permanent. Until \`pulumi up\` below has run, do not start ${primary} again: its document still makes it the primary. If you stop the service on a running ${primary} on purpose, disable the rule first (\`aws events disable-rule --name ${failoverRuleName(prefix)}\`) and enable it after \`pulumi up\`.`,
+        );
+    } else if (automatic) {
         steps.push(
             `With \`failover: automatic\`, Route 53 already answers with ${failoverSecondary(spec)}'s address while ${primary}'s health check (alarm ${prefix}-primary-health) is unhealthy; these steps make a promotion permanent.`,
         );
@@ -54,6 +60,11 @@ function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, rep
         `Review: \`npm run plan -- ${spec.stack}\`, then \`pulumi preview\`: it must update only the ${viaLb ? "" : "DNS record(s), the "}replication documents and their State Manager associations, and the health-check alarms; no instance or volume may be replaced${viaLb ? " and no load-balancer attachment may change (every node stays registered)" : ""}.`,
         `Apply: \`pulumi up\`. Each node's association re-runs its apply script, because its document changed.`,
     );
+    if (automatic && heartbeat) {
+        steps.push(
+            `If the failover runbook stopped ${primary}, start it now (\`aws ec2 start-instances\`): its document makes it a replica of ${replica}, and it becomes the runbook's next secondary only once its heartbeat alarm is OK.`,
+        );
+    }
 
     const after = viaLb
         ? {

@@ -155,7 +155,10 @@ export interface DnsRecordPlan {
 
 /** What an alarm watches; the component resolves it to CloudWatch dimensions. */
 export type AlarmSubject =
-    { readonly kind: "targetGroup"; readonly targetGroup: string } | { readonly kind: "node"; readonly node: string };
+    | { readonly kind: "targetGroup"; readonly targetGroup: string }
+    | { readonly kind: "node"; readonly node: string }
+    /** The node's own heartbeat metric (plan/autofailover.ts): dimensions Service and Node. */
+    | { readonly kind: "heartbeat"; readonly service: string; readonly node: string };
 
 export interface AlarmPlan {
     /** Stable key: the alarm's resource name derives from it. */
@@ -164,7 +167,7 @@ export interface AlarmPlan {
     readonly name: string;
     readonly description: string;
     readonly subject: AlarmSubject;
-    readonly namespace: "AWS/ApplicationELB" | "AWS/NetworkELB" | "AWS/EC2";
+    readonly namespace: "AWS/ApplicationELB" | "AWS/NetworkELB" | "AWS/EC2" | "HaService/Heartbeat";
     readonly metricName: string;
     readonly statistic: "Maximum" | "Minimum";
     readonly comparison: "GreaterThanThreshold" | "LessThanThreshold";
@@ -174,6 +177,47 @@ export interface AlarmPlan {
     readonly treatMissingData: "missing" | "breaching" | "notBreaching";
     /** Add the EC2 recover action (a node's system status check). */
     readonly recover: boolean;
+}
+
+/** An SSM Automation runbook (schemaVersion 0.3), as AWS reads it. */
+export interface AutomationDocument {
+    readonly schemaVersion: "0.3";
+    readonly description: string;
+    readonly assumeRole: string;
+    readonly parameters: Readonly<Record<string, { readonly type: "String"; readonly description: string }>>;
+    readonly mainSteps: readonly {
+        readonly name: string;
+        readonly action: "aws:assertAwsResourceProperty" | "aws:changeInstanceState" | "aws:waitForAwsResourceProperty" | "aws:runCommand";
+        readonly timeoutSeconds?: number;
+        readonly inputs: Readonly<Record<string, unknown>>;
+    }[];
+}
+
+/**
+ * HA automatic failover behind a load balancer (plan/autofailover.ts): every node's heartbeat and
+ * its alarm, and the runbook an EventBridge rule starts when the primary's alarm goes OK -> ALARM.
+ */
+export interface AutoFailoverPlan {
+    readonly heartbeat: {
+        readonly namespace: "HaService/Heartbeat";
+        readonly metricName: string;
+        /** The `Service` dimension's value: the stack's unique prefix. */
+        readonly service: string;
+        readonly periodSeconds: number;
+        readonly missedPeriods: number;
+    };
+    /** One per node, keyed by node: a promotion only re-points the rule and the runbook's parameters. */
+    readonly alarms: readonly AlarmPlan[];
+    readonly primary: string;
+    /** The replica the runbook promotes (`failoverSettings.secondary`, else the first replica). */
+    readonly secondary: string;
+    /** Also send the heartbeat alarms to the alarm topic (monitoring on). */
+    readonly notify: boolean;
+    readonly document: AutomationDocument;
+    /** The EventBridge rule's name (fixed, so an operator can disable it). */
+    readonly ruleName: string;
+    /** The profile's command that makes the local replica the primary. */
+    readonly promoteCommand: string;
 }
 
 export interface MonitoringPlan {
@@ -400,6 +444,8 @@ export interface TopologyPlan {
     readonly replication: ReplicationPlan;
     /** Route 53 health checks on nodes (HA): the primary's with monitoring on, and both failover targets. */
     readonly healthChecks: readonly DnsHealthCheckPlan[];
+    /** HA with `failover: automatic` behind a load balancer: heartbeats and the failover runbook. */
+    readonly autoFailover?: AutoFailoverPlan;
     readonly monitoring?: MonitoringPlan;
     readonly backups?: BackupPlan;
     /** GHES: the Backup Utilities host (`ghesBackup`). */

@@ -43,7 +43,9 @@ export const generic: ServiceProfile = {
         ha: { min: 2, max: 10 },
         cluster: { min: 2, max: 200 },
     },
-    failover: { automaticAllowed: true },
+    // The service's own hook, like /etc/ha-service/hooks/apply: it makes the local replica the
+    // primary; /health returns 200 here afterwards (docs/profiles.md, "generic").
+    failover: { automaticAllowed: true, promoteCommand: "/etc/ha-service/hooks/promote" },
     // The service's own hook (/etc/ha-service/hooks/apply) reads the document; nothing to render.
     render: () => ({ files: [], commands: [] }),
 };

@@ -171,7 +171,17 @@ export interface ServiceProfile {
      */
     readonly membersLeaveExplicitly?: readonly Topology[];
     /** Whether DNS may fail over to a replica by itself (HA), and if not, why. */
-    readonly failover: { readonly automaticAllowed: true } | { readonly automaticAllowed: false; readonly reason: string };
+    readonly failover:
+        | {
+              readonly automaticAllowed: true;
+              /**
+               * Behind a load balancer (plan/autofailover.ts): the command, run as root on the replica,
+               * that makes it the primary (its health check passes afterwards). Undefined: automatic
+               * failover works only by DNS.
+               */
+              readonly promoteCommand?: string;
+          }
+        | { readonly automaticAllowed: false; readonly reason: string };
     /**
      * What a failover can lose, for the failover analysis. Undefined: writes not yet copied by the
      * asynchronous replication (the replication lag). `split-brain` is for services that elect a new

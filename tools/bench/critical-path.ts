@@ -66,6 +66,8 @@ export const CREATION_TIMES: Readonly<Record<string, CreationTime>> = {
     // Creating the association returns at once; the command runs on the instance afterwards.
     "aws:ssm/association:Association": { seconds: 2, source: "api" },
     "aws:cloudwatch/metricAlarm:MetricAlarm": { seconds: 1, source: "api" },
+    "aws:cloudwatch/eventRule:EventRule": { seconds: 1, source: "api" },
+    "aws:cloudwatch/eventTarget:EventTarget": { seconds: 1, source: "api" },
     "aws:sns/topic:Topic": { seconds: 1, source: "api" },
     "aws:sns/topicSubscription:TopicSubscription": { seconds: 1, source: "api" },
     "aws:kms/key:Key": { seconds: 2, source: "api" },

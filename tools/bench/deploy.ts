@@ -25,14 +25,20 @@ export interface DeployCase extends StackConfig {
 }
 
 /**
- * Every example stack; the generic HA stack with automatic DNS failover when no example stack uses
- * it (its failover records and health checks add to the graph); the largest cluster the program accepts.
+ * Every example stack; the generic HA stack with automatic failover when no example stack uses it,
+ * by DNS (its failover records and health checks add to the graph) and behind an NLB (heartbeat
+ * alarms and the failover runbook); the largest cluster the program accepts.
  */
 export function deployCases(stacks: readonly StackConfig[]): DeployCase[] {
     const cases: DeployCase[] = stacks.map((s) => ({ ...s, label: s.stack }));
     if (!stacks.some((s) => configValue(s.config, "failover") === "automatic")) {
         const ha = exampleStackOf("ha");
         cases.push({ stack: ha.stack, config: withKeys(ha.config, { failover: "automatic" }), label: `${ha.stack}, failover: automatic` });
+        cases.push({
+            stack: ha.stack,
+            config: withKeys(ha.config, { failover: "automatic", loadBalancer: { kind: "nlb" } }),
+            label: `${ha.stack}, failover: automatic behind an NLB`,
+        });
     }
     const largest = COST_SCENARIOS.filter((s) => s.topology === "cluster").sort((a, b) => b.nodes - a.nodes)[0];
     if (largest) {

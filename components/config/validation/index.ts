@@ -272,11 +272,22 @@ function checkFailover(c: Check): void {
         }
     }
     if (cfg.failover === "automatic" && topology === "ha" && spec.dns.target === "loadBalancer") {
-        add(
-            "failover",
-            "automatic failover moves the DNS record between nodes, but the record aliases the load balancer (which forwards only to `primary`); set `dns.target: primary` or keep `manual`",
-            cfg.failover,
-        );
+        // Behind the load balancer nothing in DNS moves: the heartbeat runbook promotes the replica
+        // (plan/autofailover.ts), so the profile must say how, and every node must be in this region.
+        if (profile.failover.automaticAllowed && profile.failover.promoteCommand === undefined) {
+            add(
+                "failover",
+                `profile "${profile.name}" has no promote command, so automatic failover behind the load balancer cannot promote a replica; set \`dns.target: primary\` (DNS failover) or keep \`manual\``,
+                cfg.failover,
+            );
+        }
+        if (spec.dr !== undefined) {
+            add(
+                "failover",
+                "automatic failover behind the load balancer acts in the stack's region only; with `dr` keep `manual` (a region failover is an operator's decision: runbook dr-promote)",
+                cfg.failover,
+            );
+        }
     }
     const secondary = cfg.failoverSettings.secondary;
     if (secondary !== undefined) {

@@ -1,0 +1,134 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { alarmArgs } from "./alarms";
+import type { AutoFailoverPlan } from "../plan";
+import { failoverEventPattern } from "../plan/autofailover";
+import { failoverEventsPolicy, failoverRunbookPolicy } from "../plan/iam";
+
+export interface AutoFailoverArgs {
+    readonly plan: AutoFailoverPlan;
+    readonly instanceIds: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Where the heartbeat alarms notify (monitoring on). */
+    readonly alarmTopicArn?: pulumi.Input<string>;
+    /** The stack's identifying tags (Project, Stack, Service): the runbook may act only on instances carrying them. */
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+const trust = (service: string) =>
+    JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    });
+
+/**
+ * HA automatic failover behind a load balancer (plan/autofailover.ts): a heartbeat alarm per node,
+ * the failover runbook (SSM Automation) with its role, and the EventBridge rule that starts it when
+ * the primary's alarm goes from OK to ALARM. Everything is keyed by node or by role, so a promotion
+ * by config only re-points the rule's pattern and the runbook's parameters.
+ */
+export class AutoFailover extends pulumi.ComponentResource {
+    readonly documentName: pulumi.Output<string>;
+    readonly ruleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: AutoFailoverArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("hatopo:failover:AutoFailover", name, {}, opts);
+        const parent = { parent: this };
+        const { plan, tags } = args;
+        const notify = plan.notify && args.alarmTopicArn !== undefined ? [args.alarmTopicArn] : [];
+        const alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
+        for (const a of plan.alarms) {
+            const node = a.subject.kind === "heartbeat" ? a.subject.node : a.key;
+            alarms[node] = new aws.cloudwatch.MetricAlarm(
+                `${name}-${a.key}`,
+                alarmArgs(a, { instanceIds: args.instanceIds }, { alarm: notify, ok: notify }, tags),
+                parent,
+            );
+        }
+        const primaryAlarm = alarms[plan.primary];
+        const secondaryAlarm = alarms[plan.secondary];
+        const primaryId = args.instanceIds[plan.primary];
+        const secondaryId = args.instanceIds[plan.secondary];
+        if (!primaryAlarm || !secondaryAlarm || primaryId === undefined || secondaryId === undefined) {
+            throw new Error(`automatic failover: no heartbeat alarm or instance for ${plan.primary} or ${plan.secondary}`);
+        }
+
+        const account = pulumi.all([
+            aws.getPartitionOutput({}, parent).partition,
+            aws.getRegionOutput({}, parent).region,
+            aws.getCallerIdentityOutput({}, parent).accountId,
+        ]);
+        const runbookRole = new aws.iam.Role(
+            `${name}-runbook`,
+            { description: `Failover runbook of ${plan.heartbeat.service}: fence the primary, promote the secondary`, assumeRolePolicy: trust("ssm.amazonaws.com"), tags },
+            parent,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-runbook`,
+            {
+                role: runbookRole.id,
+                policy: account.apply(([partition, region, accountId]) =>
+                    JSON.stringify(failoverRunbookPolicy({ partition, region, accountId }, tags)),
+                ),
+            },
+            parent,
+        );
+        const document = new aws.ssm.Document(
+            `${name}-runbook`,
+            { documentType: "Automation", documentFormat: "JSON", content: JSON.stringify(plan.document), tags },
+            parent,
+        );
+        const eventsRole = new aws.iam.Role(
+            `${name}-events`,
+            { description: `Starts the failover runbook of ${plan.heartbeat.service}`, assumeRolePolicy: trust("events.amazonaws.com"), tags },
+            parent,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-events`,
+            {
+                role: eventsRole.id,
+                policy: pulumi
+                    .all([account, document.name, runbookRole.arn])
+                    .apply(([[partition, region, accountId], doc, roleArn]) =>
+                        JSON.stringify(failoverEventsPolicy({ partition, region, accountId }, doc, roleArn)),
+                    ),
+            },
+            parent,
+        );
+        const rule = new aws.cloudwatch.EventRule(
+            `${name}-primary-silent`,
+            {
+                name: plan.ruleName,
+                description: `The primary's heartbeat alarm went from OK to ALARM: start the failover runbook of ${plan.heartbeat.service}.`,
+                eventPattern: primaryAlarm.name.apply((n) => JSON.stringify(failoverEventPattern(n))),
+                tags,
+            },
+            parent,
+        );
+        new aws.cloudwatch.EventTarget(
+            `${name}-primary-silent`,
+            {
+                rule: rule.name,
+                arn: pulumi
+                    .all([account, document.name])
+                    .apply(([[partition, region, accountId], doc]) => `arn:${partition}:ssm:${region}:${accountId}:automation-definition/${doc}:$DEFAULT`),
+                roleArn: eventsRole.arn,
+                // An Automation target takes the runbook's parameters as the input, each a list of strings.
+                input: pulumi
+                    .all([runbookRole.arn, primaryId, primaryAlarm.name, secondaryId, secondaryAlarm.name])
+                    .apply(([role, p, pa, s, sa]) =>
+                        JSON.stringify({
+                            AutomationAssumeRole: [role],
+                            PrimaryInstanceId: [p],
+                            PrimaryAlarm: [pa],
+                            SecondaryInstanceId: [s],
+                            SecondaryAlarm: [sa],
+                        }),
+                    ),
+            },
+            parent,
+        );
+        this.documentName = document.name;
+        this.ruleArn = rule.arn;
+        this.registerOutputs({ documentName: this.documentName, ruleArn: this.ruleArn });
+    }
+}

@@ -1,0 +1,379 @@
+/**
+ * HA automatic failover behind a load balancer (components/plan/autofailover.ts): heartbeats, their
+ * alarms, the failover runbook and the rule that starts it. The runbook is executed step by step
+ * against a simulated account whose promote hook (test/standin/heartbeat/promote) refuses while
+ * another running node acts as primary; the heartbeat loop runs with bash against stand-in `curl`
+ * and `aws` that enforce what IMDSv2 and CloudWatch accept.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AutomationDocument, type TopologyPlan } from "../components/plan";
+import { failoverEventPattern, failoverRunbook, HEARTBEAT_SCRIPT_PATH } from "../components/plan/autofailover";
+import { estimateCost } from "../components/plan/cost";
+import { heartbeatScript } from "../components/plan/heartbeat";
+import { MODELS, shape } from "./aws-models";
+import { crossCheck } from "../components/config";
+import { ConfigSchema } from "../components/config/schema";
+import { haConfig, plan, spec, type Raw } from "./fixtures";
+import { run, runFailing } from "./program";
+
+const STANDIN = join(__dirname, "standin", "heartbeat");
+const behindLb = (overrides: Raw = {}) => haConfig({ failover: "automatic", loadBalancer: { kind: "nlb" }, ...overrides });
+
+/** An EventBridge pattern match: every pattern key must be in the event; a list names the allowed values. */
+function matches(pattern: unknown, event: unknown): boolean {
+    if (Array.isArray(pattern)) return pattern.includes(event);
+    if (typeof pattern !== "object" || pattern === null) return false;
+    if (typeof event !== "object" || event === null) return false;
+    return Object.entries(pattern).every(([k, v]) => matches(v, (event as Record<string, unknown>)[k]));
+}
+
+const alarmEvent = (alarmName: string, from: string, to: string) => ({
+    source: "aws.cloudwatch",
+    "detail-type": "CloudWatch Alarm State Change",
+    detail: { alarmName, previousState: { value: from }, state: { value: to } },
+});
+
+type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
+
+/** A simulated account: alarm states, instances (node, state) and each node's role, kept as files the stand-in reads. */
+class Account {
+    readonly world = mkdtempSync(join(tmpdir(), "autofailover-"));
+    constructor(
+        readonly alarms: Record<string, AlarmState>,
+        readonly instances: Record<string, { node: string; state: "running" | "stopping" | "stopped"; role: "primary" | "replica" }>,
+    ) {
+        writeFileSync(join(this.world, "calls.log"), "");
+        for (const i of Object.values(instances)) this.write(i);
+    }
+    write(i: { node: string; state: string; role: string }): void {
+        writeFileSync(join(this.world, `${i.node}.state`), i.state);
+        writeFileSync(join(this.world, `${i.node}.role`), `${i.role}\n`);
+    }
+    calls(): string[] {
+        return readFileSync(join(this.world, "calls.log"), "utf8").split("\n").filter(Boolean);
+    }
+    role(node: string): string {
+        return readFileSync(join(this.world, `${node}.role`), "utf8").trim();
+    }
+}
+
+const ALLOWED_INPUTS: Record<string, { required: readonly string[]; optional: readonly string[] }> = {
+    "aws:assertAwsResourceProperty": { required: ["Service", "Api", "PropertySelector", "DesiredValues"], optional: ["AlarmNames"] },
+    "aws:changeInstanceState": { required: ["InstanceIds", "DesiredState"], optional: ["Force", "CheckStateOnly", "AdditionalInfo"] },
+    "aws:waitForAwsResourceProperty": { required: ["Service", "Api", "PropertySelector", "DesiredValues"], optional: ["InstanceIds"] },
+    "aws:runCommand": { required: ["DocumentName", "InstanceIds"], optional: ["Parameters", "TimeoutSeconds", "Comment"] },
+};
+
+/**
+ * Runs an Automation runbook's mainSteps in order, as SSM Automation does with its default
+ * `onFailure: Abort`: the first step that fails ends the run. Parameters are substituted first.
+ */
+function execute(
+    doc: AutomationDocument,
+    params: Record<string, string>,
+    account: Account,
+    promoteCommand: string,
+): { status: "Success" | "Failed"; failedStep?: string } {
+    assert.deepEqual(Object.keys(params).sort(), Object.keys(doc.parameters).sort(), "every runbook parameter is given, and nothing else");
+    const text = JSON.stringify(doc.mainSteps).replace(/\{\{ (\w+) \}\}/g, (_, p: string) => {
+        assert.ok(p in params, `unknown parameter ${p}`);
+        return params[p];
+    });
+    for (const step of JSON.parse(text) as AutomationDocument["mainSteps"]) {
+        const inputs = step.inputs as Record<string, unknown>;
+        const allowed = ALLOWED_INPUTS[step.action];
+        for (const k of allowed.required) assert.ok(k in inputs, `${step.name}: ${step.action} needs ${k}`);
+        for (const k of Object.keys(inputs)) assert.ok([...allowed.required, ...allowed.optional].includes(k), `${step.name}: ${k}`);
+        if (step.action === "aws:assertAwsResourceProperty") {
+            assert.equal(inputs.Service, "cloudwatch");
+            assert.equal(inputs.Api, "DescribeAlarms");
+            assert.equal(inputs.PropertySelector, "$.MetricAlarms[0].StateValue");
+            const state = account.alarms[(inputs.AlarmNames as string[])[0]];
+            if (!(inputs.DesiredValues as string[]).includes(state)) return { status: "Failed", failedStep: step.name };
+        } else if (step.action === "aws:changeInstanceState") {
+            assert.equal(inputs.DesiredState, "stopped");
+            for (const id of inputs.InstanceIds as string[]) {
+                const i = account.instances[id];
+                assert.ok(i, `unknown instance ${id}`);
+                // StopInstances returns at once with the instance `stopping`; it runs until it is `stopped`.
+                i.state = "stopping";
+                account.write(i);
+                writeFileSync(join(account.world, "calls.log"), `stop ${i.node}\n`, { flag: "a" });
+            }
+        } else if (step.action === "aws:waitForAwsResourceProperty") {
+            assert.equal(inputs.Service, "ec2");
+            assert.equal(inputs.Api, "DescribeInstances");
+            assert.equal(inputs.PropertySelector, "$.Reservations[0].Instances[0].State.Name");
+            for (const id of inputs.InstanceIds as string[]) {
+                const i = account.instances[id];
+                // Time passes while the step polls: a stopping instance stops; a running one never does.
+                if (i.state === "stopping") i.state = "stopped";
+                account.write(i);
+                if (!(inputs.DesiredValues as string[]).includes(i.state)) return { status: "Failed", failedStep: step.name };
+            }
+        } else {
+            assert.equal(inputs.DocumentName, "AWS-RunShellScript");
+            for (const id of inputs.InstanceIds as string[]) {
+                const i = account.instances[id];
+                assert.ok(i && i.state === "running", `runCommand on ${id}: SSM reaches only a running instance`);
+                const commands = (inputs.Parameters as { commands: string[] }).commands;
+                // The hook lives at the profile's path on a node; here the stand-in takes its place.
+                const script = commands.map((c) => c.split(promoteCommand).join(join(STANDIN, "promote"))).join("\n");
+                const r = spawnSync("bash", ["-c", script], { env: { ...process.env, WORLD: account.world, NODE: i.node }, encoding: "utf8" });
+                if (r.status !== 0) return { status: "Failed", failedStep: step.name };
+            }
+        }
+    }
+    return { status: "Success" };
+}
+
+describe("automatic failover behind a load balancer", function () {
+    const p = plan(behindLb());
+    const auto = p.autoFailover!;
+    const alarmOf = (node: string) => auto.alarms.find((a) => a.subject.kind === "heartbeat" && a.subject.node === node)!;
+    const params = (account: Account) => ({
+        AutomationAssumeRole: "arn:aws:iam::123456789012:role/runbook",
+        PrimaryInstanceId: "i-primary",
+        PrimaryAlarm: alarmOf(auto.primary).name,
+        SecondaryInstanceId: "i-secondary",
+        SecondaryAlarm: alarmOf(auto.secondary).name,
+        ...(account ? {} : {}),
+    });
+    const account = (primaryAlarm: AlarmState, secondaryAlarm: AlarmState) =>
+        new Account(
+            { [alarmOf("node-1").name]: primaryAlarm, [alarmOf("node-2").name]: secondaryAlarm },
+            {
+                "i-primary": { node: "node-1", state: "running", role: "primary" },
+                "i-secondary": { node: "node-2", state: "running", role: "replica" },
+            },
+        );
+
+    describe("the plan", () => {
+        it("keeps DNS on the load balancer and adds no Route 53 failover records", () => {
+            assert.deepEqual(
+                p.dns.map((r) => [r.key, r.target.kind, r.failover]),
+                [["service", "loadBalancer", undefined]],
+            );
+            assert.ok(p.healthChecks.every((h) => h.key === "primary"), "no SECONDARY check: DNS never moves");
+            assert.equal(auto.primary, "node-1");
+            assert.equal(auto.secondary, "node-2");
+            assert.equal(auto.promoteCommand, "/etc/ha-service/hooks/promote");
+        });
+
+        it("watches every node's heartbeat with a 10 s high-resolution alarm, silence counting as down", () => {
+            assert.deepEqual(
+                auto.alarms.map((a) => [a.key, a.namespace, a.period, a.evaluationPeriods, a.treatMissingData, a.comparison, a.threshold]),
+                p.nodes.map((n) => [`${n.key}-heartbeat`, "HaService/Heartbeat", 10, 3, "breaching", "LessThanThreshold", 1]),
+            );
+        });
+
+        it("uses periods and resolutions CloudWatch accepts (AWS's CloudWatch API model)", function () {
+            if (!existsSync(MODELS)) this.skip();
+            const period = shape("monitoring", "PutMetricAlarmInput") as unknown as { members: Record<string, { documentation?: string }> };
+            assert.match(period.members.Period.documentation ?? "", /Valid values are 10, 30, and any multiple of 60/);
+            for (const a of auto.alarms) assert.ok([10, 30].includes(a.period) || a.period % 60 === 0, `${a.key}: ${a.period}`);
+            const datum = shape("monitoring", "MetricDatum") as unknown as { members: Record<string, { documentation?: string }> };
+            assert.match(datum.members.StorageResolution.documentation ?? "", /Valid values are 1 and 60/);
+        });
+
+        it("detects the primary's loss in 30 s and moves clients 2 x 5 s after the promotion, with nothing detached", () => {
+            const lost = p.failoverAnalysis.scenarios.find((s) => s.key === "node:node-1")!;
+            assert.equal(p.failoverAnalysis.mechanism, "automatic");
+            assert.equal(lost.failover, "automatic");
+            assert.equal(lost.operator, false);
+            assert.equal(lost.detectSeconds, 30);
+            assert.equal(lost.followSeconds, 10);
+            assert.equal(lost.clientsMoveSeconds, 40);
+            assert.match(lost.clientsMoveBy, /stops \(fences\) node-1 .* then runs `\/etc\/ha-service\/hooks\/promote` on node-2/);
+            assert.match(lost.notes.join(" "), /run the promote-node-2 runbook so config matches before node-1 is started again/);
+        });
+
+        it("says a lost NAT zone leaves only a manual promotion (the secondary's heartbeat and SSM need the NAT gateway)", () => {
+            const nat = p.failoverAnalysis.scenarios.find((s) => s.key === "zone:us-east-1a")!;
+            assert.equal(nat.failover, "manual");
+            assert.match(nat.notes.join(" "), /reaches neither CloudWatch nor SSM without the NAT gateway/);
+            const other = plan(behindLb({ primary: "node-2" })).failoverAnalysis.scenarios.find((s) => s.key === "zone:us-east-1b")!;
+            assert.equal(other.failover, "automatic", "the primary's zone without the NAT gateway fails over by itself");
+        });
+
+        it("re-points only the runbook's targets when `primary` changes", () => {
+            const promoted = plan(behindLb({ primary: "node-2" })).autoFailover!;
+            assert.deepEqual([promoted.primary, promoted.secondary], ["node-2", "node-1"]);
+            assert.deepEqual(promoted.alarms, auto.alarms, "alarms are per node: a promotion changes none");
+            assert.deepEqual(promoted.document, auto.document);
+        });
+    });
+
+    describe("the rule", () => {
+        const pattern = failoverEventPattern(alarmOf("node-1").name);
+        it("starts the runbook when the primary's heartbeat alarm goes from OK to ALARM", () => {
+            assert.ok(matches(pattern, alarmEvent(alarmOf("node-1").name, "OK", "ALARM")));
+        });
+        it("ignores a first boot (INSUFFICIENT_DATA -> ALARM), a recovery, and the other nodes' alarms", () => {
+            assert.ok(!matches(pattern, alarmEvent(alarmOf("node-1").name, "INSUFFICIENT_DATA", "ALARM")));
+            assert.ok(!matches(pattern, alarmEvent(alarmOf("node-1").name, "ALARM", "OK")));
+            assert.ok(!matches(pattern, alarmEvent(alarmOf("node-2").name, "OK", "ALARM")));
+        });
+    });
+
+    describe("the runbook, executed against a simulated account", () => {
+        it("fences the silent primary, then promotes the secondary", () => {
+            const a = account("ALARM", "OK");
+            assert.deepEqual(execute(auto.document, params(a), a, auto.promoteCommand), { status: "Success" });
+            assert.deepEqual(a.calls(), ["stop node-1", "promote node-2"]);
+            assert.equal(a.instances["i-primary"].state, "stopped");
+            assert.equal(a.role("node-2"), "primary");
+        });
+
+        it("does nothing when the secondary is silent too (the network path to CloudWatch, not two nodes)", () => {
+            const a = account("ALARM", "ALARM");
+            assert.deepEqual(execute(auto.document, params(a), a, auto.promoteCommand), { status: "Failed", failedStep: "secondaryAlive" });
+            assert.deepEqual(a.calls(), []);
+            assert.equal(a.instances["i-primary"].state, "running");
+        });
+
+        it("does nothing when the primary's heartbeat came back before the runbook ran", () => {
+            const a = account("OK", "OK");
+            assert.deepEqual(execute(auto.document, params(a), a, auto.promoteCommand), {
+                status: "Failed",
+                failedStep: "primaryStillSilent",
+            });
+            assert.deepEqual(a.calls(), []);
+        });
+
+        it("the stand-in hook catches a runbook that promotes before the primary is stopped (so the order is what keeps it safe)", () => {
+            const good = failoverRunbook(auto.promoteCommand);
+            const [silent, alive, fence, stopped, promote] = good.mainSteps;
+            assert.deepEqual(
+                good.mainSteps.map((s) => s.name),
+                ["primaryStillSilent", "secondaryAlive", "fencePrimary", "primaryStopped", "promoteSecondary"],
+            );
+            for (const steps of [
+                [silent, alive, promote, fence, stopped],
+                // Without the wait the primary is only `stopping` when the promotion starts.
+                [silent, alive, fence, promote],
+            ]) {
+                const a = account("ALARM", "OK");
+                assert.deepEqual(execute({ ...good, mainSteps: steps }, params(a), a, auto.promoteCommand), {
+                    status: "Failed",
+                    failedStep: "promoteSecondary",
+                });
+                assert.ok(a.calls().includes("promote node-2 refused"), a.calls().join(", "));
+                assert.equal(a.role("node-2"), "replica");
+            }
+        });
+    });
+
+    describe("the heartbeat loop on a node, against stand-in curl and aws", () => {
+        const hc = p.loadBalancer!.targetGroups[0].healthCheck;
+        const beat = (health: string) => {
+            const world = mkdtempSync(join(tmpdir(), "heartbeat-"));
+            writeFileSync(join(world, "health"), health);
+            writeFileSync(join(world, "calls.log"), "");
+            writeFileSync(join(world, "metrics.log"), "");
+            const script = join(world, "ha-service-heartbeat");
+            writeFileSync(script, heartbeatScript(auto, "node-2", hc));
+            const r = spawnSync("bash", [script, "--once"], {
+                env: { ...process.env, WORLD: world, PATH: `${STANDIN}:${process.env.PATH}` },
+                encoding: "utf8",
+                timeout: 20_000,
+            });
+            assert.equal(r.status, 0, r.stderr);
+            return readFileSync(join(world, "metrics.log"), "utf8").split("\n").filter(Boolean);
+        };
+
+        it("sends one high-resolution data point while the service answers, even with an error status (a replica's 503)", () => {
+            const sent = [`us-east-1 HaService/Heartbeat Heartbeat Service=${auto.heartbeat.service},Node=node-2 1 1`];
+            assert.deepEqual(beat("503"), sent);
+            assert.deepEqual(beat("200"), sent);
+        });
+
+        it("sends nothing when nothing answers on the health port", () => {
+            assert.deepEqual(beat("000"), []);
+        });
+
+        it("is installed on every node with its systemd unit, after the profile's own steps", () => {
+            for (const d of p.replication.documents) {
+                assert.deepEqual(
+                    d.config.files.map((f) => f.path),
+                    [HEARTBEAT_SCRIPT_PATH, "/etc/systemd/system/ha-service-heartbeat.service"],
+                );
+                assert.deepEqual(d.config.commands.slice(-1), ["systemctl restart ha-service-heartbeat.service"]);
+            }
+            const manual = plan(haConfig({ loadBalancer: { kind: "nlb" } }));
+            assert.deepEqual(manual.replication.documents[0].config.files, [], "no heartbeat without automatic failover");
+        });
+    });
+
+    describe("the program", function () {
+        this.timeout(120_000);
+        let plan1: TopologyPlan;
+        before(() => (plan1 = p));
+
+        it("registers the alarms, the runbook and the rule, wired to the runbook's parameters", async () => {
+            const r = await run(behindLb());
+            const of = (type: string) => r.resources.filter((x) => x.type === type);
+            const alarms = of("aws:cloudwatch/metricAlarm:MetricAlarm").filter((x) => x.name.startsWith("svc-failover-"));
+            assert.deepEqual(
+                alarms.map((x) => [x.name, x.inputs.period, x.inputs.namespace, x.inputs.dimensions]),
+                plan1.nodes.map((n) => [
+                    `svc-failover-${n.key}-heartbeat`,
+                    10,
+                    "HaService/Heartbeat",
+                    { Service: auto.heartbeat.service, Node: n.key },
+                ]),
+            );
+            const [doc] = of("aws:ssm/document:Document").filter((x) => x.name === "svc-failover-runbook");
+            assert.equal(doc.inputs.documentType, "Automation");
+            const content = JSON.parse(doc.inputs.content as string) as AutomationDocument;
+            const [target] = of("aws:cloudwatch/eventTarget:EventTarget");
+            const input = JSON.parse(target.inputs.input as string) as Record<string, string[]>;
+            assert.deepEqual(Object.keys(input).sort(), Object.keys(content.parameters).sort());
+            assert.match(target.inputs.arn as string, /^arn:aws:ssm:us-east-1:\d{12}:automation-definition\/.+:\$DEFAULT$/);
+            assert.deepEqual(input.PrimaryAlarm, [alarmOf("node-1").name]);
+            const [rule] = of("aws:cloudwatch/eventRule:EventRule");
+            assert.deepEqual(JSON.parse(rule.inputs.eventPattern as string), failoverEventPattern(alarmOf("node-1").name));
+            const nodePolicy = of("aws:iam/rolePolicy:RolePolicy").find((x) => x.name === "svc-parameters")!;
+            const statements = (JSON.parse(nodePolicy.inputs.policy as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
+            assert.deepEqual(statements.find((s) => s.Sid === "PutHeartbeat")?.Condition, {
+                StringEquals: { "cloudwatch:namespace": "HaService/Heartbeat" },
+            });
+        });
+
+        it("prices the heartbeats per node: a custom metric, a PutMetricData call every 10 s and a high-resolution alarm", async () => {
+            const r = await run(behindLb());
+            const heartbeats = r.resources.filter((x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && x.name.startsWith("svc-failover-"));
+            const c = estimateCost(heartbeats, "us-east-1");
+            const line = (item: RegExp) => c.lines.find((l) => item.test(l.item))!;
+            // 730 h x 3600 s / 10 s = 262,800 calls per node and month, at $0.01 per 1,000.
+            assert.equal(line(/^PutMetricData requests/).quantity, 2 * 262.8);
+            assert.equal(line(/^CloudWatch custom metrics/).quantity, 2);
+            assert.equal(line(/^CloudWatch high-resolution alarms/).quantity, 2);
+            // Per node: 2.628 + 0.30 + 0.30 = $3.228 a month.
+            assert.equal(Math.round(c.monthlyUsd * 1000), 2 * 3228);
+        });
+
+        it("refuses a profile that allows no automatic failover, before registering anything", async () => {
+            const ghes = await runFailing(behindLb({ profile: "ghes" }));
+            assert.match(ghes.error!.message, /ha-service:failover: profile "ghes" refuses automatic failover/);
+            assert.deepEqual(ghes.resources.filter((x) => x.custom), []);
+        });
+
+        it("refuses a profile without a promote command, naming the key and both ways out", () => {
+            const raw = ConfigSchema.parse(behindLb());
+            const s = spec(behindLb());
+            const noHook = { ...s.profile, failover: { automaticAllowed: true as const } };
+            const { problems } = crossCheck(raw, { ...s, profile: noHook });
+            assert.deepEqual(
+                problems.filter((x) => x.path === "failover").map((x) => x.message),
+                [
+                    'profile "generic" has no promote command, so automatic failover behind the load balancer cannot promote a replica; set `dns.target: primary` (DNS failover) or keep `manual`',
+                ],
+            );
+        });
+    });
+});
