@@ -123,7 +123,10 @@ function execute(
                 const commands = (inputs.Parameters as { commands: string[] }).commands;
                 // The hook lives at the profile's path on a node; here the stand-in takes its place.
                 const script = commands.map((c) => c.split(promoteCommand).join(join(STANDIN, "promote"))).join("\n");
-                const r = spawnSync("bash", ["-c", script], { env: { ...process.env, WORLD: account.world, NODE: i.node }, encoding: "utf8" });
+                const r = spawnSync("bash", ["-c", script], {
+                    env: { ...process.env, WORLD: account.world, NODE: i.node },
+                    encoding: "utf8",
+                });
                 if (r.status !== 0) return { status: "Failed", failedStep: step.name };
             }
         }
@@ -158,7 +161,10 @@ describe("automatic failover behind a load balancer", function () {
                 p.dns.map((r) => [r.key, r.target.kind, r.failover]),
                 [["service", "loadBalancer", undefined]],
             );
-            assert.ok(p.healthChecks.every((h) => h.key === "primary"), "no SECONDARY check: DNS never moves");
+            assert.ok(
+                p.healthChecks.every((h) => h.key === "primary"),
+                "no SECONDARY check: DNS never moves",
+            );
             assert.equal(auto.primary, "node-1");
             assert.equal(auto.secondary, "node-2");
             assert.equal(auto.promoteCommand, "/etc/ha-service/hooks/promote");
@@ -338,7 +344,8 @@ describe("automatic failover behind a load balancer", function () {
             const [rule] = of("aws:cloudwatch/eventRule:EventRule");
             assert.deepEqual(JSON.parse(rule.inputs.eventPattern as string), failoverEventPattern(alarmOf("node-1").name));
             const nodePolicy = of("aws:iam/rolePolicy:RolePolicy").find((x) => x.name === "svc-parameters")!;
-            const statements = (JSON.parse(nodePolicy.inputs.policy as string) as { Statement: { Sid: string; Condition?: unknown }[] }).Statement;
+            const statements = (JSON.parse(nodePolicy.inputs.policy as string) as { Statement: { Sid: string; Condition?: unknown }[] })
+                .Statement;
             assert.deepEqual(statements.find((s) => s.Sid === "PutHeartbeat")?.Condition, {
                 StringEquals: { "cloudwatch:namespace": "HaService/Heartbeat" },
             });
@@ -346,7 +353,9 @@ describe("automatic failover behind a load balancer", function () {
 
         it("prices the heartbeats per node: a custom metric, a PutMetricData call every 10 s and a high-resolution alarm", async () => {
             const r = await run(behindLb());
-            const heartbeats = r.resources.filter((x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && x.name.startsWith("svc-failover-"));
+            const heartbeats = r.resources.filter(
+                (x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && x.name.startsWith("svc-failover-"),
+            );
             const c = estimateCost(heartbeats, "us-east-1");
             const line = (item: RegExp) => c.lines.find((l) => item.test(l.item))!;
             // 730 h x 3600 s / 10 s = 262,800 calls per node and month, at $0.01 per 1,000.
@@ -360,7 +369,10 @@ describe("automatic failover behind a load balancer", function () {
         it("refuses a profile that allows no automatic failover, before registering anything", async () => {
             const ghes = await runFailing(behindLb({ profile: "ghes" }));
             assert.match(ghes.error!.message, /ha-service:failover: profile "ghes" refuses automatic failover/);
-            assert.deepEqual(ghes.resources.filter((x) => x.custom), []);
+            assert.deepEqual(
+                ghes.resources.filter((x) => x.custom),
+                [],
+            );
         });
 
         it("refuses a profile without a promote command, naming the key and both ways out", () => {

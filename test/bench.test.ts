@@ -574,7 +574,11 @@ describe("bench: goals that a regression breaks (tools/bench/goals.ts)", () => {
         });
         assert.equal(haAutomaticDetectionGoal("test", at(30), "v").met, true);
         assert.equal(haAutomaticDetectionGoal("test", at(31), "v").met, false);
-        assert.equal(haAutomaticDetectionGoal("test", at(20, plan(haConfig())), "v").met, false, "manual failover detects nothing by itself");
+        assert.equal(
+            haAutomaticDetectionGoal("test", at(20, plan(haConfig())), "v").met,
+            false,
+            "manual failover detects nothing by itself",
+        );
     });
 
     it("HA automatic detection: behind a load balancer the heartbeat meets 30 s; DNS failover is shown beside it", () => {

@@ -57,78 +57,129 @@ export class AutoFailover extends pulumi.ComponentResource {
             aws.getRegionOutput({}, parent).region,
             aws.getCallerIdentityOutput({}, parent).accountId,
         ]);
-        const runbookRole = new aws.iam.Role(
-            `${name}-runbook`,
-            { description: `Failover runbook of ${plan.heartbeat.service}: fence the primary, promote the secondary`, assumeRolePolicy: trust("ssm.amazonaws.com"), tags },
-            parent,
-        );
-        new aws.iam.RolePolicy(
-            `${name}-runbook`,
-            {
-                role: runbookRole.id,
-                policy: account.apply(([partition, region, accountId]) =>
-                    JSON.stringify(failoverRunbookPolicy({ partition, region, accountId }, tags)),
-                ),
-            },
-            parent,
-        );
-        const document = new aws.ssm.Document(
-            `${name}-runbook`,
-            { documentType: "Automation", documentFormat: "JSON", content: JSON.stringify(plan.document), tags },
-            parent,
-        );
-        const eventsRole = new aws.iam.Role(
-            `${name}-events`,
-            { description: `Starts the failover runbook of ${plan.heartbeat.service}`, assumeRolePolicy: trust("events.amazonaws.com"), tags },
-            parent,
-        );
-        new aws.iam.RolePolicy(
-            `${name}-events`,
-            {
-                role: eventsRole.id,
-                policy: pulumi
-                    .all([account, document.name, runbookRole.arn])
-                    .apply(([[partition, region, accountId], doc, roleArn]) =>
-                        JSON.stringify(failoverEventsPolicy({ partition, region, accountId }, doc, roleArn)),
-                    ),
-            },
-            parent,
-        );
-        const rule = new aws.cloudwatch.EventRule(
-            `${name}-primary-silent`,
-            {
-                name: plan.ruleName,
-                description: `The primary's heartbeat alarm went from OK to ALARM: start the failover runbook of ${plan.heartbeat.service}.`,
-                eventPattern: primaryAlarm.name.apply((n) => JSON.stringify(failoverEventPattern(n))),
-                tags,
-            },
-            parent,
-        );
-        new aws.cloudwatch.EventTarget(
-            `${name}-primary-silent`,
-            {
-                rule: rule.name,
-                arn: pulumi
-                    .all([account, document.name])
-                    .apply(([[partition, region, accountId], doc]) => `arn:${partition}:ssm:${region}:${accountId}:automation-definition/${doc}:$DEFAULT`),
-                roleArn: eventsRole.arn,
-                // An Automation target takes the runbook's parameters as the input, each a list of strings.
-                input: pulumi
-                    .all([runbookRole.arn, primaryId, primaryAlarm.name, secondaryId, secondaryAlarm.name])
-                    .apply(([role, p, pa, s, sa]) =>
-                        JSON.stringify({
-                            AutomationAssumeRole: [role],
-                            PrimaryInstanceId: [p],
-                            PrimaryAlarm: [pa],
-                            SecondaryInstanceId: [s],
-                            SecondaryAlarm: [sa],
-                        }),
-                    ),
-            },
+        const { document, runbookRole } = runbook(name, plan, account, tags, parent);
+        const rule = startRule(
+            name,
+            plan,
+            { account, document, runbookRole, primaryAlarm, secondaryAlarm, primaryId, secondaryId, tags },
             parent,
         );
         this.documentName = document.name;
         this.ruleArn = rule.arn;
         this.registerOutputs({ documentName: this.documentName, ruleArn: this.ruleArn });
     }
+}
+
+type Account = pulumi.Output<[string, string, string]>;
+
+/** The runbook (SSM Automation document) and the role it acts with. */
+function runbook(
+    name: string,
+    plan: AutoFailoverPlan,
+    account: Account,
+    tags: Readonly<Record<string, string>>,
+    parent: pulumi.CustomResourceOptions,
+): { document: aws.ssm.Document; runbookRole: aws.iam.Role } {
+    const runbookRole = new aws.iam.Role(
+        `${name}-runbook`,
+        {
+            description: `Failover runbook of ${plan.heartbeat.service}: fence the primary, promote the secondary`,
+            assumeRolePolicy: trust("ssm.amazonaws.com"),
+            tags,
+        },
+        parent,
+    );
+    new aws.iam.RolePolicy(
+        `${name}-runbook`,
+        {
+            role: runbookRole.id,
+            policy: account.apply(([partition, region, accountId]) =>
+                JSON.stringify(failoverRunbookPolicy({ partition, region, accountId }, tags)),
+            ),
+        },
+        parent,
+    );
+    const document = new aws.ssm.Document(
+        `${name}-runbook`,
+        { documentType: "Automation", documentFormat: "JSON", content: JSON.stringify(plan.document), tags },
+        parent,
+    );
+    return { document, runbookRole };
+}
+
+/** EventBridge: the rule on the primary's heartbeat alarm and its target, the runbook with its parameters. */
+function startRule(
+    name: string,
+    plan: AutoFailoverPlan,
+    from: {
+        account: Account;
+        document: aws.ssm.Document;
+        runbookRole: aws.iam.Role;
+        primaryAlarm: aws.cloudwatch.MetricAlarm;
+        secondaryAlarm: aws.cloudwatch.MetricAlarm;
+        primaryId: pulumi.Input<string>;
+        secondaryId: pulumi.Input<string>;
+        tags: Readonly<Record<string, string>>;
+    },
+    parent: pulumi.CustomResourceOptions,
+): aws.cloudwatch.EventRule {
+    const { account, document, runbookRole, primaryAlarm, secondaryAlarm, primaryId, secondaryId, tags } = from;
+    const eventsRole = new aws.iam.Role(
+        `${name}-events`,
+        {
+            description: `Starts the failover runbook of ${plan.heartbeat.service}`,
+            assumeRolePolicy: trust("events.amazonaws.com"),
+            tags,
+        },
+        parent,
+    );
+    new aws.iam.RolePolicy(
+        `${name}-events`,
+        {
+            role: eventsRole.id,
+            policy: pulumi
+                .all([account, document.name, runbookRole.arn])
+                .apply(([[partition, region, accountId], doc, roleArn]) =>
+                    JSON.stringify(failoverEventsPolicy({ partition, region, accountId }, doc, roleArn)),
+                ),
+        },
+        parent,
+    );
+    const rule = new aws.cloudwatch.EventRule(
+        `${name}-primary-silent`,
+        {
+            name: plan.ruleName,
+            description: `The primary's heartbeat alarm went from OK to ALARM: start the failover runbook of ${plan.heartbeat.service}.`,
+            eventPattern: primaryAlarm.name.apply((n) => JSON.stringify(failoverEventPattern(n))),
+            tags,
+        },
+        parent,
+    );
+    new aws.cloudwatch.EventTarget(
+        `${name}-primary-silent`,
+        {
+            rule: rule.name,
+            arn: pulumi
+                .all([account, document.name])
+                .apply(
+                    ([[partition, region, accountId], doc]) =>
+                        `arn:${partition}:ssm:${region}:${accountId}:automation-definition/${doc}:$DEFAULT`,
+                ),
+            roleArn: eventsRole.arn,
+            // An Automation target takes the runbook's parameters as the input, each a list of strings.
+            input: pulumi
+                .all([runbookRole.arn, primaryId, primaryAlarm.name, secondaryId, secondaryAlarm.name])
+                .apply(([role, p, pa, s, sa]) =>
+                    JSON.stringify({
+                        AutomationAssumeRole: [role],
+                        PrimaryInstanceId: [p],
+                        PrimaryAlarm: [pa],
+                        SecondaryInstanceId: [s],
+                        SecondaryAlarm: [sa],
+                    }),
+                ),
+        },
+        parent,
+    );
+    return rule;
 }

@@ -92,13 +92,7 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
               parent,
           )
         : undefined;
-    if (plan.autoFailover) {
-        new AutoFailover(
-            `${name}-failover`,
-            { plan: plan.autoFailover, instanceIds, ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}), tags },
-            parent,
-        );
-    }
+    if (plan.autoFailover) autoFailover(name, plan.autoFailover, { instanceIds, monitoring, tags }, parent);
     new DnsRecords(
         `${name}-dns`,
         {
@@ -125,6 +119,21 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
         ...(monitoring ? { monitoring } : {}),
         ...(dr ? { dr } : {}),
     };
+}
+
+/** HA automatic failover behind the load balancer: heartbeat alarms, the runbook and its rule. */
+function autoFailover(
+    name: string,
+    plan: NonNullable<TopologyPlan["autoFailover"]>,
+    with_: { instanceIds: Record<string, pulumi.Output<string>>; monitoring: Monitoring | undefined; tags: Record<string, string> },
+    parent: pulumi.ResourceOptions,
+): AutoFailover {
+    const { instanceIds, monitoring, tags } = with_;
+    return new AutoFailover(
+        `${name}-failover`,
+        { plan, instanceIds, ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}), tags },
+        parent,
+    );
 }
 
 /** The backups of the node data: snapshot policy, GHES backup host, snapshot archive (each when planned). */

@@ -42,10 +42,10 @@ export interface FailoverInputs {
     readonly spec: StackSpec;
     readonly nodes: readonly PlannedNode[];
     readonly zones: readonly string[];
-    readonly loadBalancer?: LoadBalancerPlan;
+    readonly loadBalancer?: LoadBalancerPlan | undefined;
     readonly healthChecks: readonly DnsHealthCheckPlan[];
     /** HA with `failover: automatic` behind a load balancer: the heartbeats and the runbook. */
-    readonly autoFailover?: AutoFailoverPlan;
+    readonly autoFailover?: AutoFailoverPlan | undefined;
 }
 
 interface Timing {

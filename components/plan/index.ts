@@ -67,28 +67,22 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const backupHost = planBackupHost(spec);
     const clusterState = profile.clusterState && { parameter: clusterStateParameter(prefix), initial: profile.clusterState.initial };
     const snapshotArchive = planSnapshotArchive(spec, prefix);
-    const renderContext = {
+    const { assets, documents } = planScripts(spec, {
+        nodes,
+        prefix,
+        secret,
         stateDir,
-        ...(clusterState ? { clusterStateParameter: clusterState.parameter } : {}),
-        ...(snapshotArchive ? { snapshotArchive } : {}),
-    };
-    const assets = (profile.assets?.(renderContext) ?? []).map((f) => ({
-        parameter: assetParameter(prefix, f.path),
-        ...f,
-        sha256: createHash("sha256").update(f.content).digest("hex"),
-    }));
-    const documents = planDocuments(spec, nodes, secret).map((d) => {
-        const config = withHeartbeat(profile.render(d, renderContext), autoFailover, d.node, loadBalancer?.targetGroups[0]?.healthCheck);
-        return {
-            node: d.node,
-            parameter: documentParameter(prefix, d.node),
-            document: d,
-            configParameter: configParameter(prefix, d.node),
-            config,
-            script: renderNodeScript(config, { node: d.node, stateDir, assets }),
-        };
+        clusterState,
+        snapshotArchive,
+        autoFailover,
+        loadBalancer,
     });
-    const tooLarge = [...oversizedParameters(documents), ...oversizedAssets(assets), ...targetGroupNameProblems(spec, loadBalancer), ...autoFailoverNameProblems(spec, autoFailover)];
+    const tooLarge = [
+        ...oversizedParameters(documents),
+        ...oversizedAssets(assets),
+        ...targetGroupNameProblems(spec, loadBalancer),
+        ...autoFailoverNameProblems(spec, autoFailover),
+    ];
     if (tooLarge.length > 0) throw new ConfigError(spec.stack, tooLarge, spec.project);
     const scheme = (spec.loadBalancer?.listeners.some((l) => l.protocol === "HTTPS" || l.port === 443) ?? true) ? "https" : "http";
 
@@ -120,14 +114,7 @@ export function planTopology(spec: StackSpec): TopologyPlan {
         ...(backups ? { backups } : {}),
         ...(backupHost ? { backupHost } : {}),
         ...(snapshotArchive ? { snapshotArchive } : {}),
-        failoverAnalysis: analyseFailover({
-            spec,
-            nodes,
-            zones,
-            ...(loadBalancer ? { loadBalancer } : {}),
-            healthChecks,
-            ...(autoFailover ? { autoFailover } : {}),
-        }),
+        failoverAnalysis: analyseFailover({ spec, nodes, zones, loadBalancer, healthChecks, autoFailover }),
         runbooks: planRunbooks(spec, nodes, loadBalancer),
         endpoint: `${scheme}://${spec.dns.name}`,
         tags,
@@ -138,6 +125,47 @@ export function planTopology(spec: StackSpec): TopologyPlan {
     const collisions = duplicateRegistrationProblems(plan);
     if (collisions.length > 0) throw new ConfigError(spec.stack, collisions, spec.project);
     return plan;
+}
+
+/** Each node's document, rendered config (the profile's, plus the heartbeat) and script, and the profile's assets. */
+function planScripts(
+    spec: StackSpec,
+    at: {
+        nodes: readonly PlannedNode[];
+        prefix: string;
+        secret: string;
+        stateDir: string;
+        clusterState: TopologyPlan["replication"]["clusterState"];
+        snapshotArchive: TopologyPlan["snapshotArchive"];
+        autoFailover: TopologyPlan["autoFailover"];
+        loadBalancer: LoadBalancerPlan | undefined;
+    },
+): Pick<TopologyPlan["replication"], "assets" | "documents"> {
+    const { profile } = spec;
+    const { prefix, stateDir, clusterState, snapshotArchive } = at;
+    const renderContext = {
+        stateDir,
+        ...(clusterState ? { clusterStateParameter: clusterState.parameter } : {}),
+        ...(snapshotArchive ? { snapshotArchive } : {}),
+    };
+    const assets = (profile.assets?.(renderContext) ?? []).map((f) => ({
+        parameter: assetParameter(prefix, f.path),
+        ...f,
+        sha256: createHash("sha256").update(f.content).digest("hex"),
+    }));
+    const hc = at.loadBalancer?.targetGroups[0]?.healthCheck;
+    const documents = planDocuments(spec, at.nodes, at.secret).map((d) => {
+        const config = withHeartbeat(profile.render(d, renderContext), at.autoFailover, d.node, hc);
+        return {
+            node: d.node,
+            parameter: documentParameter(prefix, d.node),
+            document: d,
+            configParameter: configParameter(prefix, d.node),
+            config,
+            script: renderNodeScript(config, { node: d.node, stateDir, assets }),
+        };
+    });
+    return { assets, documents };
 }
 
 /** The SSM document every association runs: it carries the apply script, the node is its `node` parameter. */

@@ -124,7 +124,12 @@ function autoFailoverRegistrations(plan: TopologyPlan, add: Add): void {
     const name = `${plan.name}-failover`;
     add(T.service, T.autoFailover, name);
     for (const a of plan.autoFailover.alarms) {
-        add(T.autoFailover, "aws:cloudwatch/metricAlarm:MetricAlarm", `${name}-${a.key}`, a.subject.kind === "heartbeat" ? `nodes.${a.subject.node}` : "name");
+        add(
+            T.autoFailover,
+            "aws:cloudwatch/metricAlarm:MetricAlarm",
+            `${name}-${a.key}`,
+            a.subject.kind === "heartbeat" ? `nodes.${a.subject.node}` : "name",
+        );
     }
     for (const part of ["runbook", "events"]) {
         add(T.autoFailover, "aws:iam/role:Role", `${name}-${part}`);

@@ -85,7 +85,9 @@ export function haAutomaticDetectionGoal(stack: string, plan: TopologyPlan, vari
         goal: "HA automatic failover: the primary's loss detected within 30 s",
         measured:
             (seconds === undefined ? "nothing detects it" : `${fixed(seconds)} s (${scenario!.detectedBy})`) +
-            (dns?.detectSeconds === undefined ? "" : `; DNS failover without a load balancer: ${fixed(dns.detectSeconds)} s (${dns.detectedBy})`),
+            (dns?.detectSeconds === undefined
+                ? ""
+                : `; DNS failover without a load balancer: ${fixed(dns.detectSeconds)} s (${dns.detectedBy})`),
         source: `failover analysis of the plan (stack ${stack}, ${variant})`,
         met: plan.failoverAnalysis.mechanism === "automatic" && seconds !== undefined && seconds <= 30,
     };
