@@ -15,7 +15,7 @@ import { canonicalJson, resolveAddresses, type TopologyPlan } from "../component
 import type { NodeConfig } from "../components/profiles";
 import { byType, type ProgramRun } from "../tools/harness";
 import { listStacks } from "../tools/stackfile";
-import { plan } from "./fixtures";
+import { haConfig, plan } from "./fixtures";
 import { run } from "./program";
 import { stackConfig } from "./stacks";
 
@@ -147,6 +147,14 @@ describe("rendered files, checked by the real tools", function () {
                 }
             }
             assert.ok(count >= 13, `${count} scripts`);
+        });
+
+        it("passes the node script and heartbeat loop of automatic failover behind a load balancer", () => {
+            const p = plan(haConfig({ failover: "automatic", loadBalancer: { kind: "nlb" } }));
+            for (const d of p.replication.documents) {
+                check(`${d.node} config script`, d.script);
+                for (const f of d.config.files.filter((x) => x.content.startsWith("#!"))) check(`${d.node} ${f.path}`, f.content);
+            }
         });
 
         it("passes every rendered file that is a script (the GHES promotion runbook)", () => {

@@ -138,6 +138,18 @@ function healthDetect(ctx: Context, key: DnsHealthCheckPlan["key"]): Timing {
     return { detectSeconds: n * period, detectedBy: `Route 53 health check on ${check.node} (${n} x ${period} s status checks)` };
 }
 
+/** An automatic move that ends when the load balancer routes to a node that starts passing its health check `follow` s later. */
+function movedByLb(detect: Timing, follow: number | undefined) {
+    return {
+        staysUp: true,
+        failover: "automatic" as const,
+        ...detect,
+        ...(follow === undefined ? {} : { followSeconds: follow }),
+        ...sum(detect, follow),
+        operator: false,
+    };
+}
+
 function sum(t: Timing, follow: number | undefined): { readonly clientsMoveSeconds?: number } {
     return t.detectSeconds === undefined || follow === undefined ? {} : { clientsMoveSeconds: t.detectSeconds + follow };
 }
@@ -315,12 +327,7 @@ function heartbeatOutcome(ctx: Context, auto: AutoFailoverPlan): Outcome {
     };
     const follow = hc ? hc.interval * hc.healthyThreshold : undefined;
     return {
-        staysUp: true,
-        failover: "automatic",
-        ...detect,
-        ...(follow === undefined ? {} : { followSeconds: follow }),
-        ...sum(detect, follow),
-        operator: false,
+        ...movedByLb(detect, follow),
         clientsMoveBy: `the failover runbook stops (fences) ${primary} and waits until EC2 reports it stopped, then runs \`${auto.promoteCommand}\` on ${secondary}; once promoted, ${secondary} passes the health check and the load balancer sends it traffic after ${hc?.healthyThreshold} passed checks ${hc?.interval} s apart (${follow} s); no attachment or DNS record changes. Not counted: the forced stop and the service's own promotion, for which there is no published figure`,
         dataAtRisk: `${risk.description}, on ${primary}`,
         notes: [
@@ -423,12 +430,7 @@ function electedOutcome(ctx: Context, loss: Loss, election: Election, active: st
         detectedBy: `the ${role} nodes' own election of a new active ${role} (${election.seconds} s, see assumptions)`,
     };
     return {
-        staysUp: true,
-        failover: "automatic",
-        ...detect,
-        ...(follow === undefined ? {} : { followSeconds: follow }),
-        ...sum(detect, follow),
-        operator: false,
+        ...movedByLb(detect, follow),
         clientsMoveBy: `${left.join(", ")} elect a new active ${role}; the load balancer sends traffic to it once it passes ${hc?.healthyThreshold} health checks ${hc?.interval} s apart (${follow} s); DNS does not change (the record aliases the load balancer); requests in flight on ${active} fail`,
         dataAtRisk,
         notes: [replace],
