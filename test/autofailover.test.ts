@@ -339,7 +339,10 @@ describe("automatic failover behind a load balancer", function () {
             const [target] = of("aws:cloudwatch/eventTarget:EventTarget");
             const input = JSON.parse(target.inputs.input as string) as Record<string, string[]>;
             assert.deepEqual(Object.keys(input).sort(), Object.keys(content.parameters).sort());
-            assert.match(target.inputs.arn as string, /^arn:aws:ssm:us-east-1:\d{12}:automation-definition\/.+:\$DEFAULT$/);
+            assert.match(
+                target.inputs.arn as string,
+                /^arn:aws:ssm:us-east-1:\d{12}:automation-definition\/svc-failover-runbook(-[a-z0-9]+)?$/,
+            );
             assert.deepEqual(input.PrimaryAlarm, [alarmOf("node-1").name]);
             const [rule] = of("aws:cloudwatch/eventRule:EventRule");
             assert.deepEqual(JSON.parse(rule.inputs.eventPattern as string), failoverEventPattern(alarmOf("node-1").name));

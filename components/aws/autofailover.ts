@@ -162,8 +162,7 @@ function startRule(
             arn: pulumi
                 .all([account, document.name])
                 .apply(
-                    ([[partition, region, accountId], doc]) =>
-                        `arn:${partition}:ssm:${region}:${accountId}:automation-definition/${doc}:$DEFAULT`,
+                    ([[partition, region, accountId], doc]) => `arn:${partition}:ssm:${region}:${accountId}:automation-definition/${doc}`,
                 ),
             roleArn: eventsRole.arn,
             // An Automation target takes the runbook's parameters as the input, each a list of strings.

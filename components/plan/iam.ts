@@ -117,7 +117,11 @@ export function failoverEventsPolicy(ctx: AccountContext, documentName: string, 
                 Sid: "StartFailoverRunbook",
                 Effect: "Allow",
                 Action: "ssm:StartAutomationExecution",
-                Resource: `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:automation-definition/${documentName}:*`,
+                // The target names the definition without a version; the action's resource carries one.
+                Resource: [
+                    `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:automation-definition/${documentName}`,
+                    `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:automation-definition/${documentName}:*`,
+                ],
             },
             {
                 Sid: "PassRunbookRole",
