@@ -6,14 +6,15 @@
  * and `aws` that enforce what IMDSv2 and CloudWatch accept.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AutomationDocument, type TopologyPlan } from "../components/plan";
+import { type AutomationDocument, renderNodeScript, type TopologyPlan } from "../components/plan";
 import { failoverEventPattern, failoverRunbook, HEARTBEAT_SCRIPT_PATH } from "../components/plan/autofailover";
 import { estimateCost } from "../components/plan/cost";
-import { heartbeatScript } from "../components/plan/heartbeat";
+import { failoverEventsPolicy, failoverRunbookPolicy } from "../components/plan/iam";
+import { APPLY_LOCK, heartbeatScript, MAINTENANCE_FLAG, MAINTENANCE_GRACE_MINUTES } from "../components/plan/heartbeat";
 import { MODELS, shape } from "./aws-models";
 import { crossCheck } from "../components/config";
 import { ConfigSchema } from "../components/config/schema";
@@ -138,13 +139,12 @@ describe("automatic failover behind a load balancer", function () {
     const p = plan(behindLb());
     const auto = p.autoFailover!;
     const alarmOf = (node: string) => auto.alarms.find((a) => a.subject.kind === "heartbeat" && a.subject.node === node)!;
-    const params = (account: Account) => ({
+    const params = (_account: Account) => ({
         AutomationAssumeRole: "arn:aws:iam::123456789012:role/runbook",
         PrimaryInstanceId: "i-primary",
         PrimaryAlarm: alarmOf(auto.primary).name,
         SecondaryInstanceId: "i-secondary",
         SecondaryAlarm: alarmOf(auto.secondary).name,
-        ...(account ? {} : {}),
     });
     const account = (primaryAlarm: AlarmState, secondaryAlarm: AlarmState) =>
         new Account(
@@ -173,20 +173,20 @@ describe("automatic failover behind a load balancer", function () {
         it("watches every node's heartbeat with a 10 s high-resolution alarm, silence counting as down", () => {
             assert.deepEqual(
                 auto.alarms.map((a) => [a.key, a.namespace, a.period, a.evaluationPeriods, a.treatMissingData, a.comparison, a.threshold]),
-                p.nodes.map((n) => [`${n.key}-heartbeat`, "HaService/Heartbeat", 10, 3, "breaching", "LessThanThreshold", 1]),
+                p.nodes.map((n) => [`${n.key}-heartbeat`, "HaService/Heartbeat", 10, 2, "breaching", "LessThanThreshold", 1]),
             );
         });
 
         it("uses periods and resolutions CloudWatch accepts (AWS's CloudWatch API model)", function () {
             if (!existsSync(MODELS)) this.skip();
             const period = shape("monitoring", "PutMetricAlarmInput") as unknown as { members: Record<string, { documentation?: string }> };
-            assert.match(period.members.Period.documentation ?? "", /Valid values are 10, 30, and any multiple of 60/);
+            assert.match(period.members.Period.documentation ?? "", /Valid values are 10, (20, )?30, and any multiple of 60/);
             for (const a of auto.alarms) assert.ok([10, 30].includes(a.period) || a.period % 60 === 0, `${a.key}: ${a.period}`);
             const datum = shape("monitoring", "MetricDatum") as unknown as { members: Record<string, { documentation?: string }> };
             assert.match(datum.members.StorageResolution.documentation ?? "", /Valid values are 1 and 60/);
         });
 
-        it("detects the primary's loss in 30 s and moves clients 2 x 5 s after the promotion, with nothing detached", () => {
+        it("detects the primary's loss in 30 s at worst (a beat just before it, then 2 empty 10 s periods) and moves clients 2 x 5 s after the promotion", () => {
             const lost = p.failoverAnalysis.scenarios.find((s) => s.key === "node:node-1")!;
             assert.equal(p.failoverAnalysis.mechanism, "automatic");
             assert.equal(lost.failover, "automatic");
@@ -195,6 +195,8 @@ describe("automatic failover behind a load balancer", function () {
             assert.equal(lost.followSeconds, 10);
             assert.equal(lost.clientsMoveSeconds, 40);
             assert.match(lost.clientsMoveBy, /stops \(fences\) node-1 .* then runs `\/etc\/ha-service\/hooks\/promote` on node-2/);
+            assert.match(lost.detectedBy, /2 x 10 s periods without a heartbeat: 20 to 30 s after the failure/);
+            assert.match(lost.clientsMoveBy, /A lower bound/);
             assert.match(lost.notes.join(" "), /run the promote-node-2 runbook so config matches before node-1 is started again/);
         });
 
@@ -223,6 +225,67 @@ describe("automatic failover behind a load balancer", function () {
             assert.ok(!matches(pattern, alarmEvent(alarmOf("node-1").name, "INSUFFICIENT_DATA", "ALARM")));
             assert.ok(!matches(pattern, alarmEvent(alarmOf("node-1").name, "ALARM", "OK")));
             assert.ok(!matches(pattern, alarmEvent(alarmOf("node-2").name, "OK", "ALARM")));
+        });
+    });
+
+    describe("the roles", () => {
+        const ctx = { partition: "aws", region: "us-east-1", accountId: "123456789012" };
+        type Statement = { Action: string | string[]; Resource: string | string[]; Condition?: Record<string, Record<string, string>> };
+        const statements = (policy: Record<string, unknown>) => policy.Statement as Statement[];
+        const allows = (policy: Record<string, unknown>, action: string) =>
+            statements(policy).filter((st) => ([] as string[]).concat(st.Action).includes(action));
+        /** The API calls each of the runbook's actions makes (SSM Automation actions reference). */
+        const CALLS: Record<string, readonly string[]> = {
+            "aws:assertAwsResourceProperty": [],
+            "aws:waitForAwsResourceProperty": [],
+            "aws:changeInstanceState": ["ec2:StopInstances", "ec2:DescribeInstances", "ec2:DescribeInstanceStatus"],
+            "aws:runCommand": ["ssm:SendCommand", "ssm:ListCommands", "ssm:ListCommandInvocations", "ssm:GetCommandInvocation"],
+        };
+
+        it("let the runbook make every call its steps make, and stop or command only this stack's instances", () => {
+            const policy = failoverRunbookPolicy(ctx, p.tags);
+            for (const step of auto.document.mainSteps) {
+                const inputs = step.inputs as { Service?: string; Api?: string };
+                const calls = [...CALLS[step.action], ...(inputs.Service ? [`${inputs.Service}:${inputs.Api}`] : [])];
+                for (const call of calls) assert.ok(allows(policy, call).length > 0, `${step.name}: ${call} is not allowed`);
+            }
+            const [stop] = allows(policy, "ec2:StopInstances");
+            assert.deepEqual(stop.Condition, {
+                StringEquals: {
+                    "aws:ResourceTag/Project": "ha-service",
+                    "aws:ResourceTag/Stack": "test",
+                    "aws:ResourceTag/Service": "svc",
+                },
+            });
+            const onInstances = allows(policy, "ssm:SendCommand").find((st) => String(st.Resource).includes(":instance/"))!;
+            assert.deepEqual(Object.keys(onInstances.Condition!.StringEquals), [
+                "ssm:resourceTag/Project",
+                "ssm:resourceTag/Stack",
+                "ssm:resourceTag/Service",
+            ]);
+        });
+
+        it("let EventBridge start this runbook only, handing it the runbook's role only", () => {
+            const policy = failoverEventsPolicy(ctx, "svc-failover-runbook-1a2b", "arn:aws:iam::123456789012:role/runbook");
+            assert.deepEqual(allows(policy, "ssm:StartAutomationExecution")[0].Resource, [
+                "arn:aws:ssm:us-east-1:123456789012:automation-definition/svc-failover-runbook-1a2b",
+                "arn:aws:ssm:us-east-1:123456789012:automation-definition/svc-failover-runbook-1a2b:*",
+            ]);
+            const [pass] = allows(policy, "iam:PassRole");
+            assert.equal(pass.Resource, "arn:aws:iam::123456789012:role/runbook");
+            assert.deepEqual(pass.Condition, { StringEquals: { "iam:PassedToService": "ssm.amazonaws.com" } });
+        });
+    });
+
+    describe("the promotion runbook an operator follows", () => {
+        it("disables the failover rule before the promotion and enables it after the stopped node is back", () => {
+            const steps = p.runbooks.find((r) => r.key === "promote-node-2")!.steps;
+            const at = (re: RegExp) => steps.findIndex((x) => re.test(x));
+            const disable = at(/aws events disable-rule --name ha-service-test-svc-failover/);
+            const up = at(/^Apply: `pulumi up`/);
+            const start = at(/start it now/);
+            const enable = at(/aws events enable-rule --name ha-service-test-svc-failover/);
+            assert.ok(disable >= 0 && disable < up && up < start && start < enable, steps.join("\n"));
         });
     });
 
@@ -276,42 +339,98 @@ describe("automatic failover behind a load balancer", function () {
 
     describe("the heartbeat loop on a node, against stand-in curl and aws", () => {
         const hc = p.loadBalancer!.targetGroups[0].healthCheck;
-        const beat = (health: string) => {
+        const sent = [`us-east-1 HaService/Heartbeat Heartbeat Service=${auto.heartbeat.service},Node=node-2 1 1`];
+        /** One `--once` run; the flag and the lock live in the run's own directory instead of /etc and /run. */
+        const beat = (health: string, setup: (world: string, paths: { flag: string; lock: string }) => void = () => {}) => {
             const world = mkdtempSync(join(tmpdir(), "heartbeat-"));
+            const paths = { flag: join(world, "maintenance"), lock: join(world, "apply.lock") };
             writeFileSync(join(world, "health"), health);
             writeFileSync(join(world, "calls.log"), "");
             writeFileSync(join(world, "metrics.log"), "");
+            setup(world, paths);
             const script = join(world, "ha-service-heartbeat");
-            writeFileSync(script, heartbeatScript(auto, "node-2", hc));
+            const text = heartbeatScript(auto, "node-2", hc).split(MAINTENANCE_FLAG).join(paths.flag).split(APPLY_LOCK).join(paths.lock);
+            writeFileSync(script, text);
             const r = spawnSync("bash", [script, "--once"], {
                 env: { ...process.env, WORLD: world, PATH: `${STANDIN}:${process.env.PATH}` },
                 encoding: "utf8",
                 timeout: 20_000,
             });
-            assert.equal(r.status, 0, r.stderr);
-            return readFileSync(join(world, "metrics.log"), "utf8").split("\n").filter(Boolean);
+            const metrics = readFileSync(join(world, "metrics.log"), "utf8").split("\n").filter(Boolean);
+            const probed = readFileSync(join(world, "calls.log"), "utf8")
+                .split("\n")
+                .filter((l) => l.includes(":80/"));
+            return { status: r.status, metrics, probed, stderr: r.stderr };
         };
 
-        it("sends one high-resolution data point while the service answers, even with an error status (a replica's 503)", () => {
-            const sent = [`us-east-1 HaService/Heartbeat Heartbeat Service=${auto.heartbeat.service},Node=node-2 1 1`];
-            assert.deepEqual(beat("503"), sent);
-            assert.deepEqual(beat("200"), sent);
+        it("probes the health check where the load balancer does (the node's private address, from IMDSv2)", () => {
+            assert.deepEqual(beat("200").probed, ["curl http://10.40.1.10:80/health"]);
         });
 
-        it("sends nothing when nothing answers on the health port", () => {
-            assert.deepEqual(beat("000"), []);
+        it("sends one high-resolution data point while the service answers as a live node: 200, a replica's 503, a 4xx", () => {
+            for (const code of ["200", "503", "404"]) {
+                const r = beat(code);
+                assert.deepEqual([r.status, r.metrics], [0, sent], code);
+            }
         });
 
-        it("is installed on every node with its systemd unit, after the profile's own steps", () => {
+        it("sends nothing, and --once says so, when nothing answers or a proxy reports a dead application (500, 502, 504)", () => {
+            for (const code of ["000", "500", "502", "504"]) {
+                const r = beat(code);
+                assert.deepEqual([r.status, r.metrics], [1, []], code);
+            }
+        });
+
+        it("reports a failed send (exit 2) instead of a beat", () => {
+            const r = beat("200", (w) => writeFileSync(join(w, "aws-fails"), ""));
+            assert.deepEqual([r.status, r.metrics], [2, []]);
+            assert.match(r.stderr, /heartbeat not sent/);
+        });
+
+        it("keeps beating through planned work: a fresh maintenance flag, or an apply run holding its lock", () => {
+            assert.deepEqual(beat("000", (_, { flag }) => writeFileSync(flag, "")).metrics, sent);
+            const stale = beat("000", (_, { flag }) => {
+                writeFileSync(flag, "");
+                const old = new Date(Date.now() - (MAINTENANCE_GRACE_MINUTES + 1) * 60_000);
+                utimesSync(flag, old, old);
+            });
+            assert.deepEqual(stale.metrics, [], "a forgotten flag stops holding after its grace time");
+            const locked = beat("000", (_, { lock }) => {
+                writeFileSync(lock, "");
+                // Holds the lock as the apply script does (flock on the same file) while the beat runs.
+                spawn("flock", [lock, "sleep", "5"], { detached: true, stdio: "ignore" }).unref();
+                spawnSync("sleep", ["0.3"]);
+            });
+            assert.deepEqual(locked.metrics, sent);
+            assert.deepEqual(beat("000", (_, { lock }) => writeFileSync(lock, "")).metrics, [], "an unheld lock file is no apply run");
+        });
+
+        it("is installed on every node after all of the profile's steps (so turning it on re-runs none of them)", () => {
             for (const d of p.replication.documents) {
                 assert.deepEqual(
-                    d.config.files.map((f) => f.path),
-                    [HEARTBEAT_SCRIPT_PATH, "/etc/systemd/system/ha-service-heartbeat.service"],
+                    d.after?.files.map((f) => [f.path, f.mode]),
+                    [
+                        [HEARTBEAT_SCRIPT_PATH, "0755"],
+                        ["/etc/systemd/system/ha-service-heartbeat.service", "0644"],
+                    ],
                 );
-                assert.deepEqual(d.config.commands.slice(-1), ["systemctl restart ha-service-heartbeat.service"]);
+                assert.equal(d.after?.files[0].content, heartbeatScript(auto, d.node, hc));
+                assert.deepEqual(d.after?.commands, [
+                    "systemctl daemon-reload",
+                    "systemctl enable ha-service-heartbeat.service",
+                    "systemctl restart ha-service-heartbeat.service",
+                ]);
             }
+            // A profile with a file and a command: its steps come first and do not change when the heartbeat is added.
+            const profileConfig = { files: [{ path: "/etc/svc.conf", mode: "0644", content: "x\n" }], commands: ["svc join"] };
+            const ctx = { node: "node-1", stateDir: "/etc/ha-service" };
+            const tail = `printf '%s\\n' "\${current[@]}"`;
+            const before = renderNodeScript(profileConfig, ctx).split(tail)[0];
+            const withHeartbeat = renderNodeScript(profileConfig, { ...ctx, after: p.replication.documents[0].after! });
+            assert.ok(withHeartbeat.startsWith(before), "the profile's steps are a prefix of the new step list");
+            assert.ok(withHeartbeat.indexOf("svc join") < withHeartbeat.indexOf(HEARTBEAT_SCRIPT_PATH));
             const manual = plan(haConfig({ loadBalancer: { kind: "nlb" } }));
-            assert.deepEqual(manual.replication.documents[0].config.files, [], "no heartbeat without automatic failover");
+            assert.equal(manual.replication.documents[0].after, undefined, "no heartbeat without automatic failover");
         });
     });
 
@@ -375,6 +494,15 @@ describe("automatic failover behind a load balancer", function () {
             assert.deepEqual(
                 ghes.resources.filter((x) => x.custom),
                 [],
+            );
+        });
+
+        it("refuses it with monitoring off: it stops the primary by itself and nobody would be told", () => {
+            const s = spec(behindLb());
+            const { problems } = crossCheck(ConfigSchema.parse(behindLb()), { ...s, monitoring: { ...s.monitoring, enabled: false } });
+            assert.match(
+                problems.find((x) => x.path === "failover")?.message ?? "",
+                /with `monitoring.enabled: false` nobody would be told/,
             );
         });
 

@@ -165,6 +165,9 @@ function startRule(
                     ([[partition, region, accountId], doc]) => `arn:${partition}:ssm:${region}:${accountId}:automation-definition/${doc}`,
                 ),
             roleArn: eventsRole.arn,
+            // A failover that could not start within 5 minutes is dropped, not retried for a day:
+            // the runbook's first step would refuse a stale one anyway; the alarms have paged.
+            retryPolicy: { maximumEventAgeInSeconds: 300, maximumRetryAttempts: 3 },
             // An Automation target takes the runbook's parameters as the input, each a list of strings.
             input: pulumi
                 .all([runbookRole.arn, primaryId, primaryAlarm.name, secondaryId, secondaryAlarm.name])

@@ -31,11 +31,17 @@ import type { AlarmPlan, AutoFailoverPlan, AutomationDocument } from "./types";
 /** Each node publishes its heartbeat this often (s); the alarm evaluates periods of the same length. */
 export const HEARTBEAT_PERIOD = 10;
 /**
- * Periods without a heartbeat before a node counts as down. Three, not two: the heartbeat is sent
- * every 10 s by a loop on the node, so one period can go empty by jitter alone; three in a row cannot
- * without the node or its service being gone. 3 x 10 s = 30 s.
+ * Periods without a heartbeat before a node counts as down. The loop keeps a fixed 10 s cadence and
+ * bounds each call (plan/heartbeat.ts), so jitter empties at most one period; two in a row mean the
+ * node or its service is gone. A failure just after a beat leaves that period full: the alarm fires
+ * (missed + 1) x period after it at worst, 30 s (heartbeatDetectSeconds).
  */
-export const HEARTBEAT_MISSED_PERIODS = 3;
+export const HEARTBEAT_MISSED_PERIODS = 2;
+
+/** Worst-case detection: the period that still held the last beat, then `missed` empty ones. */
+export function heartbeatDetectSeconds(h: { readonly periodSeconds: number; readonly missedPeriods: number }): number {
+    return h.periodSeconds * (h.missedPeriods + 1);
+}
 /**
  * How long the runbook waits for the fenced primary to be `stopped` before it gives up (and promotes
  * nothing). AWS publishes no stop duration; its troubleshooting guide asks for help "If, after 10

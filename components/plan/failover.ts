@@ -12,6 +12,7 @@
  */
 import type { StackSpec } from "../config";
 import type { Election, FailoverDataRisk } from "../profiles";
+import { heartbeatDetectSeconds } from "./autofailover";
 import { failoverSecondary } from "./healthchecks";
 import { manualLeaderLoss } from "./leaders";
 import { ALIAS_TTL } from "./loadbalancer";
@@ -321,14 +322,15 @@ function haOutcome(ctx: Context, loss: Loss): Outcome {
 function heartbeatOutcome(ctx: Context, auto: AutoFailoverPlan): Outcome {
     const { risk, hc } = ctx;
     const { primary, secondary, heartbeat } = auto;
+    const worst = heartbeatDetectSeconds(heartbeat);
     const detect: Timing = {
-        detectSeconds: heartbeat.periodSeconds * heartbeat.missedPeriods,
-        detectedBy: `the primary's heartbeat alarm (${heartbeat.missedPeriods} x ${heartbeat.periodSeconds} s without a heartbeat)`,
+        detectSeconds: worst,
+        detectedBy: `the primary's heartbeat alarm (${heartbeat.missedPeriods} x ${heartbeat.periodSeconds} s periods without a heartbeat: ${worst - heartbeat.periodSeconds} to ${worst} s after the failure)`,
     };
     const follow = hc ? hc.interval * hc.healthyThreshold : undefined;
     return {
         ...movedByLb(detect, follow),
-        clientsMoveBy: `the failover runbook stops (fences) ${primary} and waits until EC2 reports it stopped, then runs \`${auto.promoteCommand}\` on ${secondary}; once promoted, ${secondary} passes the health check and the load balancer sends it traffic after ${hc?.healthyThreshold} passed checks ${hc?.interval} s apart (${follow} s); no attachment or DNS record changes. Not counted: the forced stop and the service's own promotion, for which there is no published figure`,
+        clientsMoveBy: `the failover runbook stops (fences) ${primary} and waits until EC2 reports it stopped, then runs \`${auto.promoteCommand}\` on ${secondary}; once promoted, ${secondary} passes the health check and the load balancer sends it traffic after ${hc?.healthyThreshold} passed checks ${hc?.interval} s apart (${follow} s); no attachment or DNS record changes. A lower bound: the runbook's start, the forced stop ("it can take a few minutes for the instance to stop", EC2 User Guide) and the service's own promotion are not counted, for want of published figures`,
         dataAtRisk: `${risk.description}, on ${primary}`,
         notes: [
             `${secondary} is the primary now while \`primary\` still names ${primary}: run the promote-${secondary} runbook so config matches before ${primary} is started again (started first, it would come back as a second primary).`,
@@ -582,7 +584,7 @@ function assumptions(inputs: FailoverInputs, viaLb: boolean): string[] {
 function heartbeatAssumptions(auto: AutoFailoverPlan): string[] {
     const { periodSeconds: p, missedPeriods: n } = auto.heartbeat;
     return [
-        `Every node sends a heartbeat every ${p} s while its service answers its health check (any status); the primary counts as lost after ${n} x ${p} s without one (a high-resolution alarm, ${p} s periods, missing data breaching). CloudWatch's own delivery of the data points and of the alarm's event is not counted.`,
+        `Every node sends a heartbeat every ${p} s while its service is alive (it answers its health check below 500, or 503); the primary counts as lost after ${n} periods of ${p} s without one (a high-resolution alarm, missing data breaching): ${heartbeatDetectSeconds(auto.heartbeat)} s after the failure at worst, when it came just after a beat. CloudWatch's delivery of the data points, the alarm's evaluation and its event are not counted (AWS publishes no figure).`,
         `The failover runbook acts only when the primary's alarm went from OK to ALARM, is still in ALARM, and the secondary's own heartbeat alarm is OK; it stops the primary before it promotes the secondary, so the old primary fails the health check before the new one can pass it.`,
     ];
 }

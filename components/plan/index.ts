@@ -23,7 +23,7 @@ import {
     parameterPrefix,
     secretParameter,
 } from "../common/naming";
-import { withHeartbeat } from "./heartbeat";
+import { heartbeatSteps } from "./heartbeat";
 import { renderNodeScript } from "./nodescript";
 import { duplicateRegistrationProblems } from "./registrations";
 import { placeNode } from "../common/placement";
@@ -155,14 +155,16 @@ function planScripts(
     }));
     const hc = at.loadBalancer?.targetGroups[0]?.healthCheck;
     const documents = planDocuments(spec, at.nodes, at.secret).map((d) => {
-        const config = withHeartbeat(profile.render(d, renderContext), at.autoFailover, d.node, hc);
+        const config = profile.render(d, renderContext);
+        const after = heartbeatSteps(at.autoFailover, d.node, hc);
         return {
             node: d.node,
             parameter: documentParameter(prefix, d.node),
             document: d,
             configParameter: configParameter(prefix, d.node),
             config,
-            script: renderNodeScript(config, { node: d.node, stateDir, assets }),
+            ...(after ? { after } : {}),
+            script: renderNodeScript(config, { node: d.node, stateDir, assets, ...(after ? { after } : {}) }),
         };
     });
     return { assets, documents };

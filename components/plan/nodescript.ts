@@ -69,21 +69,35 @@ fetch() {
 /** The script that applies `config` on the node, keeping its step record in `stateDir`. */
 export function renderNodeScript(
     config: NodeConfig,
-    ctx: { readonly node: string; readonly stateDir: string; readonly assets?: readonly ScriptAsset[] },
+    ctx: {
+        readonly node: string;
+        readonly stateDir: string;
+        readonly assets?: readonly ScriptAsset[];
+        /**
+         * Steps the stack adds after all of the profile's (files, then commands), so turning them on or
+         * changing them never re-runs a profile step (the heartbeat of automatic failover).
+         */
+        readonly after?: NodeConfig;
+    },
 ): string {
-    config.files.forEach(checkFile);
-    config.commands.forEach(checkCommand);
+    const after = ctx.after ?? { files: [], commands: [] };
+    for (const c of [config, after]) {
+        c.files.forEach(checkFile);
+        c.commands.forEach(checkCommand);
+    }
     const assets = assetSteps(ctx.assets ?? []);
     const head = `#!/bin/bash
 # Rendered configuration of node ${ctx.node}: writes its files and runs its commands. Steps run from
 # the first one that differs from the last run that finished; a failed run records nothing.
 set -euo pipefail
 `;
-    if (config.files.length === 0 && config.commands.length === 0) {
+    if (config.files.length + config.commands.length + after.files.length + after.commands.length === 0) {
         return `${head}echo "node ${ctx.node}: nothing to apply"\n`;
     }
-    const files = config.files.map((f) => `put ${shellQuote(f.path)} ${f.mode} <<'${HEREDOC_END}'\n${f.content}${HEREDOC_END}\n`);
-    const commands = config.commands.map((c) => `if step ${shellQuote(`run ${c}`)}; then\n  ${c}\nfi\n`);
+    const put = (f: RenderedFile) => `put ${shellQuote(f.path)} ${f.mode} <<'${HEREDOC_END}'\n${f.content}${HEREDOC_END}\n`;
+    const run = (c: string) => `if step ${shellQuote(`run ${c}`)}; then\n  ${c}\nfi\n`;
+    const files = [...config.files.map(put)];
+    const commands = [...config.commands.map(run), ...after.files.map(put), ...after.commands.map(run)];
     return `${head}
 record=${shellQuote(`${ctx.stateDir}/applied-steps`)}
 previous=()

@@ -183,7 +183,7 @@ const US_EAST_1: Readonly<Partial<Record<PriceKey, Price>>> = {
         source: {
             url: "https://docs.aws.amazon.com/solutions/latest/automated-security-response-on-aws/cost.html",
             read: READ,
-            note: '"API calls cost $0.01 per 1,000 requests"; the page\'s own example prices PutMetricData calls at this rate',
+            note: "\"API calls cost $0.01 per 1,000 requests\"; the page's own example prices PutMetricData calls at this rate; the free tier's 1,000,000 requests a month (https://aws.amazon.com/cloudwatch/pricing/) are not deducted here",
         },
     },
     "kms.key.month": {

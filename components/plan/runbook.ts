@@ -34,7 +34,8 @@ function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, rep
     const heartbeat = autoFailoverBehindLb(spec);
     if (automatic && heartbeat) {
         steps.push(
-            `With \`failover: automatic\` behind the load balancer, the failover runbook (rule ${failoverRuleName(prefix)}) may already have stopped ${primary} and promoted ${failoverSecondary(spec)}; these steps make a promotion permanent. Until \`pulumi up\` below has run, do not start ${primary} again: its document still makes it the primary. If you stop the service on a running ${primary} on purpose, disable the rule first (\`aws events disable-rule --name ${failoverRuleName(prefix)}\`) and enable it after \`pulumi up\`.`,
+            `With \`failover: automatic\` behind the load balancer, the failover runbook (rule ${failoverRuleName(prefix)}) may already have stopped ${primary} and promoted ${failoverSecondary(spec)}; these steps make a promotion permanent. Until \`pulumi up\` below has run, do not start ${primary} again: its document still makes it the primary.`,
+            `Disable the failover rule while you promote, so it cannot act on a primary you stop on purpose or race the change: \`aws events disable-rule --name ${failoverRuleName(prefix)}\`.`,
         );
     } else if (automatic) {
         steps.push(
@@ -63,6 +64,9 @@ function promotionRunbook(spec: StackSpec, lb: LoadBalancerPlan | undefined, rep
     if (automatic && heartbeat) {
         steps.push(
             `If the failover runbook stopped ${primary}, start it now (\`aws ec2 start-instances\`): its document makes it a replica of ${replica}, and it becomes the runbook's next secondary only once its heartbeat alarm is OK.`,
+        );
+        steps.push(
+            `Enable the failover rule again once every node's heartbeat alarm is OK: \`aws events enable-rule --name ${failoverRuleName(prefix)}\`.`,
         );
     }
 

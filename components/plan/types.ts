@@ -422,7 +422,9 @@ export interface ReplicationPlan {
         readonly configParameter: string;
         /** What the profile rendered for the node (addresses still placeholders). */
         readonly config: NodeConfig;
-        /** The bash script that applies `config` on the node (addresses still placeholders). */
+        /** Steps the stack adds after the profile's (the heartbeat of automatic failover behind a load balancer). */
+        readonly after?: NodeConfig;
+        /** The bash script that applies `config`, then `after`, on the node (addresses still placeholders). */
         readonly script: string;
     }[];
 }

@@ -281,6 +281,13 @@ function checkFailover(c: Check): void {
                 cfg.failover,
             );
         }
+        if (!spec.monitoring.enabled) {
+            add(
+                "failover",
+                "automatic failover behind the load balancer stops the primary by itself, and with `monitoring.enabled: false` nobody would be told (the heartbeat and healthy-target alarms notify the alarm topic); turn monitoring on or keep `manual`",
+                cfg.failover,
+            );
+        }
         if (spec.dr !== undefined) {
             add(
                 "failover",
