@@ -4,6 +4,7 @@ import { inRegion } from "../common/region";
 import type { PlannedNode } from "../plan";
 import { instanceRole, privateInstanceArgs } from "./instance";
 import { nodeParameterPolicy } from "../plan/iam";
+import type { AwsLookups } from "./lookups";
 
 export interface NodeGroupArgs {
     /** DR region resources: the region they live in; undefined: the stack's region. */
@@ -16,6 +17,8 @@ export interface NodeGroupArgs {
     /** Parameters the nodes set themselves (the cluster-state parameter); none by default. */
     readonly writableParameters?: readonly string[];
     readonly tags: Readonly<Record<string, string>>;
+    /** The service's shared lookups; default: the role's own. */
+    readonly lookups?: AwsLookups;
 }
 
 export interface NodeResources {
@@ -43,6 +46,7 @@ export class NodeGroup extends pulumi.ComponentResource {
                 policy: (ctx) => nodeParameterPolicy(ctx, args.parameterPrefix, args.writableParameters),
                 tags: args.tags,
                 ...inRegion(args.region),
+                ...(args.lookups ? { lookups: args.lookups } : {}),
             },
             parent,
         );
