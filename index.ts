@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, loadSpec, readNamespace } from "./components/config";
-import { HaService } from "./components/aws/ha-service";
+import { HaService, withValidatedSpec } from "./components/aws/ha-service";
 import type { HaServiceArgs } from "./components/config/ha-service-args";
 import { departedWithoutRemoval } from "./components/plan/membership";
 import { previousMembers } from "./components/aws/previous";
@@ -16,8 +16,8 @@ async function program(): Promise<Record<string, unknown>> {
         const departed = departedWithoutRemoval(spec, await previousMembers());
         if (departed.length > 0) throw new ConfigError(spec.stack, departed, spec.project);
     }
-    // loadSpec accepted these keys, so they have the args' shape.
-    const args = readNamespace(pulumi.runtime.allConfig(), spec.project) as unknown as HaServiceArgs;
+    // loadSpec accepted these keys, so they have the args' shape (and HaService need not check them again).
+    const args = withValidatedSpec(readNamespace(pulumi.runtime.allConfig(), spec.project) as unknown as HaServiceArgs, spec);
     const service = new HaService(spec.name, args);
     return Object.fromEntries(STACK_OUTPUTS.filter((k) => service[k] !== undefined).map((k) => [k, service[k]]));
 }

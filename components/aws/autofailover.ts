@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { alarmArgs } from "./alarms";
+import { AwsLookups } from "./lookups";
 import type { AutoFailoverPlan } from "../plan";
 import { failoverEventPattern } from "../plan/autofailover";
 import { failoverEventsPolicy, failoverRunbookPolicy } from "../plan/iam";
@@ -12,6 +13,8 @@ export interface AutoFailoverArgs {
     readonly alarmTopicArn?: pulumi.Input<string>;
     /** The stack's identifying tags (Project, Stack, Service): the runbook may act only on instances carrying them. */
     readonly tags: Readonly<Record<string, string>>;
+    /** The service's shared lookups; default: the component's own. */
+    readonly lookups?: AwsLookups;
 }
 
 const trust = (service: string) =>
@@ -52,11 +55,8 @@ export class AutoFailover extends pulumi.ComponentResource {
             throw new Error(`automatic failover: no heartbeat alarm or instance for ${plan.primary} or ${plan.secondary}`);
         }
 
-        const account = pulumi.all([
-            aws.getPartitionOutput({}, parent).partition,
-            aws.getRegionOutput({}, parent).region,
-            aws.getCallerIdentityOutput({}, parent).accountId,
-        ]);
+        const lookups = args.lookups ?? new AwsLookups(parent);
+        const account = pulumi.all([lookups.partition, lookups.region(), lookups.accountId]);
         const { document, runbookRole } = runbook(name, plan, account, tags, parent);
         const rule = startRule(
             name,

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { instanceRole, privateInstanceArgs } from "./instance";
 import { documentHash } from "../plan";
 import { type BackupHostPlan, backupHostParameterPolicy, resolveBackupHostScript } from "../plan/backuphost";
+import type { AwsLookups } from "./lookups";
 
 export interface BackupHostArgs {
     readonly plan: BackupHostPlan;
@@ -11,6 +12,8 @@ export interface BackupHostArgs {
     /** Private address of the node the plan targets (the HA primary). */
     readonly primaryAddress: pulumi.Input<string>;
     readonly tags: Readonly<Record<string, string>>;
+    /** The service's shared lookups; default: the role's own. */
+    readonly lookups?: AwsLookups;
 }
 
 /**
@@ -33,6 +36,7 @@ export class BackupHost extends pulumi.ComponentResource {
                 description: `GHES backup host ${name}: SSM access, its script and the management password`,
                 policy: (ctx) => backupHostParameterPolicy(ctx, plan),
                 tags,
+                ...(args.lookups ? { lookups: args.lookups } : {}),
             },
             parent,
         );

@@ -2,12 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { inRegion } from "../common/region";
 import type { BackupPlan } from "../plan";
+import { AwsLookups } from "./lookups";
 
 export interface BackupsArgs {
     /** DR region resources: the region they live in; undefined: the stack's region. */
     readonly region?: string;
     readonly plan: BackupPlan;
     readonly tags: Readonly<Record<string, string>>;
+    /** The service's shared lookups; default: the component's own. */
+    readonly lookups?: AwsLookups;
 }
 
 /**
@@ -21,7 +24,7 @@ export class Backups extends pulumi.ComponentResource {
         super("hatopo:backup:Backups", name, {}, opts);
         const parent = { parent: this };
         const { plan, tags } = args;
-        const partition = aws.getPartitionOutput({}, parent).partition;
+        const partition = (args.lookups ?? new AwsLookups(parent)).partition;
         const role = new aws.iam.Role(
             `${name}-role`,
             {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { inRegion } from "../common/region";
 import { alarmArgs } from "./alarms";
 import type { DnsHealthCheckPlan, DnsRecordPlan } from "../plan";
+import { AwsLookups } from "./lookups";
 
 export interface DnsRecordsArgs {
     readonly records: readonly DnsRecordPlan[];
@@ -26,6 +27,8 @@ export interface DnsRecordsArgs {
             }
         >
     >;
+    /** The service's shared lookups; default: the component's own. */
+    readonly lookups?: AwsLookups;
 }
 
 /**
@@ -43,7 +46,7 @@ export class DnsRecords extends pulumi.ComponentResource {
         const tags = args.tags ?? {};
         const healthChecks: Record<string, aws.route53.HealthCheck> = {};
         if ((args.healthChecks ?? []).length > 0) {
-            const region = aws.getRegionOutput({}, parent).region;
+            const region = (args.lookups ?? new AwsLookups(parent)).region();
             const targets = { instanceIds: args.instanceIds ?? {} };
             for (const h of args.healthChecks ?? []) {
                 // An alarm watches an instance of its own region and notifies a topic of its own region.

@@ -7,6 +7,7 @@ import { Network } from "./network";
 import { NodeGroup } from "./nodes";
 import type { DrPlan, PlannedNode } from "../plan";
 import { SecurityGroups } from "./security";
+import type { AwsLookups } from "./lookups";
 
 export interface DrRegionArgs {
     readonly plan: DrPlan;
@@ -14,6 +15,8 @@ export interface DrRegionArgs {
     readonly nodes: readonly PlannedNode[];
     readonly parameterPrefix: string;
     readonly tags: Readonly<Record<string, string>>;
+    /** The service's shared lookups; default: each component's own. */
+    readonly lookups?: AwsLookups;
 }
 
 /**
@@ -34,6 +37,7 @@ export class DrRegion extends pulumi.ComponentResource {
         const parent = { parent: this };
         const { plan, tags } = args;
         const region = plan.region;
+        const lookups = args.lookups ? { lookups: args.lookups } : {};
         this.network = new Network(`${name}-net`, { network: plan.network, tags, region }, parent);
         const security = new SecurityGroups(`${name}-sg`, { vpcId: this.network.vpcId, groups: plan.securityGroups, tags, region }, parent);
         this.securityGroupId = security.ids.nodes!;
@@ -46,6 +50,7 @@ export class DrRegion extends pulumi.ComponentResource {
                 parameterPrefix: args.parameterPrefix,
                 tags,
                 region,
+                ...lookups,
             },
             parent,
         );
@@ -66,9 +71,13 @@ export class DrRegion extends pulumi.ComponentResource {
             );
         }
         if (plan.monitoring) {
-            this.alarmTopicArn = new Monitoring(`${name}-mon`, { plan: plan.monitoring, instanceIds, tags, region }, parent).topicArn;
+            this.alarmTopicArn = new Monitoring(
+                `${name}-mon`,
+                { plan: plan.monitoring, instanceIds, tags, region, ...lookups },
+                parent,
+            ).topicArn;
         }
-        if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags, region }, parent);
+        if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags, region, ...lookups }, parent);
         this.registerOutputs({ vpcId: this.network.vpcId });
     }
 }

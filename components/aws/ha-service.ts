@@ -101,8 +101,23 @@ export class HaService extends pulumi.ComponentResource {
     }
 }
 
+/** Specs already validated from these very args objects (`withValidatedSpec`). */
+const validatedSpecs = new WeakMap<HaServiceArgs, StackSpec>();
+
+/**
+ * `args`, marked as read from the same config as `spec`: the stack program (index.ts) validates the
+ * stack config first, for errors in stack-file key paths, and HaService then takes that spec instead
+ * of validating the same config a second time in the same run.
+ */
+export function withValidatedSpec(args: HaServiceArgs, spec: StackSpec): HaServiceArgs {
+    validatedSpecs.set(args, spec);
+    return args;
+}
+
 /** The validated spec of the args, or an HaServiceArgsError naming every bad key as `args.<path>`. */
 function specOf(name: string, args: HaServiceArgs): StackSpec {
+    const validated = validatedSpecs.get(args);
+    if (validated !== undefined && validated.name === (args.name ?? name)) return validated;
     const ctx = programContext();
     // The service name defaults to the component's name (`new HaService("git", ...)` names resources git-*).
     const raw: Record<string, unknown> = { ...args, name: args.name ?? name };

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { inRegion } from "../common/region";
 import type { AccountContext } from "../plan/iam";
+import { AwsLookups } from "./lookups";
 
 /**
  * The role and instance profile of this package's instances: SSM access instead of SSH keys, plus
@@ -16,6 +16,8 @@ export function instanceRole(
         readonly tags: Readonly<Record<string, string>>;
         /** DR nodes: the policy names the DR region's parameters. */
         readonly region?: string;
+        /** The service's shared lookups; default: the role's own. */
+        readonly lookups?: AwsLookups;
     },
     opts: pulumi.CustomResourceOptions,
 ): { readonly role: aws.iam.Role; readonly profile: aws.iam.InstanceProfile } {
@@ -36,11 +38,8 @@ export function instanceRole(
         { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
         opts,
     );
-    const account = pulumi.all([
-        aws.getPartitionOutput({}, opts).partition,
-        aws.getRegionOutput(inRegion(args.region), opts).region,
-        aws.getCallerIdentityOutput({}, opts).accountId,
-    ]);
+    const lookups = args.lookups ?? new AwsLookups(opts);
+    const account = pulumi.all([lookups.partition, lookups.region(args.region), lookups.accountId]);
     new aws.iam.RolePolicy(
         `${name}-parameters`,
         {

@@ -3,12 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { inRegion } from "../common/region";
 import { alarmArgs, type AlarmTargets } from "./alarms";
 import type { MonitoringPlan } from "../plan";
+import { AwsLookups } from "./lookups";
 
 export interface MonitoringArgs extends AlarmTargets {
     /** DR region resources: the region they live in; undefined: the stack's region. */
     readonly region?: string;
     readonly plan: MonitoringPlan;
     readonly tags: Readonly<Record<string, string>>;
+    /** The service's shared lookups; default: the component's own. */
+    readonly lookups?: AwsLookups;
 }
 
 /**
@@ -22,9 +25,10 @@ export class Monitoring extends pulumi.ComponentResource {
         super("hatopo:monitoring:Monitoring", name, {}, opts);
         const parent = { parent: this };
         const { plan, tags } = args;
-        const partition = aws.getPartitionOutput({}, parent).partition;
-        const region = aws.getRegionOutput(inRegion(args.region), parent).region;
-        const account = aws.getCallerIdentityOutput({}, parent).accountId;
+        const lookups = args.lookups ?? new AwsLookups(parent);
+        const partition = lookups.partition;
+        const region = lookups.region(args.region);
+        const account = lookups.accountId;
 
         // A customer managed key, not the AWS managed alias/aws/sns: that key's policy cannot be
         // changed to let CloudWatch use it, so alarms could not publish to the topic at all.

@@ -4,6 +4,7 @@ import { inRegion } from "../common/region";
 import type { PlannedNode } from "../plan";
 import { instanceRole, privateInstanceArgs } from "./instance";
 import { nodeParameterPolicy } from "../plan/iam";
+import type { AwsLookups } from "./lookups";
 
 export interface NodeGroupArgs {
     /** DR region resources: the region they live in; undefined: the stack's region. */
@@ -18,6 +19,8 @@ export interface NodeGroupArgs {
     /** The CloudWatch namespace the nodes send their heartbeat to (automatic failover behind a load balancer). */
     readonly heartbeatNamespace?: string;
     readonly tags: Readonly<Record<string, string>>;
+    /** The service's shared lookups; default: the role's own. */
+    readonly lookups?: AwsLookups;
 }
 
 export interface NodeResources {
@@ -45,6 +48,7 @@ export class NodeGroup extends pulumi.ComponentResource {
                 policy: (ctx) => nodeParameterPolicy(ctx, args.parameterPrefix, args.writableParameters, args.heartbeatNamespace),
                 tags: args.tags,
                 ...inRegion(args.region),
+                ...(args.lookups ? { lookups: args.lookups } : {}),
             },
             parent,
         );

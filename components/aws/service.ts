@@ -6,6 +6,7 @@ import { DnsRecords, type DnsRecordsArgs } from "./dns";
 import { DrLinks } from "./dr-links";
 import { DrRegion, ids } from "./dr-region";
 import { LoadBalancer } from "./loadbalancer";
+import { AwsLookups } from "./lookups";
 import { Monitoring } from "./monitoring";
 import { Network } from "./network";
 import { NodeGroup } from "./nodes";
@@ -44,6 +45,8 @@ export interface ServiceParts {
 export function buildService(name: string, plan: TopologyPlan, opts: pulumi.ComponentResourceOptions): ServiceParts {
     const parent = opts;
     const tags = plan.tags;
+    // One partition, account and region lookup for the whole service (the components' own otherwise).
+    const lookups = new AwsLookups({ parent: opts.parent });
 
     const network = new Network(`${name}-net`, { network: plan.network, tags }, parent);
     const security = new SecurityGroups(`${name}-sg`, { vpcId: network.vpcId, groups: plan.securityGroups, tags }, parent);
@@ -57,10 +60,11 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
             ...(plan.replication.clusterState ? { writableParameters: [plan.replication.clusterState.parameter] } : {}),
             ...(plan.autoFailover ? { heartbeatNamespace: plan.autoFailover.heartbeat.namespace } : {}),
             tags,
+            lookups,
         },
         parent,
     );
-    const dr = drRegion(name, plan, parent);
+    const dr = drRegion(name, plan, lookups, parent);
     const allNodes = { ...nodeGroup.nodes, ...dr?.nodeGroup.nodes };
     const instanceIds = ids(nodeGroup);
     const nodeAddresses = Object.fromEntries(Object.entries(allNodes).map(([k, n]) => [k, n.instance.privateIp]));
@@ -88,11 +92,12 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
                   instanceIds,
                   ...(lb ? { loadBalancer: { arnSuffix: lb.arnSuffix, targetGroupArnSuffixes: lb.targetGroupArnSuffixes } } : {}),
                   tags,
+                  lookups,
               },
               parent,
           )
         : undefined;
-    if (plan.autoFailover) autoFailover(name, plan.autoFailover, { instanceIds, monitoring, tags }, parent);
+    if (plan.autoFailover) autoFailover(name, plan.autoFailover, { instanceIds, monitoring, tags, lookups }, parent);
     new DnsRecords(
         `${name}-dns`,
         {
@@ -104,11 +109,12 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
             ...(dr && plan.dr ? { regions: { [plan.dr.region]: drTargets(dr) } } : {}),
             ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}),
             tags,
+            lookups,
         },
         parent,
     );
     const replication = new Replication(`${name}-repl`, { plan: plan.replication, nodeAddresses, instanceIds, tags }, parent);
-    const backupHost = protectData(name, plan, { network, security, nodeGroup, nodeAddresses }, parent);
+    const backupHost = protectData(name, plan, { network, security, nodeGroup, nodeAddresses, lookups }, parent);
     if (dr) linkDr(name, plan, { dr, network, security, nodeAddresses, replication, backupHost }, parent);
     return {
         security,
@@ -125,13 +131,18 @@ export function buildService(name: string, plan: TopologyPlan, opts: pulumi.Comp
 function autoFailover(
     name: string,
     plan: NonNullable<TopologyPlan["autoFailover"]>,
-    with_: { instanceIds: Record<string, pulumi.Output<string>>; monitoring: Monitoring | undefined; tags: Record<string, string> },
+    with_: {
+        instanceIds: Record<string, pulumi.Output<string>>;
+        monitoring: Monitoring | undefined;
+        tags: Record<string, string>;
+        lookups: AwsLookups;
+    },
     parent: pulumi.ResourceOptions,
 ): AutoFailover {
-    const { instanceIds, monitoring, tags } = with_;
+    const { instanceIds, monitoring, tags, lookups } = with_;
     return new AutoFailover(
         `${name}-failover`,
-        { plan, instanceIds, ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}), tags },
+        { plan, instanceIds, ...(monitoring ? { alarmTopicArn: monitoring.topicArn } : {}), tags, lookups },
         parent,
     );
 }
@@ -140,12 +151,18 @@ function autoFailover(
 function protectData(
     name: string,
     plan: TopologyPlan,
-    from: { network: Network; security: SecurityGroups; nodeGroup: NodeGroup; nodeAddresses: Record<string, pulumi.Output<string>> },
+    from: {
+        network: Network;
+        security: SecurityGroups;
+        nodeGroup: NodeGroup;
+        nodeAddresses: Record<string, pulumi.Output<string>>;
+        lookups: AwsLookups;
+    },
     parent: pulumi.ResourceOptions,
 ): BackupHost | undefined {
-    const { network, security, nodeGroup, nodeAddresses } = from;
+    const { network, security, nodeGroup, nodeAddresses, lookups } = from;
     const tags = plan.tags;
-    if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags }, parent);
+    if (plan.backups) new Backups(`${name}-backup`, { plan: plan.backups, tags, lookups }, parent);
     let backupHost: BackupHost | undefined;
     if (plan.backupHost) {
         const host = plan.backupHost;
@@ -157,6 +174,7 @@ function protectData(
                 securityGroupId: security.ids.backupHost!,
                 primaryAddress: nodeAddresses[host.target.node],
                 tags,
+                lookups,
             },
             parent,
         );
@@ -172,11 +190,11 @@ function protectData(
 }
 
 /** The DR region's components (plan `dr`), when the stack has one. */
-function drRegion(name: string, plan: TopologyPlan, parent: pulumi.ResourceOptions): DrRegion | undefined {
+function drRegion(name: string, plan: TopologyPlan, lookups: AwsLookups, parent: pulumi.ResourceOptions): DrRegion | undefined {
     if (!plan.dr) return undefined;
     const nodes = plan.nodes.filter((n) => n.region !== undefined);
     const prefix = parameterPrefix(plan.project, plan.stack, plan.name);
-    return new DrRegion(`${name}-dr`, { plan: plan.dr, nodes, parameterPrefix: prefix, tags: plan.tags }, parent);
+    return new DrRegion(`${name}-dr`, { plan: plan.dr, nodes, parameterPrefix: prefix, tags: plan.tags, lookups }, parent);
 }
 
 /**
