@@ -12,16 +12,17 @@ const path = require("node:path");
 const SLOWEST_FIRST = [
     "package",
     "ghes-ha-appliance",
-    "cloudify-cluster",
     "first-hour",
+    "cloudify-cluster",
     "component-provider",
-    "plandiff",
     "rendered",
+    "plandiff",
     "ghes-cluster-appliance",
     "plantools",
+    "aws-limits.property",
+    "harness",
     "cloudify-snapshots",
     "sourcemaps",
-    "harness",
 ].map((name) => `test/${name}.test.ts`);
 
 // Every *.test.ts under test/, at any depth (what the glob test/**/*.test.ts matched before).
