@@ -58,7 +58,7 @@ const installedVersion = (name: string): string =>
  * fastest-levenshtein) come as tarballs packed from this repository's copies (after `npm ci` npm's cache
  * holds their content but not the registry's metadata, which an offline install needs). `--legacy-peer-deps` keeps npm from fetching the peers' own peers.
  */
-async function createConsumer(dir: string, tarball: string): Promise<string> {
+function createConsumer(dir: string, tarball: string, dependencyTarballs: readonly string[]): string {
     fs.mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
     const sdks = Object.fromEntries(PEERS.map((p) => [p, installedVersion(p)]));
     fs.writeFileSync(
@@ -66,18 +66,31 @@ async function createConsumer(dir: string, tarball: string): Promise<string> {
         JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: sdks }),
     );
     for (const peer of PEERS) fs.symlinkSync(path.join(ROOT, "node_modules", peer), path.join(dir, "node_modules", peer), "dir");
+    run(
+        "npm",
+        ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, ...dependencyTarballs],
+        dir,
+    );
+    fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "program.js"), path.join(dir, "program.js"));
+    return dir;
+}
+
+/**
+ * Tarballs of the package's dependencies (package.json `dependencies`) packed from this repository's
+ * copies into `dir`, by one npm process; started while the package itself is packed.
+ */
+async function packDependencies(dir: string): Promise<string[]> {
+    fs.mkdirSync(dir);
     const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
         dependencies?: Record<string, string>;
     };
-    const packed = await Promise.all(
-        Object.keys(dependencies).map((dep) =>
-            startProcess("npm", ["pack", "--ignore-scripts", "--silent", path.join(ROOT, "node_modules", dep)], dir),
-        ),
-    );
-    const deps = packed.map((r) => path.join(dir, succeeded(r).trim()));
-    run("npm", ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, ...deps], dir);
-    fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "program.js"), path.join(dir, "program.js"));
-    return dir;
+    const names = Object.keys(dependencies);
+    const dirs = names.map((dep) => path.join(ROOT, "node_modules", dep));
+    const packed = succeeded(await startProcess("npm", ["pack", "--ignore-scripts", "--silent", ...dirs], dir))
+        .split("\n")
+        .filter((l) => l.endsWith(".tgz"));
+    assert.equal(packed.length, names.length, `npm pack of ${names.join(", ")} wrote ${packed.join(", ")}`);
+    return packed.map((f) => path.join(dir, f));
 }
 
 interface ConsumerRun {
@@ -166,11 +179,14 @@ describe("npm package: the packed tarball", function () {
     let work: string;
     let tarball: string;
     let files: string[];
+    let dependencyTarballs: string[];
 
-    before(() => {
+    before(async () => {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "ha-package-"));
+        const dependencies = packDependencies(path.join(work, "dependencies"));
         tarball = pack(work);
         files = tarballFiles(tarball);
+        dependencyTarballs = await dependencies;
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -233,7 +249,7 @@ describe("npm package: the packed tarball", function () {
         let checks: Record<"oneSdk" | "esm" | "plugin" | "typeCheck" | "dev" | "prod", Promise<Finished>>;
 
         before(async () => {
-            consumer = await createConsumer(path.join(work, "consumer"), tarball);
+            consumer = createConsumer(path.join(work, "consumer"), tarball, dependencyTarballs);
             checks = {
                 oneSdk: startProcess(NODE, ["-e", ONE_SDK_SCRIPT], consumer),
                 esm: startProcess(NODE, ["--input-type=module", "-e", ESM_SCRIPT], consumer),
