@@ -479,7 +479,7 @@ describe("AWS limits (property)", () => {
 
     it("every resource of an accepted config satisfies AWS's limits (models and documented ranges)", async function () {
         // Each run is a whole program under the mock runtime (large clusters included): minutes on a
-        // loaded 2-core machine, so this test alone gets a longer timeout than .mocharc.json's.
+        // loaded 2-core machine, so this test alone gets a longer timeout than .mocharc.js's.
         this.timeout(600_000);
         await fc.assert(
             fc.asyncProperty(configArb, async ({ raw, region }) => {

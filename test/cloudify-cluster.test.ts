@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import type { TopologyPlan } from "../components/plan";
 import { plan, type Raw } from "./fixtures";
-import { Lab, PASSWORD, STANDIN_BIN, type Call } from "./cloudify-standin";
+import { Lab, type LabSnapshot, PASSWORD, STANDIN_BIN, type Call } from "./cloudify-standin";
 import { stackConfig } from "./stacks";
 
 const MANAGERS = ["mgr-a", "mgr-b", "mgr-c"] as const;
@@ -26,17 +26,27 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
         const results = await Promise.all(nodes.map((n) => lab.run(pl, n)));
         for (const r of results) assert.equal(r.code, 0, `${r.node}:\n${r.output}`);
     };
-    /** All managers boot; the leader first, so the others need not wait (the concurrent boot has its own test). */
-    const bootstrap = async () => {
+    let fresh: LabSnapshot;
+    let bootstrapped: LabSnapshot;
+    /**
+     * All managers booted and bootstrapped: the leader first, so the others need not wait (the concurrent
+     * boot has its own test). Done once in `before` (its scripts must succeed there); each test that
+     * needs it starts from a copy of that state (docs/development.md, "Test run time").
+     */
+    const bootstrap = () => lab.restore(bootstrapped);
+
+    before(async () => {
+        lab = new Lab(p);
+        fresh = lab.snapshot();
         for (const n of MANAGERS) lab.boot(n);
         await runAll(p, ["mgr-a"]);
         await runAll(p, ["mgr-b", "mgr-c"]);
-    };
-
-    beforeEach(() => {
-        lab = new Lab(p);
+        bootstrapped = lab.snapshot();
     });
-    afterEach(() => rmSync(lab.dir, { recursive: true, force: true }));
+    beforeEach(() => lab.restore(fresh));
+    after(() => {
+        for (const d of [lab.dir, fresh.dir, bootstrapped.dir]) rmSync(d, { recursive: true, force: true });
+    });
 
     it("first bootstrap (all managers at once) starts exactly one cluster on leaders.manager, which the others join by IP", async () => {
         for (const n of MANAGERS) lab.boot(n);
@@ -53,7 +63,7 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
     });
 
     it("re-running every script changes nothing", async () => {
-        await bootstrap();
+        bootstrap();
         const before = lab.world();
         const calls = lab.calls().length;
         await runAll(p, MANAGERS);
@@ -64,7 +74,7 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
     });
 
     it("a replaced leader joins the existing cluster's active manager instead of starting a second cluster", async () => {
-        await bootstrap();
+        bootstrap();
         lab.lose("mgr-a");
         assert.equal(lab.world().clusters["cluster-1"].active, "mgr-b", "the standbys elect mgr-b");
         const calls = lab.calls().length;
@@ -87,7 +97,7 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
     });
 
     it("removes a manager deleted from the config on the active manager, even after a failover, and only once", async () => {
-        await bootstrap();
+        bootstrap();
         lab.lose("mgr-b");
         const w0 = lab.world();
         w0.clusters["cluster-1"].active = "mgr-c"; // a failover happened earlier: mgr-c is active, not the leader mgr-a
@@ -108,7 +118,7 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
     });
 
     it("the stand-in refuses a removal on a standby, so the test above cannot pass by running it on the leader", async () => {
-        await bootstrap();
+        bootstrap();
         const w = lab.world();
         w.clusters["cluster-1"].active = "mgr-c";
         lab.save(w);
@@ -143,7 +153,7 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
     });
 
     it("enables the health endpoint's unit at boot from the rendered files", async () => {
-        await bootstrap();
+        bootstrap();
         for (const n of MANAGERS) {
             const unit = lab.world().units[lab.addresses[n]]["ha-service-cloudify-health.service"];
             assert.deepEqual([unit.enabled, unit.running], [true, true], n);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { canonicalJson, renderNodeScript, resolveAddresses, type NodeDocument, type TopologyPlan } from "../components/plan";
 import { getProfile } from "../components/profiles";
+import { restoreDir, saveDir } from "./dirstate";
 
 export const STANDIN_BIN = join(__dirname, "standin", "cloudify");
 export const PASSWORD = "s3cret-join-secret";
@@ -39,6 +40,15 @@ export interface Call {
     readonly self: string;
     readonly argv: readonly string[];
     readonly profile?: string;
+}
+
+/** A lab's state at one moment: a copy of its directory and which instance each node runs. */
+export interface LabSnapshot {
+    /** The copy of the lab's directory (remove it when done). */
+    readonly dir: string;
+    readonly addresses: Readonly<Record<string, string>>;
+    readonly stateDirs: Readonly<Record<string, string>>;
+    readonly instances: number;
 }
 
 export class Lab {
@@ -72,6 +82,24 @@ export class Lab {
             .split("\n")
             .filter(Boolean)
             .map((l) => JSON.parse(l) as Call);
+    }
+
+    /**
+     * Its state now, to go back to with `restore` (test/dirstate.ts): a test file boots and bootstraps
+     * the managers once and each test starts from a copy of that state.
+     */
+    snapshot(): LabSnapshot {
+        return { dir: saveDir(this.dir), addresses: { ...this.addresses }, stateDirs: { ...this.stateDirs }, instances: this.instances };
+    }
+
+    /** Puts the lab back in the state of `s` (taken from this lab): its files, instances and addresses. */
+    restore(s: LabSnapshot): void {
+        restoreDir(s.dir, this.dir);
+        for (const k of Object.keys(this.addresses)) delete this.addresses[k];
+        for (const k of Object.keys(this.stateDirs)) delete this.stateDirs[k];
+        Object.assign(this.addresses, s.addresses);
+        Object.assign(this.stateDirs, s.stateDirs);
+        this.instances = s.instances;
     }
 
     /** A fresh, empty Cloudify manager instance for `node` (first boot or a replacement). */

@@ -10,7 +10,7 @@ import * as path from "node:path";
 const ROOT = path.join(__dirname, "..");
 
 describe("compile cache", () => {
-    it("is on in the test process, loaded by .mocharc.json before the SDKs", () => {
+    it("is on in the test process, loaded by .mocharc.js before the SDKs", () => {
         const getDir = (nodeModule as unknown as { getCompileCacheDir?: () => string | undefined }).getCompileCacheDir;
         assert.ok(getDir, "this Node has no compile cache: the project needs Node 22.1 or later");
         if (process.env.NODE_DISABLE_COMPILE_CACHE) return assert.equal(getDir(), undefined);

@@ -17,10 +17,15 @@ import { haConfig, spec } from "./fixtures";
 const root = path.join(__dirname, "..");
 const DEV = fs.readFileSync(path.join(root, "stacks", "Pulumi.dev.yaml"), "utf8");
 
-/** A copy of the project (without .git; node_modules linked) in a temp dir, removed after the suite. */
+/**
+ * A copy of the project (without .git and the build output dist/; node_modules linked) in a temp dir,
+ * removed after the suite. dist/ is left out because nothing here runs it and the package test in the
+ * other worker may be rebuilding it meanwhile (`npm pack` runs the prepare script).
+ */
 function copyProject(): string {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-first-hour-"));
-    fs.cpSync(root, dir, { recursive: true, filter: (src) => !["node_modules", ".git"].includes(path.basename(src)) });
+    const dist = path.join(root, "dist");
+    fs.cpSync(root, dir, { recursive: true, filter: (src) => !["node_modules", ".git"].includes(path.basename(src)) && src !== dist });
     fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
     return dir;
 }

@@ -19,6 +19,7 @@ import { GHES_STATE_DIR, seedReplica } from "../components/profiles/ghes";
 import { licenseParameter, passwordParameter } from "../components/profiles/ghes-manage";
 import { failoverLines } from "../tools/failover";
 import { plan, type Raw } from "./fixtures";
+import { restoreDir, saveDir } from "./dirstate";
 import { stackConfig } from "./stacks";
 
 const STANDIN = resolve(__dirname, "standin", "ghes");
@@ -38,15 +39,27 @@ function ghesPlan(overrides: Raw = {}): TopologyPlan {
 
 describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", function () {
     this.timeout(60_000);
+    /** The stand-in world of the test that runs: one directory, emptied and set up fresh before each test. */
     let dir: string;
-    beforeEach(() => {
-        dir = mkdtempSync(join(tmpdir(), "ghes-ha-"));
+    /** The world after `bootstrapped()`'s bootstrap (test/dirstate.ts). */
+    let bootstrappedWorld: string;
+    const fresh = () => {
+        rmSync(dir, { recursive: true, force: true });
         mkdirSync(join(dir, "net", "ssm"), { recursive: true });
         writeFileSync(join(dir, "net", "ssm", "license"), LICENSE);
         mkdirSync(join(dir, "net", "ssm", "params"));
         writeFileSync(join(dir, "net", "log"), "");
+    };
+    before(() => {
+        dir = mkdtempSync(join(tmpdir(), "ghes-ha-"));
+        fresh();
+        for (const n of NODES) assert.equal(apply(ghesPlan(), n).status, 0, n);
+        bootstrappedWorld = saveDir(dir);
     });
-    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    beforeEach(fresh);
+    after(() => {
+        for (const d of [dir, bootstrappedWorld]) rmSync(d, { recursive: true, force: true });
+    });
 
     const net = () => join(dir, "net");
     const host = (node: Node) => join(net(), "hosts", ADDRESS[node]);
@@ -169,9 +182,14 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         `curl POST ${A[self]} config/init`,
     ];
 
-    /** Fresh stack (the first test covers a further replica booting too early). */
-    function bootstrap(p: TopologyPlan): void {
-        for (const n of NODES) assert.equal(apply(p, n).status, 0, n);
+    /**
+     * The default stack (`ghesPlan()`) set up on all four nodes from fresh, each in turn (the first test
+     * covers a further replica booting too early): run once in `before`, where every node's script must
+     * succeed; each test that asks for it starts from a copy of that world. Returns the plan.
+     */
+    function bootstrapped(): TopologyPlan {
+        restoreDir(bootstrappedWorld, dir);
+        return ghesPlan();
     }
 
     it("sets up a fresh stack with three replicas: license and password first, key authorised, the first replica before the others", () => {
@@ -257,8 +275,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     });
 
     it("after a promotion, tears the other replicas down and sets them up against the new primary, and decommissions the old one", () => {
-        const before = ghesPlan();
-        bootstrap(before);
+        bootstrapped();
         down("ghe-1");
         const after = ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } });
 
@@ -330,7 +347,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     });
 
     it("decommissions with ghe-repl-teardown -u on releases before 3.18, which have no ghe-repl-decommission", () => {
-        bootstrap(ghesPlan());
+        bootstrapped();
         down("ghe-1");
         const older = join(dir, "bin-3.17");
         mkdirSync(older);
@@ -346,8 +363,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     });
 
     it("keeps a returning former primary fenced until the config says rejoin, then re-joins it in maintenance mode", () => {
-        const before = ghesPlan();
-        bootstrap(before);
+        bootstrapped();
         down("ghe-1");
         const after = ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } });
         for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) assert.equal(apply(after, n).status, 0, n);
@@ -383,8 +399,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     });
 
     it("the stand-in refuses to make a serving former primary a replica outside maintenance mode", () => {
-        const p = ghesPlan();
-        bootstrap(p);
+        bootstrapped();
         const standin = (command: string, self: Node, ...args: string[]) =>
             spawnSync(join(STANDIN, command), args, {
                 encoding: "utf8",
@@ -397,8 +412,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     });
 
     it("after an upgrade that replaces the root filesystem, re-runs no join step: the state is on /data", () => {
-        const p = ghesPlan();
-        bootstrap(p);
+        const p = bootstrapped();
         for (const d of p.replication.documents) {
             assert.match(d.script, new RegExp(`^record='${GHES_STATE_DIR}/applied-steps'$`, "m"));
             assert.ok(!d.script.includes(STATE_DIR), d.node);

@@ -16,6 +16,7 @@ import { readNamespace } from "../components/config";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 import { engineUrns } from "../tools/urns";
 import { exampleRun } from "./examples";
+import { type Finished, startProcess, succeeded } from "./processes";
 
 const ROOT = path.join(__dirname, "..");
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -57,7 +58,7 @@ const installedVersion = (name: string): string =>
  * fastest-levenshtein) come as tarballs packed from this repository's copies (after `npm ci` npm's cache
  * holds their content but not the registry's metadata, which an offline install needs). `--legacy-peer-deps` keeps npm from fetching the peers' own peers.
  */
-function createConsumer(dir: string, tarball: string): string {
+function createConsumer(dir: string, tarball: string, dependencyTarballs: readonly string[]): string {
     fs.mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
     const sdks = Object.fromEntries(PEERS.map((p) => [p, installedVersion(p)]));
     fs.writeFileSync(
@@ -65,15 +66,31 @@ function createConsumer(dir: string, tarball: string): string {
         JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: sdks }),
     );
     for (const peer of PEERS) fs.symlinkSync(path.join(ROOT, "node_modules", peer), path.join(dir, "node_modules", peer), "dir");
+    run(
+        "npm",
+        ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, ...dependencyTarballs],
+        dir,
+    );
+    fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "program.js"), path.join(dir, "program.js"));
+    return dir;
+}
+
+/**
+ * Tarballs of the package's dependencies (package.json `dependencies`) packed from this repository's
+ * copies into `dir`, by one npm process; started while the package itself is packed.
+ */
+async function packDependencies(dir: string): Promise<string[]> {
+    fs.mkdirSync(dir);
     const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
         dependencies?: Record<string, string>;
     };
-    const deps = Object.keys(dependencies).map((dep) =>
-        path.join(dir, run("npm", ["pack", "--ignore-scripts", "--silent", path.join(ROOT, "node_modules", dep)], dir).trim()),
-    );
-    run("npm", ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, ...deps], dir);
-    fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "program.js"), path.join(dir, "program.js"));
-    return dir;
+    const names = Object.keys(dependencies);
+    const dirs = names.map((dep) => path.join(ROOT, "node_modules", dep));
+    const packed = succeeded(await startProcess("npm", ["pack", "--ignore-scripts", "--silent", ...dirs], dir))
+        .split("\n")
+        .filter((l) => l.endsWith(".tgz"));
+    assert.equal(packed.length, names.length, `npm pack of ${names.join(", ")} wrote ${packed.join(", ")}`);
+    return packed.map((f) => path.join(dir, f));
 }
 
 interface ConsumerRun {
@@ -81,14 +98,14 @@ interface ConsumerRun {
     sdkFiles: string[];
 }
 
-/** Runs the consumer program for example stack `stack`: HaService with that stack file's config as args. */
-function runConsumer(consumer: string, stack: string): ConsumerRun {
+/** Starts the consumer program for example stack `stack`: HaService with that stack file's config as args. */
+function startConsumer(consumer: string, stack: string): Promise<Finished> {
     const all = readStackFile(stack);
     const config = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith(`${DEFAULT_PROJECT}:`)));
     const args = readNamespace(all, DEFAULT_PROJECT);
     const input = path.join(consumer, `${stack}.json`);
     fs.writeFileSync(input, JSON.stringify({ project: DEFAULT_PROJECT, stack, config, name: serviceName(args), args }));
-    return JSON.parse(run(NODE, ["program.js", input], consumer)) as ConsumerRun;
+    return startProcess(NODE, ["program.js", input], consumer);
 }
 
 /** The component's name the repository's program gives it: the config's `name` (schema default "svc"). */
@@ -96,16 +113,80 @@ function serviceName(args: Record<string, unknown>): string {
     return typeof args.name === "string" ? args.name : "svc";
 }
 
+/** Prints which @pulumi/pulumi the program, the package and @pulumi/aws resolve, the package's API and the SDK copies loaded. */
+const ONE_SDK_SCRIPT = [
+    'const path = require("node:path");',
+    'const program = require.resolve("@pulumi/pulumi");',
+    `const pkg = require.resolve("@pulumi/pulumi", { paths: [path.dirname(require.resolve(${JSON.stringify(NAME)}))] });`,
+    'const aws = require.resolve("@pulumi/pulumi", { paths: [path.dirname(require.resolve("@pulumi/aws"))] });',
+    `const api = Object.keys(require(${JSON.stringify(NAME)}));`,
+    "const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(f));",
+    "console.log(JSON.stringify({ program, pkg, aws, api, loaded }));",
+].join("\n");
+
+/** An ES module program that imports the package's named exports. */
+const ESM_SCRIPT = `import { HaService, HaServiceArgsError, HA_SERVICE_TYPE } from ${JSON.stringify(NAME)};
+console.log(JSON.stringify([typeof HaService, typeof HaServiceArgsError, HA_SERVICE_TYPE]));`;
+
+/**
+ * What Pulumi's plugin runner sees: @pulumi/pulumi/cmd/run-plugin requires the package directory
+ * (package.json `main`), takes the components it exports and names the provider after package.json's
+ * name without its scope.
+ */
+const PLUGIN_SCRIPT = [
+    'const { getPulumiComponents } = require("@pulumi/pulumi/provider/experimental");',
+    `const mod = require(${JSON.stringify(NAME)});`,
+    `const { name } = require(${JSON.stringify(`${NAME}/package.json`)});`,
+    'const provider = name.match(/(@.*?\\/)?(.+)/)[2].replace(/[^-a-zA-Z0-9_]/g, "-");',
+    "console.log(JSON.stringify({ components: getPulumiComponents(mod).map((c) => c.name), provider, type: mod.HA_SERVICE_TYPE }));",
+].join("\n");
+
+/** Writes a good and a bad TypeScript program with a tsconfig into the consumer and starts `tsc -p .` there. */
+function startTypeCheck(consumer: string): Promise<Finished> {
+    const good = [
+        'import { HaService, type HaServiceArgs } from "@platform/ha-topologies";',
+        "const args: HaServiceArgs = {",
+        '    topology: "ha", nodeCount: 2, ami: "ami-0123456789abcdef0",',
+        '    network: { create: { cidr: "10.40.0.0/16", zones: ["us-east-1a", "us-east-1b"] } },',
+        '    access: { clientCidrs: ["10.0.0.0/8"], clientSecurityGroups: ["sg-0123456789abcdef0"] },',
+        '    dns: { zoneId: "Z0123456789", name: "svc.example.com" },',
+        "};",
+        'const service = new HaService("svc", args);',
+        "export const endpoint: string = service.endpoint;",
+        'export const ips = service.privateIps.apply((m) => Object.values(m).join(","));',
+    ].join("\n");
+    fs.writeFileSync(path.join(consumer, "good.ts"), good);
+    fs.writeFileSync(path.join(consumer, "bad.ts"), good.replace('topology: "ha"', 'topology: "mesh"'));
+    const tsconfig = {
+        compilerOptions: {
+            strict: true,
+            module: "node16",
+            moduleResolution: "node16",
+            target: "ES2022",
+            noEmit: true,
+            skipLibCheck: true,
+            types: ["node"],
+            typeRoots: [path.join(ROOT, "node_modules", "@types")],
+        },
+        files: ["good.ts", "bad.ts"],
+    };
+    fs.writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify(tsconfig));
+    return startProcess(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."], consumer);
+}
+
 describe("npm package: the packed tarball", function () {
     this.timeout(240_000);
     let work: string;
     let tarball: string;
     let files: string[];
+    let dependencyTarballs: string[];
 
-    before(() => {
+    before(async () => {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "ha-package-"));
+        const dependencies = packDependencies(path.join(work, "dependencies"));
         tarball = pack(work);
         files = tarballFiles(tarball);
+        dependencyTarballs = await dependencies;
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
@@ -164,9 +245,19 @@ describe("npm package: the packed tarball", function () {
 
     describe("installed in a fresh consumer project", () => {
         let consumer: string;
+        /** The checks that run a process in the consumer, all started at once when it is installed. */
+        let checks: Record<"oneSdk" | "esm" | "plugin" | "typeCheck" | "dev" | "prod", Promise<Finished>>;
 
-        before(() => {
-            consumer = createConsumer(path.join(work, "consumer"), tarball);
+        before(async () => {
+            consumer = createConsumer(path.join(work, "consumer"), tarball, dependencyTarballs);
+            checks = {
+                oneSdk: startProcess(NODE, ["-e", ONE_SDK_SCRIPT], consumer),
+                esm: startProcess(NODE, ["--input-type=module", "-e", ESM_SCRIPT], consumer),
+                plugin: startProcess(NODE, ["-e", PLUGIN_SCRIPT], consumer),
+                typeCheck: startTypeCheck(consumer),
+                dev: startConsumer(consumer, "dev"),
+                prod: startConsumer(consumer, "prod"),
+            };
         });
 
         it("npm installed the package and its dependencies next to the program's own SDKs, at the versions this repository tests", () => {
@@ -185,17 +276,8 @@ describe("npm package: the packed tarball", function () {
                 assert.ok(fs.lstatSync(path.join(consumer, "node_modules", peer)).isSymbolicLink(), `${peer} is the program's`);
         });
 
-        it("loads with one @pulumi/pulumi: the program's, the package's and @pulumi/aws's resolve to the same file", () => {
-            const script = [
-                'const path = require("node:path");',
-                'const program = require.resolve("@pulumi/pulumi");',
-                `const pkg = require.resolve("@pulumi/pulumi", { paths: [path.dirname(require.resolve(${JSON.stringify(NAME)}))] });`,
-                'const aws = require.resolve("@pulumi/pulumi", { paths: [path.dirname(require.resolve("@pulumi/aws"))] });',
-                `const api = Object.keys(require(${JSON.stringify(NAME)}));`,
-                "const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(f));",
-                "console.log(JSON.stringify({ program, pkg, aws, api, loaded }));",
-            ].join("\n");
-            const r = JSON.parse(run(NODE, ["-e", script], consumer)) as {
+        it("loads with one @pulumi/pulumi: the program's, the package's and @pulumi/aws's resolve to the same file", async () => {
+            const r = JSON.parse(succeeded(await checks.oneSdk)) as {
                 program: string;
                 pkg: string;
                 aws: string;
@@ -208,24 +290,13 @@ describe("npm package: the packed tarball", function () {
             assert.ok(r.api.includes("HaService"), `the package exports ${r.api.join(", ")}`);
         });
 
-        it("an ES module program imports the named exports too (Node reads them from the CommonJS build)", () => {
-            const script = `import { HaService, HaServiceArgsError, HA_SERVICE_TYPE } from ${JSON.stringify(NAME)};
-console.log(JSON.stringify([typeof HaService, typeof HaServiceArgsError, HA_SERVICE_TYPE]));`;
-            const r = JSON.parse(run(NODE, ["--input-type=module", "-e", script], consumer)) as string[];
+        it("an ES module program imports the named exports too (Node reads them from the CommonJS build)", async () => {
+            const r = JSON.parse(succeeded(await checks.esm)) as string[];
             assert.deepEqual(r, ["function", "function", "ha-topologies:index:HaService"]);
         });
 
-        it("Pulumi's plugin runner finds HaService in the package's entry, under the provider name package.json's name gives", () => {
-            // @pulumi/pulumi/cmd/run-plugin requires the package directory (package.json `main`), takes the
-            // components it exports and names the provider after package.json's name without its scope.
-            const script = [
-                'const { getPulumiComponents } = require("@pulumi/pulumi/provider/experimental");',
-                `const mod = require(${JSON.stringify(NAME)});`,
-                `const { name } = require(${JSON.stringify(`${NAME}/package.json`)});`,
-                'const provider = name.match(/(@.*?\\/)?(.+)/)[2].replace(/[^-a-zA-Z0-9_]/g, "-");',
-                "console.log(JSON.stringify({ components: getPulumiComponents(mod).map((c) => c.name), provider, type: mod.HA_SERVICE_TYPE }));",
-            ].join("\n");
-            const r = JSON.parse(run(NODE, ["-e", script], consumer)) as { components: string[]; provider: string; type: string };
+        it("Pulumi's plugin runner finds HaService in the package's entry, under the provider name package.json's name gives", async () => {
+            const r = JSON.parse(succeeded(await checks.plugin)) as { components: string[]; provider: string; type: string };
             assert.deepEqual(r.components, ["HaService"]);
             assert.equal(r.provider, "ha-topologies");
             assert.equal(r.type, `${r.provider}:index:HaService`, "the component's type token is the provider's");
@@ -246,38 +317,10 @@ console.log(JSON.stringify([typeof HaService, typeof HaServiceArgsError, HA_SERV
             assert.ok(bare.has("@pulumi/pulumi") && bare.has("zod"), "the scan finds the requires");
         });
 
-        it("a TypeScript program type-checks against the declarations (node16 resolution, `exports` types), and a wrong arg fails", () => {
-            const good = [
-                'import { HaService, type HaServiceArgs } from "@platform/ha-topologies";',
-                "const args: HaServiceArgs = {",
-                '    topology: "ha", nodeCount: 2, ami: "ami-0123456789abcdef0",',
-                '    network: { create: { cidr: "10.40.0.0/16", zones: ["us-east-1a", "us-east-1b"] } },',
-                '    access: { clientCidrs: ["10.0.0.0/8"], clientSecurityGroups: ["sg-0123456789abcdef0"] },',
-                '    dns: { zoneId: "Z0123456789", name: "svc.example.com" },',
-                "};",
-                'const service = new HaService("svc", args);',
-                "export const endpoint: string = service.endpoint;",
-                'export const ips = service.privateIps.apply((m) => Object.values(m).join(","));',
-            ].join("\n");
-            fs.writeFileSync(path.join(consumer, "good.ts"), good);
-            fs.writeFileSync(path.join(consumer, "bad.ts"), good.replace('topology: "ha"', 'topology: "mesh"'));
-            const tsconfig = {
-                compilerOptions: {
-                    strict: true,
-                    module: "node16",
-                    moduleResolution: "node16",
-                    target: "ES2022",
-                    noEmit: true,
-                    skipLibCheck: true,
-                    types: ["node"],
-                    typeRoots: [path.join(ROOT, "node_modules", "@types")],
-                },
-                files: ["good.ts", "bad.ts"],
-            };
-            fs.writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify(tsconfig));
-            const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."], { cwd: consumer, encoding: "utf8" });
+        it("a TypeScript program type-checks against the declarations (node16 resolution, `exports` types), and a wrong arg fails", async () => {
+            const r = await checks.typeCheck;
             const errors = r.stdout.split("\n").filter((l) => / error TS\d+:/.test(l));
-            assert.equal(errors.length, 1, r.stdout);
+            assert.equal(errors.length, 1, `${r.stdout}\n${r.stderr}`);
             assert.match(errors[0], /^bad\.ts\(3,\d+\): error TS2322: Type '"mesh"' is not assignable to type 'Topology'\.$/);
         });
 
@@ -286,7 +329,7 @@ console.log(JSON.stringify([typeof HaService, typeof HaServiceArgsError, HA_SERV
             ["prod", "cluster"],
         ] as const) {
             it(`a plain JavaScript program builds the ${topology} example ${stack} with HaService: the same URNs as stacks/Pulumi.${stack}.yaml through the harness`, async () => {
-                const consumed = runConsumer(consumer, stack);
+                const consumed = JSON.parse(succeeded(await checks[stack])) as ConsumerRun;
                 assert.deepEqual(
                     consumed.resources.filter((r) => r.error !== undefined),
                     [],

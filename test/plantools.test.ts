@@ -5,7 +5,6 @@
  * document with only secret values redacted.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import type { ProgramRun } from "../tools/harness";
 import { EXIT_FAIL_ON, formatPlan, type JsonFailure, main, npmBannerWarning, planJson } from "../tools/plan";
@@ -13,6 +12,7 @@ import { failOnHits, parseFailOn } from "../tools/failon";
 import { formatPlanDiff, planDiff } from "../tools/plandiff";
 import { nodeDocuments, redactSecrets, SECRET_PLACEHOLDER, secretValues, textDiffLines } from "../tools/planview/documents";
 import { clusterConfig, haConfig } from "./fixtures";
+import { startProcess } from "./processes";
 import { run } from "./program";
 
 const PROJECT = path.join(__dirname, "..");
@@ -110,11 +110,14 @@ describe("plan --json: only JSON on stdout, errors included", function () {
         assert.ok(!out.stdout.includes("noise"));
     });
 
-    it("`npm run -s plan -- <stack> --json` prints the tool's JSON and nothing else, for a plan and for an error", () => {
-        const ok = spawnSync("npm", ["run", "-s", "plan", "--", "dev", "--json"], { cwd: PROJECT, encoding: "utf8" });
+    it("`npm run -s plan -- <stack> --json` prints the tool's JSON and nothing else, for a plan and for an error", async () => {
+        // Both at once (test/processes.ts): each is an npm and a tsx process.
+        const [ok, r] = await Promise.all([
+            startProcess("npm", ["run", "-s", "plan", "--", "dev", "--json"], PROJECT),
+            startProcess("npm", ["run", "-s", "plan", "--", "dev", "--json", "--bogus"], PROJECT),
+        ]);
         assert.equal(ok.status, 0, ok.stderr);
         assert.equal((JSON.parse(ok.stdout) as { stack: string }).stack, "dev");
-        const r = spawnSync("npm", ["run", "-s", "plan", "--", "dev", "--json", "--bogus"], { cwd: PROJECT, encoding: "utf8" });
         assert.equal(r.status, 2, r.stderr);
         assert.deepEqual(JSON.parse(r.stdout), { ok: false, exitCode: 2, problems: ["unknown option --bogus"] });
     });

@@ -6,7 +6,7 @@ import { debuggablePromise, dropPromiseStacks, promiseStack } from "../tools/pro
 import { restoreSdkStacks } from "./setup-sdk";
 
 describe("debuggable promises without stack traces", () => {
-    it("are on in the test process (.mocharc.json loads test/setup-sdk.ts), and Error.stackTraceLimit is left as it was", async () => {
+    it("are on in the test process (.mocharc.js loads test/setup-sdk.ts), and Error.stackTraceLimit is left as it was", async () => {
         const limit = Error.stackTraceLimit;
         const p = Promise.resolve(1);
         assert.equal(await debuggablePromise(p, "probe"), 1);

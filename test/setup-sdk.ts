@@ -1,5 +1,5 @@
 /**
- * Loaded by .mocharc.json before any test file: the Pulumi SDK's debuggable promises without the
+ * Loaded by .mocharc.js before any test file: the Pulumi SDK's debuggable promises without the
  * stack traces nobody reads (tools/promisestacks.ts), which were most of the CPU time of every
  * program run of the tests. The resources registered are the same (golden plans and URNs hold).
  */

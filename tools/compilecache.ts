@@ -5,7 +5,7 @@
  * 2-core build machine); with the cache, later runs reuse the compiled code. The cache lives in
  * Node's default directory (under the OS temp dir), is keyed by file content and Node version, and
  * is skipped when `NODE_DISABLE_COMPILE_CACHE` is set. Imported for its effect: first in
- * tools/plan.ts, tools/sourcemaps-preload.ts (Pulumi.yaml) and .mocharc.json.
+ * tools/plan.ts, tools/sourcemaps-preload.ts (Pulumi.yaml) and .mocharc.js.
  */
 import * as nodeModule from "node:module";
 

@@ -257,7 +257,16 @@ export interface RefTree {
     readonly cleanup: () => void;
 }
 
-/** Extracts the tree of `ref` into a temporary directory (nothing in the repository is touched). */
+/**
+ * Trees this process has materialised, per repository and commit. A commit's tree never changes, so a
+ * second diff against the same commit in one process (the plan-diff tests run several) reuses the
+ * directory and with it the ref's program already loaded from there; each is removed when the process
+ * exits. Nothing outlives the process.
+ */
+const materialised = new Map<string, RefTree>();
+let removeAtExit = false;
+
+/** Extracts the tree of `ref` into a temporary directory (nothing in the repository is touched); reused within the process. */
 export function materializeRef(ref: string, repoDir: string): RefTree {
     const res = spawnSync("git", ["-C", repoDir, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`]);
     if (res.error) throw new Error(`git is needed for --diff but could not run: ${res.error.message}`);
@@ -265,6 +274,20 @@ export function materializeRef(ref: string, repoDir: string): RefTree {
         throw new Error(`unknown git ref "${ref}" in ${repoDir}; fetch it first (in GitHub Actions: actions/checkout with fetch-depth: 0)`);
     }
     const commit = res.stdout.toString().trim();
+    const key = `${fs.realpathSync(repoDir)}\0${commit}`;
+    const known = materialised.get(key);
+    if (known && fs.existsSync(known.dir)) return known;
+    // Its `cleanup` is a no-op: the tree is shared until the process exits.
+    const tree: RefTree = { ...extractCommit(commit, ref, repoDir), cleanup: () => undefined };
+    materialised.set(key, tree);
+    if (!removeAtExit) {
+        removeAtExit = true;
+        process.on("exit", () => materialised.forEach((t) => fs.rmSync(t.dir, { recursive: true, force: true })));
+    }
+    return tree;
+}
+
+function extractCommit(commit: string, ref: string, repoDir: string): RefTree {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-diff-"));
     const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
     try {

@@ -10,7 +10,7 @@
  * about 1060 ms with them, 300 ms without, same registrations). With `dropPromiseStacks` the
  * promises are still tracked as leak candidates, exactly as before; only the unread trace is empty.
  *
- * Used by the test process (test/setup-sdk.ts, loaded by .mocharc.json) and the plan tool
+ * Used by the test process (test/setup-sdk.ts, loaded by .mocharc.js) and the plan tool
  * (`npm run plan`, when run as a command). Not by the program-cost benchmark, which measures the
  * program as `pulumi up` runs it, nor by `pulumi up` (a leak report there names the trace variable).
  */

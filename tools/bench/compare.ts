@@ -108,8 +108,9 @@ export function renderCompare(rows: readonly CompareRow[], meta: CompareMeta): s
             `machine (${meta.cores} cores), measured by tools/bench/compare.ts (\`npm run bench:compare\`, or this section of \`npm run bench\`). Each command runs in pairs: one run ` +
             "in each tree back to back, the tree that goes first alternating from pair to pair, so a change in machine load hits both " +
             "sides alike. Times are medians of the passing runs; the ratio is the median of the pairs' ratios (this tree / the other). " +
-            "Each tree runs the same command with its own files: `mocha` reads that tree's .mocharc.json (this tree's: " +
-            "2 worker processes in parallel, the SDK's unread promise stack traces off, tools/promisestacks.ts), without the " +
+            "Each tree runs the same command with its own files: `mocha` reads that tree's mocha configuration (this tree's .mocharc.js: " +
+            "2 worker processes in parallel, the slowest test files handed out first, the SDK's unread promise stack traces off, " +
+            "tools/promisestacks.ts), without the " +
             "type-check and lint of `npm test`'s pretest (section 5 times those). CPU s: user + system time of the run and every process " +
             `it waited for (Linux /proc), the work done whatever the parallelism${meta.node ? `; Node ${meta.node} for both trees` : ""}. ` +
             `Load average (1, 5, 15 min) before: ${meta.loadBefore.map((l) => fixed(l, 2)).join(", ")}; after: ` +

@@ -1,0 +1,42 @@
+/**
+ * Mocha's configuration (`npm test`). The test files run in 2 worker processes (`jobs`: the build
+ * machine has 2 cores); mocha hands the files to whichever worker is free in the order of `spec`, so
+ * the slowest files (most of their time in processes they spawn: npm, tsc, bash and Python stand-ins,
+ * cloud-init, git) go first and the many short ones fill the gaps at the end, and neither worker is left
+ * with one long file while the other idles. SLOWEST_FIRST is that order (measured, docs/development.md);
+ * every other file under test/ follows in name order. A file missing from the list only runs later.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+
+const SLOWEST_FIRST = [
+    "package",
+    "ghes-ha-appliance",
+    "first-hour",
+    "cloudify-cluster",
+    "component-provider",
+    "rendered",
+    "plandiff",
+    "ghes-cluster-appliance",
+    "plantools",
+    "aws-limits.property",
+    "harness",
+    "cloudify-snapshots",
+    "sourcemaps",
+].map((name) => `test/${name}.test.ts`);
+
+// Every *.test.ts under test/, at any depth (what the glob test/**/*.test.ts matched before).
+const all = fs
+    .readdirSync(path.join(__dirname, "test"), { recursive: true })
+    .filter((f) => f.endsWith(".test.ts"))
+    .map((f) => `test/${f.split(path.sep).join("/")}`)
+    .sort();
+
+module.exports = {
+    require: ["tsx/cjs", "./tools/compilecache.ts", "./test/setup-sdk.ts"],
+    spec: [...SLOWEST_FIRST.filter((f) => all.includes(f)), ...all.filter((f) => !SLOWEST_FIRST.includes(f))],
+    timeout: 60000,
+    reporter: "spec",
+    parallel: true,
+    jobs: 2,
+};

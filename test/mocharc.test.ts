@@ -1,0 +1,37 @@
+/**
+ * The test run's configuration (.mocharc.js, docs/development.md "Test run time"): every test file
+ * runs exactly once, the slowest first.
+ */
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+const ROOT = path.join(__dirname, "..");
+
+describe("mocha configuration (.mocharc.js)", () => {
+    const config = require(path.join(ROOT, ".mocharc.js")) as { spec: string[]; parallel: boolean; jobs: number; require: string[] };
+
+    it("lists every test file under test/ once, at any depth, and nothing else", () => {
+        const files = (fs.readdirSync(path.join(ROOT, "test"), { recursive: true }) as string[])
+            .filter((f) => f.endsWith(".test.ts"))
+            .map((f) => `test/${f.split(path.sep).join("/")}`)
+            .sort();
+        assert.ok(files.includes("test/mocharc.test.ts"));
+        assert.equal(new Set(config.spec).size, config.spec.length, "a file listed twice would run twice");
+        assert.deepEqual([...config.spec].sort(), files);
+    });
+
+    it("hands out the slowest files first (the npm package's pack, install and checks lead), then the rest in name order", () => {
+        assert.equal(config.spec[0], "test/package.test.ts");
+        const slow = config.spec.indexOf("test/sourcemaps.test.ts");
+        assert.ok(slow > 0 && slow < 20, "the slow files' list is in effect");
+        const rest = config.spec.slice(slow + 1);
+        assert.deepEqual(rest, [...rest].sort());
+    });
+
+    it("runs in 2 workers with the SDK set-up loaded first in each", () => {
+        assert.equal(config.parallel, true);
+        assert.equal(config.jobs, 2);
+        assert.deepEqual(config.require, ["tsx/cjs", "./tools/compilecache.ts", "./test/setup-sdk.ts"]);
+    });
+});
