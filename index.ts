@@ -16,8 +16,10 @@ async function program(): Promise<Record<string, unknown>> {
         const departed = departedWithoutRemoval(spec, await previousMembers());
         if (departed.length > 0) throw new ConfigError(spec.stack, departed, spec.project);
     }
-    // loadSpec accepted these keys, so they have the args' shape (and HaService need not check them again).
-    const args = withValidatedSpec(readNamespace(pulumi.runtime.allConfig(), spec.project) as unknown as HaServiceArgs, spec);
+    // loadSpec accepted these keys, so they have the args' shape (and HaService need not check them, nor
+    // read the previous members, again).
+    const config = readNamespace(pulumi.runtime.allConfig(), spec.project) as unknown as HaServiceArgs;
+    const args = withValidatedSpec(config, spec, { membersChecked: true });
     const service = new HaService(spec.name, args);
     return Object.fromEntries(STACK_OUTPUTS.filter((k) => service[k] !== undefined).map((k) => [k, service[k]]));
 }

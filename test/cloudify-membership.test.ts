@@ -82,6 +82,14 @@ describe("members leave only explicitly (cloudify)", function () {
         );
     });
 
+    it("reads the previous members once: the program's check, which HaService then trusts", async () => {
+        const mocks = new PreviousDeployment(MANAGERS);
+        const config = asPulumiConfig({ ...raw, nodes: withoutC, removedNodes: ["mgr-c"] });
+        const run = await runProgram(program, { stack: "cloudify", config, mocks });
+        assert.equal(run.error, undefined);
+        assert.deepEqual(mocks.references, [`organization/${run.project}/cloudify`]);
+    });
+
     it("deploys when the deleted manager is listed, and on a stack never deployed", async () => {
         assert.equal((await deploy({ ...raw, nodes: withoutC, removedNodes: ["mgr-c"] }, MANAGERS)).error, undefined);
         assert.equal((await deploy(raw, undefined)).error, undefined);

@@ -56,11 +56,14 @@ export function asPulumiConfig(raw: Raw, extra: Record<string, string> = { "aws:
 }
 /** HaMocks whose StackReference to the stack itself returns `nodes` of a previous deployment. */
 export class PreviousDeployment extends HaMocks {
+    /** The name of every StackReference the program read, in order. */
+    readonly references: string[] = [];
     constructor(private readonly nodes: readonly string[] | undefined) {
         super();
     }
     override newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
         if (args.type !== "pulumi:pulumi:StackReference") return super.newResource(args);
+        this.references.push(args.name);
         const outputs = this.nodes ? { nodes: Object.fromEntries(this.nodes.map((n) => [n, { privateIp: "10.0.0.1" }])) } : {};
         return { id: String(args.inputs.name), state: { ...args.inputs, outputs, secretOutputNames: [] } };
     }

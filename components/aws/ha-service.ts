@@ -73,7 +73,7 @@ export class HaService extends pulumi.ComponentResource {
         // keeps every resource below in place.
         super(HA_SERVICE_TYPE, name, {}, { ...opts, aliases: [...(opts.aliases ?? []), { type: LEGACY_SERVICE_TYPE }] });
         const plan = planTopology(spec);
-        const gate = membershipGate(name, spec, this);
+        const gate = membersCheckedByCaller(name, args) ? undefined : membershipGate(name, spec, this);
         const parts = buildService(plan.name, plan, { parent: this, ...(gate ? { dependsOn: gate } : {}) });
         this.endpoint = plan.endpoint;
         this.dnsName = plan.dns[0]?.name ?? "";
@@ -101,22 +101,30 @@ export class HaService extends pulumi.ComponentResource {
     }
 }
 
-/** Specs already validated from these very args objects (`withValidatedSpec`). */
-const validatedSpecs = new WeakMap<HaServiceArgs, StackSpec>();
+/** Specs already validated from these very args objects (`withValidatedSpec`), and whether the caller checked membership. */
+const validatedSpecs = new WeakMap<HaServiceArgs, { readonly spec: StackSpec; readonly membersChecked: boolean }>();
 
 /**
  * `args`, marked as read from the same config as `spec`: the stack program (index.ts) validates the
  * stack config first, for errors in stack-file key paths, and HaService then takes that spec instead
- * of validating the same config a second time in the same run.
+ * of validating the same config a second time in the same run. `membersChecked`: the caller has also
+ * compared the nodes with the last deployment's (plan/membership.ts), so HaService does not read the
+ * stack's previous `nodes` a second time.
  */
-export function withValidatedSpec(args: HaServiceArgs, spec: StackSpec): HaServiceArgs {
-    validatedSpecs.set(args, spec);
+export function withValidatedSpec(args: HaServiceArgs, spec: StackSpec, opts: { readonly membersChecked?: boolean } = {}): HaServiceArgs {
+    validatedSpecs.set(args, { spec, membersChecked: opts.membersChecked ?? false });
     return args;
+}
+
+/** Whether the caller that validated `args` for the service `name` also ran the membership check. */
+function membersCheckedByCaller(name: string, args: HaServiceArgs): boolean {
+    const v = validatedSpecs.get(args);
+    return v !== undefined && v.spec.name === (args.name ?? name) && v.membersChecked;
 }
 
 /** The validated spec of the args, or an HaServiceArgsError naming every bad key as `args.<path>`. */
 function specOf(name: string, args: HaServiceArgs): StackSpec {
-    const validated = validatedSpecs.get(args);
+    const validated = validatedSpecs.get(args)?.spec;
     if (validated !== undefined && validated.name === (args.name ?? name)) return validated;
     const ctx = programContext();
     // The service name defaults to the component's name (`new HaService("git", ...)` names resources git-*).
