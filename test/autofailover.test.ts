@@ -18,6 +18,7 @@ import { APPLY_LOCK, heartbeatScript, MAINTENANCE_FLAG, MAINTENANCE_GRACE_MINUTE
 import { MODELS, shape } from "./aws-models";
 import { crossCheck } from "../components/config";
 import { ConfigSchema } from "../components/config/schema";
+import { failoverLines } from "../tools/failover";
 import { haConfig, plan, spec, type Raw } from "./fixtures";
 import { run, runFailing } from "./program";
 
@@ -189,6 +190,12 @@ describe("automatic failover behind a load balancer", function () {
         it("detects the primary's loss in 30 s at worst (a beat just before it, then 2 empty 10 s periods) and moves clients 2 x 5 s after the promotion", () => {
             const lost = p.failoverAnalysis.scenarios.find((s) => s.key === "node:node-1")!;
             assert.equal(p.failoverAnalysis.mechanism, "automatic");
+            assert.equal(p.failoverAnalysis.automaticBy, "runbook");
+            assert.equal(plan(haConfig({ failover: "automatic" })).failoverAnalysis.automaticBy, "dns");
+            assert.match(
+                failoverLines(p.failoverAnalysis).join("\n"),
+                /automatic failover behind the load balancer \(the primary's heartbeat alarm starts a runbook/,
+            );
             assert.equal(lost.failover, "automatic");
             assert.equal(lost.operator, false);
             assert.equal(lost.detectSeconds, 30);

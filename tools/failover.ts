@@ -17,9 +17,20 @@ export function isRunbookList(v: unknown): v is Runbook[] {
     return Array.isArray(v) && v.every((r) => typeof r === "object" && r !== null && "key" in r && Array.isArray((r as Runbook).steps));
 }
 
+const AUTOMATIC_BY: Record<NonNullable<FailoverAnalysis["automaticBy"]>, string> = {
+    dns: "automatic DNS failover (Route 53 PRIMARY/SECONDARY records)",
+    runbook:
+        "automatic failover behind the load balancer (the primary's heartbeat alarm starts a runbook that stops it and promotes the secondary)",
+};
+
+/** How the stack fails over, in words. */
+function mechanismText(a: FailoverAnalysis): string {
+    return a.mechanism === "automatic" ? AUTOMATIC_BY[a.automaticBy ?? "dns"] : MECHANISM[a.mechanism];
+}
+
 const MECHANISM: Record<FailoverAnalysis["mechanism"], string> = {
     manual: "manual promotion (DNS or load-balancer targets follow `primary`)",
-    automatic: "automatic DNS failover (Route 53 PRIMARY/SECONDARY records)",
+    automatic: "automatic failover",
     loadBalancer: "load-balancer health checks",
     election: "the nodes elect their active node themselves; load-balancer health checks find it",
 };
@@ -68,7 +79,7 @@ export function wrapText(first: string, text: string, indent: string, width: num
 
 /** The analysis as indented text lines, for the offline plan. */
 export function failoverLines(a: FailoverAnalysis, width = 160): string[] {
-    const lines = [`failover analysis (${a.topology}, ${MECHANISM[a.mechanism]}):`];
+    const lines = [`failover analysis (${a.topology}, ${mechanismText(a)}):`];
     const item = (label: string, text: string) => lines.push(...wrapText(`      ${label}`, text, "        ", width));
     for (const s of a.scenarios) {
         lines.push(`  ${s.title}`);
@@ -97,7 +108,7 @@ export function runbookLines(runbooks: readonly Runbook[], width = 160): string[
 /** A Markdown summary: one row per scenario, then the notes and assumptions. */
 export function failoverMarkdown(a: FailoverAnalysis): string {
     const lines = [
-        `Failover: ${MECHANISM[a.mechanism]}.`,
+        `Failover: ${mechanismText(a)}.`,
         "",
         table(
             ["failure", "service", "failover", "detected after", "clients move after", "data at risk"],

@@ -108,7 +108,8 @@ export function analyseFailover(inputs: FailoverInputs): FailoverAnalysis {
     const scenarios = failureScenarios(ctx);
 
     const mechanism = spec.topology === "ha" ? spec.failover : electionOf(spec) ? "election" : "loadBalancer";
-    return { topology: spec.topology, mechanism, assumptions: assumptions(inputs, viaLb), scenarios };
+    const automaticBy = mechanism === "automatic" ? { automaticBy: inputs.autoFailover ? ("runbook" as const) : ("dns" as const) } : {};
+    return { topology: spec.topology, mechanism, ...automaticBy, assumptions: assumptions(inputs, viaLb), scenarios };
 }
 
 function failoverContext(inputs: FailoverInputs): Context {

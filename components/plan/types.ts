@@ -306,10 +306,12 @@ export interface FailureScenario {
 export interface FailoverAnalysis {
     readonly topology: Topology;
     /**
-     * HA: manual or automatic DNS failover; cluster: the load balancer's health checks, or (`election`)
+     * HA: manual or automatic failover; cluster: the load balancer's health checks, or (`election`)
      * the service electing its active node itself, which the load balancer then finds by its checks.
      */
     readonly mechanism: "manual" | "automatic" | "loadBalancer" | "election";
+    /** With `automatic`: Route 53 failover records (`dns`), or behind a load balancer the heartbeat runbook (`runbook`). */
+    readonly automaticBy?: "dns" | "runbook";
     readonly assumptions: readonly string[];
     readonly scenarios: readonly FailureScenario[];
 }
