@@ -601,7 +601,9 @@ export const ConfigSchema = obj({
             ),
     })
         .default({ healthCheckFailures: 2 })
-        .describe("HA: the Route 53 health checks on the nodes and, with `failover: automatic`, the replica DNS fails over to."),
+        .describe(
+            "HA: the Route 53 health checks on the nodes and, with `failover: automatic`, the replica DNS fails over to (or, behind a load balancer, the runbook promotes).",
+        ),
     ghesHa: obj({
         formerPrimaries: z
             .record(nodeName, oneOf(["fenced", "rejoin"]), {
