@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { alarmArgs } from "./alarms";
 import { AwsLookups } from "./lookups";
 import type { AutoFailoverPlan } from "../plan";
-import { failoverEventPattern } from "../plan/autofailover";
-import { failoverEventsPolicy, failoverRunbookPolicy } from "../plan/iam";
+import { failoverEventPattern, failoverRunbookInput, heartbeatAlarmName } from "../plan/autofailover";
+import { type AccountContext, assumeRolePolicy, automationDefinitionArn, failoverEventsPolicy, failoverRunbookPolicy } from "../plan/iam";
 
 export interface AutoFailoverArgs {
     readonly plan: AutoFailoverPlan;
@@ -16,12 +16,6 @@ export interface AutoFailoverArgs {
     /** The service's shared lookups; default: the component's own. */
     readonly lookups?: AwsLookups;
 }
-
-const trust = (service: string) =>
-    JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
-    });
 
 /**
  * HA automatic failover behind a load balancer (plan/autofailover.ts): a heartbeat alarm per node,
@@ -38,39 +32,28 @@ export class AutoFailover extends pulumi.ComponentResource {
         const parent = { parent: this };
         const { plan, tags } = args;
         const notify = plan.notify && args.alarmTopicArn !== undefined ? [args.alarmTopicArn] : [];
-        const alarms: Record<string, aws.cloudwatch.MetricAlarm> = {};
         for (const a of plan.alarms) {
-            const node = a.subject.kind === "heartbeat" ? a.subject.node : a.key;
-            alarms[node] = new aws.cloudwatch.MetricAlarm(
+            new aws.cloudwatch.MetricAlarm(
                 `${name}-${a.key}`,
                 alarmArgs(a, { instanceIds: args.instanceIds }, { alarm: notify, ok: notify }, tags),
                 parent,
             );
         }
-        const primaryAlarm = alarms[plan.primary];
-        const secondaryAlarm = alarms[plan.secondary];
         const primaryId = args.instanceIds[plan.primary];
         const secondaryId = args.instanceIds[plan.secondary];
-        if (!primaryAlarm || !secondaryAlarm || primaryId === undefined || secondaryId === undefined) {
-            throw new Error(`automatic failover: no heartbeat alarm or instance for ${plan.primary} or ${plan.secondary}`);
+        if (primaryId === undefined || secondaryId === undefined) {
+            throw new Error(`automatic failover: no instance for ${plan.primary} or ${plan.secondary}`);
         }
-
-        const lookups = args.lookups ?? new AwsLookups(parent);
-        const account = pulumi.all([lookups.partition, lookups.region(), lookups.accountId]);
+        const account = (args.lookups ?? new AwsLookups(parent)).context();
         const { document, runbookRole } = runbook(name, plan, account, tags, parent);
-        const rule = startRule(
-            name,
-            plan,
-            { account, document, runbookRole, primaryAlarm, secondaryAlarm, primaryId, secondaryId, tags },
-            parent,
-        );
+        const rule = startRule(name, plan, { account, document, runbookRole, primaryId, secondaryId, tags }, parent);
         this.documentName = document.name;
         this.ruleArn = rule.arn;
         this.registerOutputs({ documentName: this.documentName, ruleArn: this.ruleArn });
     }
 }
 
-type Account = pulumi.Output<[string, string, string]>;
+type Account = pulumi.Output<AccountContext>;
 
 /** The runbook (SSM Automation document) and the role it acts with. */
 function runbook(
@@ -84,7 +67,7 @@ function runbook(
         `${name}-runbook`,
         {
             description: `Failover runbook of ${plan.heartbeat.service}: fence the primary, promote the secondary`,
-            assumeRolePolicy: trust("ssm.amazonaws.com"),
+            assumeRolePolicy: assumeRolePolicy("ssm.amazonaws.com"),
             tags,
         },
         parent,
@@ -93,9 +76,7 @@ function runbook(
         `${name}-runbook`,
         {
             role: runbookRole.id,
-            policy: account.apply(([partition, region, accountId]) =>
-                JSON.stringify(failoverRunbookPolicy({ partition, region, accountId }, tags)),
-            ),
+            policy: account.apply((ctx) => JSON.stringify(failoverRunbookPolicy(ctx, tags))),
         },
         parent,
     );
@@ -115,20 +96,18 @@ function startRule(
         account: Account;
         document: aws.ssm.Document;
         runbookRole: aws.iam.Role;
-        primaryAlarm: aws.cloudwatch.MetricAlarm;
-        secondaryAlarm: aws.cloudwatch.MetricAlarm;
         primaryId: pulumi.Input<string>;
         secondaryId: pulumi.Input<string>;
         tags: Readonly<Record<string, string>>;
     },
     parent: pulumi.CustomResourceOptions,
 ): aws.cloudwatch.EventRule {
-    const { account, document, runbookRole, primaryAlarm, secondaryAlarm, primaryId, secondaryId, tags } = from;
+    const { account, document, runbookRole, primaryId, secondaryId, tags } = from;
     const eventsRole = new aws.iam.Role(
         `${name}-events`,
         {
             description: `Starts the failover runbook of ${plan.heartbeat.service}`,
-            assumeRolePolicy: trust("events.amazonaws.com"),
+            assumeRolePolicy: assumeRolePolicy("events.amazonaws.com"),
             tags,
         },
         parent,
@@ -139,9 +118,7 @@ function startRule(
             role: eventsRole.id,
             policy: pulumi
                 .all([account, document.name, runbookRole.arn])
-                .apply(([[partition, region, accountId], doc, roleArn]) =>
-                    JSON.stringify(failoverEventsPolicy({ partition, region, accountId }, doc, roleArn)),
-                ),
+                .apply(([ctx, doc, roleArn]) => JSON.stringify(failoverEventsPolicy(ctx, doc, roleArn))),
         },
         parent,
     );
@@ -150,7 +127,7 @@ function startRule(
         {
             name: plan.ruleName,
             description: `The primary's heartbeat alarm went from OK to ALARM: start the failover runbook of ${plan.heartbeat.service}.`,
-            eventPattern: primaryAlarm.name.apply((n) => JSON.stringify(failoverEventPattern(n))),
+            eventPattern: JSON.stringify(failoverEventPattern(heartbeatAlarmName(plan, plan.primary))),
             tags,
         },
         parent,
@@ -159,26 +136,15 @@ function startRule(
         `${name}-primary-silent`,
         {
             rule: rule.name,
-            arn: pulumi
-                .all([account, document.name])
-                .apply(
-                    ([[partition, region, accountId], doc]) => `arn:${partition}:ssm:${region}:${accountId}:automation-definition/${doc}`,
-                ),
+            arn: pulumi.all([account, document.name]).apply(([ctx, doc]) => automationDefinitionArn(ctx, doc)),
             roleArn: eventsRole.arn,
             // A failover that could not start within 5 minutes is dropped, not retried for a day:
             // the runbook's first step would refuse a stale one anyway; the alarms have paged.
             retryPolicy: { maximumEventAgeInSeconds: 300, maximumRetryAttempts: 3 },
-            // An Automation target takes the runbook's parameters as the input, each a list of strings.
             input: pulumi
-                .all([runbookRole.arn, primaryId, primaryAlarm.name, secondaryId, secondaryAlarm.name])
-                .apply(([role, p, pa, s, sa]) =>
-                    JSON.stringify({
-                        AutomationAssumeRole: [role],
-                        PrimaryInstanceId: [p],
-                        PrimaryAlarm: [pa],
-                        SecondaryInstanceId: [s],
-                        SecondaryAlarm: [sa],
-                    }),
+                .all([runbookRole.arn, primaryId, secondaryId])
+                .apply(([roleArn, primaryInstanceId, secondaryInstanceId]) =>
+                    JSON.stringify(failoverRunbookInput(plan, { roleArn, primaryInstanceId, secondaryInstanceId })),
                 ),
         },
         parent,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { assumeRolePolicy } from "../plan/iam";
 import { inRegion } from "../common/region";
 import type { BackupPlan } from "../plan";
 import { AwsLookups } from "./lookups";
@@ -29,10 +30,7 @@ export class Backups extends pulumi.ComponentResource {
             `${name}-role`,
             {
                 description: "Data Lifecycle Manager: snapshots of the data volumes",
-                assumeRolePolicy: JSON.stringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Principal: { Service: "dlm.amazonaws.com" }, Action: "sts:AssumeRole" }],
-                }),
+                assumeRolePolicy: assumeRolePolicy("dlm.amazonaws.com"),
                 tags,
             },
             parent,

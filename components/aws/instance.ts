@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AccountContext } from "../plan/iam";
+import { type AccountContext, assumeRolePolicy } from "../plan/iam";
 import { AwsLookups } from "./lookups";
 
 /**
@@ -25,10 +25,7 @@ export function instanceRole(
         `${name}-role`,
         {
             description: args.description,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            assumeRolePolicy: assumeRolePolicy("ec2.amazonaws.com"),
             tags: args.tags,
         },
         opts,
@@ -39,12 +36,11 @@ export function instanceRole(
         opts,
     );
     const lookups = args.lookups ?? new AwsLookups(opts);
-    const account = pulumi.all([lookups.partition, lookups.region(args.region), lookups.accountId]);
     new aws.iam.RolePolicy(
         `${name}-parameters`,
         {
             role: role.id,
-            policy: account.apply(([partition, region, accountId]) => JSON.stringify(args.policy({ partition, region, accountId }))),
+            policy: lookups.context(args.region).apply((ctx) => JSON.stringify(args.policy(ctx))),
         },
         opts,
     );

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AccountContext } from "../plan/iam";
 
 /**
  * The partition, account and region that one service's ARNs and policies name. The components of a
@@ -33,5 +34,12 @@ export class AwsLookups {
     /** `region`: a DR resource's own region (known); undefined: the provider's region. */
     region(region?: string): pulumi.Input<string> {
         return region ?? this.defaultRegion ?? (this.regionOutput ??= aws.getRegionOutput({}, this.opts).region);
+    }
+
+    /** Partition, region (`region`: a DR resource's own) and account together, for the plan's policy builders. */
+    context(region?: string): pulumi.Output<AccountContext> {
+        return pulumi
+            .all([this.partition, this.region(region), this.accountId])
+            .apply(([partition, r, accountId]) => ({ partition, region: r, accountId }));
     }
 }

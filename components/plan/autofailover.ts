@@ -182,6 +182,31 @@ export function planAutoFailover(spec: StackSpec): AutoFailoverPlan | undefined 
     };
 }
 
+/** The heartbeat alarm's name of one node of the plan. */
+export function heartbeatAlarmName(plan: AutoFailoverPlan, node: string): string {
+    const alarm = plan.alarms.find((a) => a.subject.kind === "heartbeat" && a.subject.node === node);
+    if (!alarm) throw new Error(`automatic failover: no heartbeat alarm for ${node}`);
+    return alarm.name;
+}
+
+/**
+ * The runbook's parameters as an EventBridge Automation target passes them: each a list of strings
+ * (Systems Manager User Guide, "Run automations based on EventBridge events"). The instance ids and
+ * the runbook's role exist only at deployment.
+ */
+export function failoverRunbookInput(
+    plan: AutoFailoverPlan,
+    at: { readonly roleArn: string; readonly primaryInstanceId: string; readonly secondaryInstanceId: string },
+): Record<keyof AutoFailoverPlan["document"]["parameters"], string[]> {
+    return {
+        AutomationAssumeRole: [at.roleArn],
+        PrimaryInstanceId: [at.primaryInstanceId],
+        PrimaryAlarm: [heartbeatAlarmName(plan, plan.primary)],
+        SecondaryInstanceId: [at.secondaryInstanceId],
+        SecondaryAlarm: [heartbeatAlarmName(plan, plan.secondary)],
+    };
+}
+
 /**
  * The EventBridge pattern: the primary's heartbeat alarm going from OK to ALARM. A node that never
  * sent a heartbeat (a first boot) leaves INSUFFICIENT_DATA for ALARM, which starts nothing.

@@ -11,6 +11,19 @@ export interface AccountContext {
     readonly accountId: string;
 }
 
+/** The trust policy that lets one AWS service (`ec2.amazonaws.com`, ...) assume a role. */
+export function assumeRolePolicy(service: string): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+    });
+}
+
+/** An SSM Automation runbook's ARN, as an EventBridge target names it (no version: the default one runs). */
+export function automationDefinitionArn(ctx: AccountContext, documentName: string): string {
+    return `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:automation-definition/${documentName}`;
+}
+
 const READ_ACTIONS = ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "ssm:GetParameterHistory"];
 
 /**
@@ -118,10 +131,7 @@ export function failoverEventsPolicy(ctx: AccountContext, documentName: string, 
                 Effect: "Allow",
                 Action: "ssm:StartAutomationExecution",
                 // The target names the definition without a version; the action's resource carries one.
-                Resource: [
-                    `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:automation-definition/${documentName}`,
-                    `arn:${ctx.partition}:ssm:${ctx.region}:${ctx.accountId}:automation-definition/${documentName}:*`,
-                ],
+                Resource: [automationDefinitionArn(ctx, documentName), `${automationDefinitionArn(ctx, documentName)}:*`],
             },
             {
                 Sid: "PassRunbookRole",
