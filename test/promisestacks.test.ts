@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import * as aws from "@pulumi/aws";
 import { runProgram } from "../tools/harness";
-import { debuggablePromise, dropPromiseStacks, promiseStack } from "../tools/promisestacks";
+import { debuggablePromise, dropPromiseStacks, dropPromiseStacksIfSupported, promiseStack } from "../tools/promisestacks";
 import { restoreSdkStacks } from "./setup-sdk";
 
 describe("debuggable promises without stack traces", () => {
@@ -27,6 +27,18 @@ describe("debuggable promises without stack traces", () => {
         const q = Promise.resolve(3);
         await debuggablePromise(q, "probe");
         assert.equal(promiseStack(q), "Error");
+    });
+
+    it("for pulumi up: an SDK without the internal is left as it is (false), never a failed deployment", () => {
+        const mod = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
+        const current = mod.debuggablePromise;
+        mod.debuggablePromise = undefined;
+        try {
+            assert.equal(dropPromiseStacksIfSupported(), false);
+            assert.equal(mod.debuggablePromise, undefined, "nothing was installed");
+        } finally {
+            mod.debuggablePromise = current;
+        }
     });
 
     it("a program still registers its resources and reports its errors with their stacks", async () => {

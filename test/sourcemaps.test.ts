@@ -67,7 +67,7 @@ describe("source maps off while a program runs", () => {
         }
     });
 
-    it("pulumi up (Pulumi.yaml nodeargs) preloads the program, runs with maps off and prints errors with TypeScript lines", function () {
+    it("pulumi up (Pulumi.yaml nodeargs) preloads the program, runs with maps off and without the SDK's promise traces, and prints errors with TypeScript lines", function () {
         this.timeout(60_000);
         const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: { nodeargs: string } } };
         const nodeargs = project.runtime.options.nodeargs.split(/\s+/);
@@ -77,22 +77,37 @@ describe("source maps off while a program runs", () => {
         const runner = [
             'process.on("uncaughtException", (e) => { console.log(JSON.stringify({ maps: process.sourceMapsEnabled, stack: e.stack })); });',
             `const loaded = Object.keys(require.cache).includes(${JSON.stringify(path.join(ROOT, "index.ts"))});`,
-            "console.log(JSON.stringify({ maps: process.sourceMapsEnabled, loaded }));",
+            // The trace the SDK stores on one of its promises (tools/promisestacks.ts).
+            'const probe = Promise.resolve(); require("@pulumi/pulumi/runtime/debuggable").debuggablePromise(probe, "probe");',
+            "const trace = probe._debugStackTrace;",
+            "console.log(JSON.stringify({ maps: process.sourceMapsEnabled, loaded, trace }));",
             'const { parseSpec } = require("./components/config");',
             'setImmediate(() => parseSpec({}, { project: "ha-service", stack: "x" }));',
         ].join("\n");
-        const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "node"), [...nodeargs, "--eval", runner], {
-            cwd: ROOT,
-            encoding: "utf8",
-        });
-        assert.equal(r.status, 0, r.stderr);
-        const [start, failure] = r.stdout
-            .trim()
-            .split("\n")
-            .map((l) => JSON.parse(l) as { maps: boolean; loaded?: boolean; stack?: string });
-        assert.deepEqual(start, { maps: false, loaded: true }, "the program is loaded and maps are off when the runner starts");
+        const runAsPulumiUp = (env: NodeJS.ProcessEnv) => {
+            const r = spawnSync(path.join(ROOT, "node_modules", ".bin", "node"), [...nodeargs, "--eval", runner], {
+                cwd: ROOT,
+                encoding: "utf8",
+                env,
+            });
+            assert.equal(r.status, 0, r.stderr);
+            return r.stdout
+                .trim()
+                .split("\n")
+                .map((l) => JSON.parse(l) as { maps: boolean; loaded?: boolean; trace?: string; stack?: string });
+        };
+        const { PULUMI_DEBUG_PROMISE_LEAKS: _, ...env } = process.env;
+        const [start, failure] = runAsPulumiUp(env);
+        assert.deepEqual(
+            start,
+            { maps: false, loaded: true, trace: "Error" },
+            "the program is loaded, maps are off and the SDK's promises carry no trace when the runner starts",
+        );
         assert.equal(failure.maps, true, "maps are on again when the error is printed");
         assert.match(framedLine(failure.stack!, path.join(ROOT, "components", "config", "index.ts")), /throw new ConfigError/);
+        // Asked for by the SDK's leak report: the traces stay.
+        const [debugging] = runAsPulumiUp({ ...env, PULUMI_DEBUG_PROMISE_LEAKS: "true" });
+        assert.match(debugging.trace ?? "", /^Error\n\s+at /, "with PULUMI_DEBUG_PROMISE_LEAKS the SDK's traces are kept");
     });
 });
 

@@ -10,9 +10,13 @@
  * about 1060 ms with them, 300 ms without, same registrations). With `dropPromiseStacks` the
  * promises are still tracked as leak candidates, exactly as before; only the unread trace is empty.
  *
- * Used by the test process (test/setup-sdk.ts, loaded by .mocharc.js) and the plan tool
- * (`npm run plan`, when run as a command). Not by the program-cost benchmark, which measures the
- * program as `pulumi up` runs it, nor by `pulumi up` (a leak report there names the trace variable).
+ * Nothing observable is lost: without the variable the SDK's leak report prints no trace (it tells
+ * the user to re-run with `PULUMI_DEBUG_PROMISE_LEAKS` set), and with it set nothing is dropped.
+ *
+ * Used by the test process (test/setup-sdk.ts, loaded by .mocharc.js), the plan tool (`npm run plan`,
+ * when run as a command) and `pulumi up` (the preload Pulumi.yaml names, tools/sourcemaps-preload.ts,
+ * through `dropPromiseStacksIfSupported`). Not by the program-cost benchmark, which runs the program
+ * and its flat baseline with the SDK as it is, so that its ratio is the package's own overhead.
  */
 
 /** The part of @pulumi/pulumi/runtime/debuggable.js this module touches (internal to the SDK). */
@@ -51,6 +55,20 @@ export function dropPromiseStacks(): () => void {
     return () => {
         mod.debuggablePromise = original;
     };
+}
+
+/**
+ * `dropPromiseStacks` for `pulumi up`: true when the traces are dropped (or kept because
+ * `PULUMI_DEBUG_PROMISE_LEAKS` asks for them); false, changing nothing, when the SDK no longer has
+ * the internal this module patches, so a new SDK version costs speed, never a deployment.
+ */
+export function dropPromiseStacksIfSupported(): boolean {
+    try {
+        dropPromiseStacks();
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 /** The stack trace the SDK stored on a debuggable promise (undefined if it is not one). */

@@ -2,7 +2,10 @@
  * Preloaded by `pulumi up` (Pulumi.yaml: `nodeargs: "--import tsx --import ./tools/sourcemaps-preload.ts"`),
  * after tsx: loads the program's modules while tsx has source maps on (so Node keeps their maps),
  * then turns source-map translation off for the run (see tools/sourcemaps.ts for why), and on again
- * when an error is about to be printed, so the message still names the TypeScript line.
+ * when an error is about to be printed, so the message still names the TypeScript line. It also
+ * drops the stack trace the SDK stores on each of its promises, which only its leak report reads
+ * and only with `PULUMI_DEBUG_PROMISE_LEAKS` set (tools/promisestacks.ts): most of the program's CPU
+ * time otherwise.
  *
  * If the program fails to load, nothing is changed: Pulumi's runner loads it again and reports the
  * failure with maps on.
@@ -10,6 +13,7 @@
 // First: the compile cache must be on before the program loads the SDKs.
 import "./compilecache";
 import * as path from "node:path";
+import { dropPromiseStacksIfSupported } from "./promisestacks";
 import { setSourceMaps } from "./sourcemaps";
 
 /** The program Pulumi runs (Pulumi.yaml `main`; package.json `main` is the package API, lib.ts built to dist/lib.js). */
@@ -30,7 +34,7 @@ export function installErrorHook(): void {
     process.prependListener("unhandledRejection", onRejection);
 }
 
-/** Loads the program and turns maps off; returns false (changing nothing) when it does not load. */
+/** Loads the program, turns maps off and drops the SDK's promise traces; returns false (changing nothing) when it does not load. */
 export function preload(program: string = PROGRAM): boolean {
     try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -40,6 +44,7 @@ export function preload(program: string = PROGRAM): boolean {
     }
     installErrorHook();
     setSourceMaps(false);
+    dropPromiseStacksIfSupported();
     return true;
 }
 

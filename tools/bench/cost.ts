@@ -246,7 +246,9 @@ function costMethod(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "
         ") with `nodeCount` set, " +
         "evaluated by `runProgram` (tools/harness.ts) under the mock runtime. The baseline registers the same cloud resources again " +
         "(the same types, names and input values, recorded from one unmeasured run of ours) through the same SDK classes and " +
-        "harness, flat: no config, plan, components or dependencies. Ours and the baseline run in two " +
+        "harness, flat: no config, plan, components or dependencies. Both run with the SDK as it is, which stores a stack trace " +
+        "on each of its promises; `pulumi up` of this repository's program leaves those empty (tools/promisestacks.ts, most of " +
+        "the CPU time below), which this comparison leaves out, so the ratio is the package's own overhead. Ours and the baseline run in two " +
         "child processes of their own, driven in turns: " +
         `${opts.warmup} warm-up run${opts.warmup === 1 ? "" : "s"} each (on the smallest scenario of the topology), then pairs of ` +
         `runs back to back, at least ${opts.runs} pairs ` +
