@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AutomationDocument, renderNodeScript, type TopologyPlan } from "../components/plan";
@@ -41,9 +41,18 @@ const alarmEvent = (alarmName: string, from: string, to: string) => ({
 
 type AlarmState = "OK" | "ALARM" | "INSUFFICIENT_DATA";
 
+/** Every temp directory the tests make, removed when the file's tests are done. */
+const worlds: string[] = [];
+const newWorld = (prefix: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    worlds.push(dir);
+    return dir;
+};
+after(() => worlds.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 /** A simulated account: alarm states, instances (node, state) and each node's role, kept as files the stand-in reads. */
 class Account {
-    readonly world = mkdtempSync(join(tmpdir(), "autofailover-"));
+    readonly world = newWorld("autofailover-");
     constructor(
         readonly alarms: Record<string, AlarmState>,
         readonly instances: Record<string, { node: string; state: "running" | "stopping" | "stopped"; role: "primary" | "replica" }>,
@@ -349,7 +358,7 @@ describe("automatic failover behind a load balancer", function () {
         const sent = [`us-east-1 HaService/Heartbeat Heartbeat Service=${auto.heartbeat.service},Node=node-2 1 1`];
         /** One `--once` run; the flag and the lock live in the run's own directory instead of /etc and /run. */
         const beat = (health: string, setup: (world: string, paths: { flag: string; lock: string }) => void = () => {}) => {
-            const world = mkdtempSync(join(tmpdir(), "heartbeat-"));
+            const world = newWorld("heartbeat-");
             const paths = { flag: join(world, "maintenance"), lock: join(world, "apply.lock") };
             writeFileSync(join(world, "health"), health);
             writeFileSync(join(world, "calls.log"), "");
