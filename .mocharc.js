@@ -11,18 +11,20 @@ const path = require("node:path");
 
 const SLOWEST_FIRST = [
     "package",
-    "ghes-ha-appliance",
-    "first-hour",
-    "cloudify-cluster",
     "component-provider",
+    "first-hour",
+    "ghes-ha-appliance",
     "rendered",
+    "cloudify-cluster",
     "plandiff",
-    "ghes-cluster-appliance",
     "plantools",
-    "aws-limits.property",
-    "harness",
+    "ghes-cluster-appliance",
+    "guardrails",
     "cloudify-snapshots",
     "sourcemaps",
+    "harness",
+    "aws-limits.property",
+    "bench",
 ].map((name) => `test/${name}.test.ts`);
 
 // Every *.test.ts under test/, at any depth (what the glob test/**/*.test.ts matched before).

@@ -1,5 +1,5 @@
 /**
- * The npm package (issue 14, point 2): `npm pack` (which builds dist/ through the prepare script)
+ * The npm package (issue 14, point 2): `npm pack` (of dist/ as `npm run build` builds it; see pack())
  * gives a tarball with the built JavaScript, its type declarations and the documents, and nothing of
  * the repository's tests, stacks or tools. Installed by npm, offline, into a fresh consumer project
  * whose SDKs are its own (peer dependencies), it loads with one @pulumi/pulumi, and a plain
@@ -13,6 +13,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { readNamespace } from "../components/config";
+import { ensureBuilt } from "../tools/buildstamp";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 import { engineUrns } from "../tools/urns";
 import { exampleRun } from "./examples";
@@ -30,9 +31,15 @@ function run(command: string, args: readonly string[], cwd: string): string {
     return r.stdout;
 }
 
-/** `npm pack` of this repository into `dir`, as the release workflow packs it; the tarball's path. */
+/**
+ * `npm pack` of this repository into `dir`; the tarball's path. The release workflow's `npm pack`
+ * builds dist/ first (the prepare script); here dist/ is built (`npm run build`, the same script) only
+ * when it is not provably the build of the current sources (tools/buildstamp.ts: the hashes of the
+ * build's inputs and of dist/ that the last build stamped), and the pack runs without scripts.
+ */
 function pack(dir: string): string {
-    run("npm", ["pack", "--pack-destination", dir, "--silent"], ROOT);
+    ensureBuilt(ROOT, () => run("npm", ["run", "--silent", "build"], ROOT));
+    run("npm", ["pack", "--ignore-scripts", "--pack-destination", dir, "--silent"], ROOT);
     const tarballs = fs.readdirSync(dir).filter((f) => f.endsWith(".tgz"));
     assert.equal(tarballs.length, 1, `npm pack wrote ${tarballs.join(", ")}`);
     return path.join(dir, tarballs[0]);
