@@ -8,6 +8,7 @@
 import { GCProfiler, getHeapStatistics } from "node:v8";
 import { runProgram, type PulumiProgram } from "../harness";
 import { loadProgram } from "../plan";
+import { dropPromiseStacks } from "../promisestacks";
 import * as fs from "node:fs";
 import { baselineProgram, COST_SCENARIOS, type CostScenario, flatResources, type FlatResource, scenarioConfig } from "./scenarios";
 
@@ -33,8 +34,13 @@ export interface CostSample {
 
 /** `warm`: one run of a small variant (JIT and lazy module loading), not measured. */
 /** `describe` (ours only): one run, not measured, whose cloud resources the baseline registers again into `file`. */
+/** `runAsUp` (ours only): one measured run as `pulumi up` runs the program: the SDK's promise traces dropped, as its preload does. */
 export type CostRequest =
-    { readonly cmd: "warm" } | { readonly cmd: "run" } | { readonly cmd: "describe"; readonly file: string } | { readonly cmd: "exit" };
+    | { readonly cmd: "warm" }
+    | { readonly cmd: "run" }
+    | { readonly cmd: "runAsUp" }
+    | { readonly cmd: "describe"; readonly file: string }
+    | { readonly cmd: "exit" };
 
 export type CostReply =
     | { readonly kind: "ready" }
@@ -120,6 +126,16 @@ function prepare(job: CostJob): Prepared {
     return { warm: () => measure(small, stack, region), once: () => measure(program, stack, region) };
 }
 
+/** One run with the SDK's promise traces dropped (tools/sourcemaps-preload.ts does this in `pulumi up`), restored after. */
+async function asPulumiUp(once: () => Promise<CostSample>): Promise<CostSample> {
+    const restore = dropPromiseStacks();
+    try {
+        return await once();
+    } finally {
+        restore();
+    }
+}
+
 if (require.main === module) {
     const send = (m: CostReply) => process.send!(m);
     const fail = (e: unknown) => {
@@ -139,6 +155,7 @@ if (require.main === module) {
                 if (!describe) return fail(new Error("only the program's worker describes its resources"));
                 describe(m.file).then((n) => send({ kind: "described", resources: n }), fail);
             } else if (m.cmd === "warm") warm().then(() => send({ kind: "warm" }), fail);
+            else if (m.cmd === "runAsUp") asPulumiUp(once).then((sample) => send({ kind: "sample", sample }), fail);
             else once().then((sample) => send({ kind: "sample", sample }), fail);
         });
         send({ kind: "ready" });
