@@ -94,10 +94,10 @@ export function staleReason(root: string): string | undefined {
     } catch {
         return `no build stamp (${STAMP_FILE}): dist/ was not built by \`npm run build\``;
     }
-    const now = currentStamp(root);
-    if (now.inputs !== saved.inputs) return "the build's inputs changed since the last build";
-    if (filesUnder(root, DIST).length === 0) return "dist/ is missing";
-    if (now.dist !== saved.dist) return "dist/ changed since the last build";
+    if (hashFiles(root, buildInputs(root)) !== saved.inputs) return "the build's inputs changed since the last build";
+    const dist = filesUnder(root, DIST);
+    if (dist.length === 0) return "dist/ is missing";
+    if (hashFiles(root, dist) !== saved.dist) return "dist/ changed since the last build";
     return undefined;
 }
 
