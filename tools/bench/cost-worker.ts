@@ -10,7 +10,15 @@ import { runProgram, type PulumiProgram } from "../harness";
 import { loadProgram } from "../plan";
 import { dropPromiseStacks } from "../promisestacks";
 import * as fs from "node:fs";
-import { baselineProgram, COST_SCENARIOS, type CostScenario, flatResources, type FlatResource, scenarioConfig } from "./scenarios";
+import {
+    baselineProgram,
+    COST_SCENARIOS,
+    type CostScenario,
+    firstResources,
+    flatResources,
+    type FlatResource,
+    scenarioConfig,
+} from "./scenarios";
 
 export interface CostJob {
     /** As the parent resolved it (`acceptedScenario`), so both agree on the node count. */
@@ -122,7 +130,7 @@ function prepare(job: CostJob): Prepared {
     const resources = JSON.parse(fs.readFileSync(job.resourcesFile, "utf8")) as FlatResource[];
     const region = { "aws:region": config["aws:region"] ?? "us-east-1" };
     const program = baselineProgram(resources);
-    const small = baselineProgram(resources.slice(0, BASELINE_WARMUP));
+    const small = baselineProgram(firstResources(resources, BASELINE_WARMUP));
     return { warm: () => measure(small, stack, region), once: () => measure(program, stack, region) };
 }
 

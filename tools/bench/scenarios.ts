@@ -3,6 +3,7 @@
  * stacks users copy), and the flat baseline program the package's cost is compared with.
  */
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ConfigError, parseSpec, readNamespace } from "../../components/config";
 import { planTopology, type TopologyPlan } from "../../components/plan";
@@ -118,39 +119,125 @@ export function acceptedScenario(s: CostScenario, dir: string = DEFAULT_STACK_DI
     };
 }
 
-/** A resource as the baseline registers it again: its type, name and recorded input values. */
+/** A resource as the baseline registers it again: its type, name, recorded input values and dependencies. */
 export interface FlatResource {
     readonly type: string;
     readonly name: string;
     readonly inputs: Record<string, unknown>;
+    /**
+     * Per input property, the resources (indices into the same list, all earlier) whose outputs fed it
+     * in ours: the baseline passes that property as an Output of theirs, as any program creating both must.
+     */
+    readonly propertyDeps?: Record<string, number[]>;
+    /** Dependencies not carried by an input (`dependsOn`), as indices. */
+    readonly dependsOn?: number[];
 }
 
-/** The cloud resources of a run (not the stack, components or providers), for the baseline. */
+/**
+ * The cloud resources of a run (not the stack, components or providers), for the baseline, with the
+ * dependencies between them as the run recorded them. A dependency on a component (the SDK sends the
+ * component's URN only for `dependsOn`) stands for the cloud resources under it.
+ */
 export function flatResources(run: ProgramRun): FlatResource[] {
-    return run.resources
-        .filter((r) => r.custom && !r.type.startsWith("pulumi:"))
-        .map((r) => ({ type: r.type, name: r.name, inputs: r.inputs }));
+    const cloud = run.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:"));
+    const index = new Map(cloud.map((r, i) => [r.urn, i]));
+    const children = new Map<string, string[]>();
+    for (const r of run.resources) {
+        if (r.parent !== undefined) children.set(r.parent, [...(children.get(r.parent) ?? []), r.urn]);
+    }
+    // A URN's cloud resources: itself, or for a component every cloud resource below it; providers and the stack none.
+    const cloudOf = (urn: string, out: Set<number>): Set<number> => {
+        const i = index.get(urn);
+        if (i !== undefined) out.add(i);
+        else for (const c of children.get(urn) ?? []) cloudOf(c, out);
+        return out;
+    };
+    return cloud.map((r, i) => {
+        const propertyDeps: Record<string, number[]> = {};
+        const carried = new Set<number>();
+        for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
+            const deps = new Set<number>();
+            for (const u of urns) cloudOf(u, deps);
+            if (deps.size === 0) continue;
+            propertyDeps[prop] = [...deps].sort((a, b) => a - b);
+            for (const d of deps) carried.add(d);
+        }
+        const explicit = new Set<number>();
+        for (const u of r.dependencies) for (const d of cloudOf(u, new Set())) if (!carried.has(d)) explicit.add(d);
+        for (const d of [...carried, ...explicit]) {
+            if (d >= i) throw new Error(`baseline: ${r.type} ${r.name} depends on ${cloud[d].name}, registered after it`);
+        }
+        return {
+            type: r.type,
+            name: r.name,
+            inputs: r.inputs,
+            ...(Object.keys(propertyDeps).length > 0 ? { propertyDeps } : {}),
+            ...(explicit.size > 0 ? { dependsOn: [...explicit].sort((a, b) => a - b) } : {}),
+        };
+    });
 }
 
 /** The SDK class of a type token: `aws:ec2/instance:Instance` -> `aws.ec2.Instance`, `random:index/x:X` -> `random.X`. */
-export function resourceClass(type: string): new (name: string, args: Record<string, unknown>) => unknown {
+export function resourceClass(
+    type: string,
+): new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource {
     const [pkg, mod, cls] = type.split(":");
     const root: Record<string, unknown> | undefined = pkg === "aws" ? aws : pkg === "random" ? random : undefined;
     const ns = mod?.split("/")[0];
     const holder = (ns === "index" ? root : root?.[ns]) as Record<string, unknown> | undefined;
     const ctor = holder?.[cls];
     if (typeof ctor !== "function") throw new Error(`baseline: no SDK class for resource type ${type}`);
-    return ctor as new (name: string, args: Record<string, unknown>) => unknown;
+    return ctor as new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+}
+
+/** The first `n` resources of a baseline, without dependencies on the ones left out (the warm-up's smaller program). */
+export function firstResources(resources: readonly FlatResource[], n: number): FlatResource[] {
+    const keep = (deps: number[]) => deps.filter((d) => d < n);
+    return resources.slice(0, n).map((r) => ({
+        ...r,
+        ...(r.propertyDeps
+            ? {
+                  propertyDeps: Object.fromEntries(
+                      Object.entries(r.propertyDeps)
+                          .map(([k, v]) => [k, keep(v)])
+                          .filter(([, v]) => v.length > 0),
+                  ),
+              }
+            : {}),
+        ...(r.dependsOn ? { dependsOn: keep(r.dependsOn) } : {}),
+    }));
 }
 
 /**
- * The baseline: the same resources (same types, names and input values) registered through the
- * same SDK classes and harness, flat: no config, plan, components or dependencies between them.
- * What the program costs beyond it is its own work (config, plan, components, outputs wiring).
+ * The baseline: the same resources (same types, names and input values) registered through the same
+ * SDK classes and harness, flat: no config, plan or components. Each input that another resource's
+ * outputs fed in ours is an Output of that resource here (`dep.id.apply(() => value)`, or of several
+ * through one shared `pulumi.all`), with the value ours had, and `dependsOn` where ours had it: the dependencies
+ * are the resources' own (an attachment needs its instance's id), which a flat program has too. What the
+ * program costs beyond it is its own work (config, plan, components, outputs).
  */
 export function baselineProgram(resources: readonly FlatResource[]): PulumiProgram {
     const classes = resources.map((r) => resourceClass(r.type));
     return () => {
-        resources.forEach((r, i) => new classes[i](r.name, r.inputs));
+        const made: pulumi.CustomResource[] = [];
+        // One Output per set of resources, shared by the inputs that need the same ones (as a program
+        // combines its nodes' addresses once and derives each node's document from that).
+        const combined = new Map<string, pulumi.Output<unknown>>();
+        const outputOf = (deps: number[]): pulumi.Output<unknown> => {
+            if (deps.length === 1) return made[deps[0]].id;
+            const key = deps.join(",");
+            let o = combined.get(key);
+            if (o === undefined) combined.set(key, (o = pulumi.all(deps.map((d) => made[d].id))));
+            return o;
+        };
+        resources.forEach((r, i) => {
+            const args: Record<string, unknown> = { ...r.inputs };
+            for (const [prop, deps] of Object.entries(r.propertyDeps ?? {})) {
+                const value = r.inputs[prop];
+                args[prop] = outputOf(deps).apply(() => value);
+            }
+            const dependsOn = (r.dependsOn ?? []).map((d) => made[d]);
+            made.push(new classes[i](r.name, args, dependsOn.length > 0 ? { dependsOn } : undefined));
+        });
     };
 }
