@@ -682,7 +682,34 @@ describe("bench: the same-types baseline (tools/bench/scenarios.ts)", () => {
         for (const [k, deps] of oursDeps) assert.deepEqual(baseDeps.get(k), [...new Set(deps)].sort(), k);
         const wired = cloudOnly(base).filter((x) => Object.keys(x.propertyDependencies).length > 0).length;
         assert.ok(wired > flat.length / 2, `most resources take another's outputs as inputs (${wired} of ${flat.length})`);
-        // ...with the input values ours had.
+        const passed = flat.flatMap((f) =>
+            Object.entries(f.passed ?? {}).map(([prop, [d, out]]) => `${f.name}.${prop} <- ${flat[d].name}.${out}`),
+        );
+        // Under the mocks a load balancer's id is its ARN, so either output is the one passed.
+        assert.ok(passed.includes("svc-lb-http-80.loadBalancerArn <- svc-lb.id"), passed.join("\n"));
+        assert.ok(passed.includes("svc-lb-http-80-app-a.targetId <- svc-app-a.id"), passed.join("\n"));
+        // ...with the input values, secrets and options ours had.
+        // Secret at the same properties (an input the baseline derives from another resource is secret as a whole).
+        const top = (paths: string[]) => [...new Set(paths.map((p) => p.split(/[.[]/)[0]))].sort();
+        const same = (x: RecordedResource) =>
+            JSON.stringify([
+                top(x.secretPaths),
+                x.protect,
+                x.retainOnDelete,
+                x.deleteBeforeReplace,
+                x.ignoreChanges,
+                [...new Set(x.additionalSecretOutputs)].sort(),
+            ]);
+        const baseByKey = new Map(cloudOnly(base).map((x) => [key(x), x]));
+        for (const x of cloudOnly(ours)) assert.equal(same(baseByKey.get(key(x))!), same(x), key(x));
+        assert.ok(
+            cloudOnly(ours).some((x) => x.secretPaths.length > 0),
+            "the cluster config has secret inputs",
+        );
+        assert.ok(
+            cloudOnly(ours).some((x) => x.protect !== undefined || x.ignoreChanges.length > 0),
+            "...and resource options",
+        );
         const baseInputs = new Map(cloudOnly(base).map((x) => [key(x), x.inputs]));
         for (const f of flat) assert.deepEqual(baseInputs.get(`${f.type}::${f.name}`), f.inputs, `${f.type}::${f.name}`);
     });

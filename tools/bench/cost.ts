@@ -309,7 +309,8 @@ function costMethod(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "
         "(the same types, names and input values, recorded from one unmeasured run of ours) through the same SDK classes and " +
         "harness, flat: no config, plan or components. It keeps the dependencies between the resources, which are theirs, not the " +
         "package's (an attachment needs its instance's id, a node's document its peers' addresses): each input that another resource's " +
-        "outputs fed in ours is an Output of that resource there (one shared `pulumi.all` per set of resources), with the same value, " +
+        "outputs fed in ours is an Output of that resource there (the output itself when the value is one of its outputs as it is, " +
+        "else derived from its id, through one shared `pulumi.all` per set of resources), with the same value, " +
         "and `dependsOn` where ours has it (tools/bench/scenarios.ts `baselineProgram`). Both run with the SDK as it is, which stores a stack trace " +
         "on each of its promises; `pulumi up` of this repository's program leaves those empty (tools/promisestacks.ts, most of " +
         "the CPU time below), which this comparison leaves out, so the ratio is the package's own overhead. Ours and the baseline run in two " +

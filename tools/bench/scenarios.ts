@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ConfigError, parseSpec, readNamespace } from "../../components/config";
 import { planTopology, type TopologyPlan } from "../../components/plan";
-import type { ProgramRun, PulumiProgram } from "../harness";
+import type { ProgramRun, PulumiProgram, RecordedResource } from "../harness";
 import { configValueToString, DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readStackFile } from "../stackfile";
 
 export type FlatConfig = Readonly<Record<string, string>>;
@@ -131,6 +131,18 @@ export interface FlatResource {
     readonly propertyDeps?: Record<string, number[]>;
     /** Dependencies not carried by an input (`dependsOn`), as indices. */
     readonly dependsOn?: number[];
+    /**
+     * Inputs that were one resource's output as it is (a subnet's id, a topic's ARN): the resource's index
+     * and the output's name; the baseline passes that Output itself, as a program would.
+     */
+    readonly passed?: Record<string, readonly [number, string]>;
+    /** Property paths of the inputs that were secret (`value`, `parameters.configHash`): `pulumi.secret` there. */
+    readonly secrets?: string[];
+    /** The resource options ours set that make it the same resource (not `parent`, `aliases` or `provider`). */
+    readonly options?: Pick<
+        pulumi.CustomResourceOptions,
+        "protect" | "ignoreChanges" | "deleteBeforeReplace" | "retainOnDelete" | "additionalSecretOutputs" | "replaceOnChanges"
+    >;
 }
 
 /**
@@ -154,6 +166,7 @@ export function flatResources(run: ProgramRun): FlatResource[] {
     };
     return cloud.map((r, i) => {
         const propertyDeps: Record<string, number[]> = {};
+        const passed: Record<string, readonly [number, string]> = {};
         const carried = new Set<number>();
         for (const [prop, urns] of Object.entries(r.propertyDependencies)) {
             const deps = new Set<number>();
@@ -161,7 +174,18 @@ export function flatResources(run: ProgramRun): FlatResource[] {
             if (deps.size === 0) continue;
             propertyDeps[prop] = [...deps].sort((a, b) => a - b);
             for (const d of deps) carried.add(d);
+            const output = deps.size === 1 ? outputNamed(cloud[propertyDeps[prop][0]], r.inputs[prop]) : undefined;
+            if (output !== undefined) passed[prop] = [propertyDeps[prop][0], output];
         }
+        const secrets = r.secretPaths;
+        const options: NonNullable<FlatResource["options"]> = {
+            ...(r.protect !== undefined ? { protect: r.protect } : {}),
+            ...(r.retainOnDelete !== undefined ? { retainOnDelete: r.retainOnDelete } : {}),
+            ...(r.deleteBeforeReplace ? { deleteBeforeReplace: true } : {}),
+            ...(r.ignoreChanges.length > 0 ? { ignoreChanges: r.ignoreChanges } : {}),
+            ...(r.replaceOnChanges.length > 0 ? { replaceOnChanges: r.replaceOnChanges } : {}),
+            ...(r.additionalSecretOutputs.length > 0 ? { additionalSecretOutputs: r.additionalSecretOutputs } : {}),
+        };
         const explicit = new Set<number>();
         for (const u of r.dependencies) for (const d of cloudOf(u, new Set())) if (!carried.has(d)) explicit.add(d);
         for (const d of [...carried, ...explicit]) {
@@ -173,8 +197,18 @@ export function flatResources(run: ProgramRun): FlatResource[] {
             inputs: r.inputs,
             ...(Object.keys(propertyDeps).length > 0 ? { propertyDeps } : {}),
             ...(explicit.size > 0 ? { dependsOn: [...explicit].sort((a, b) => a - b) } : {}),
+            ...(Object.keys(passed).length > 0 ? { passed } : {}),
+            ...(secrets.length > 0 ? { secrets } : {}),
+            ...(Object.keys(options).length > 0 ? { options } : {}),
         };
     });
+}
+
+/** The name of the resource's output (`id`, or a key of its state) whose value is `value`, if a string one is. */
+function outputNamed(r: RecordedResource, value: unknown): string | undefined {
+    if (typeof value !== "string" || value === "") return undefined;
+    if (r.id === value) return "id";
+    return Object.entries(r.state ?? {}).find(([k, v]) => v === value && k !== "urn")?.[0];
 }
 
 /** The SDK class of a type token: `aws:ec2/instance:Instance` -> `aws.ec2.Instance`, `random:index/x:X` -> `random.X`. */
@@ -188,6 +222,24 @@ export function resourceClass(
     const ctor = holder?.[cls];
     if (typeof ctor !== "function") throw new Error(`baseline: no SDK class for resource type ${type}`);
     return ctor as new (name: string, args: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+}
+
+/**
+ * Wraps the value at a property path (`a.b`, `a[0].b`) of `args` in `pulumi.secret`, copying the objects on
+ * the way (the recorded inputs are reused by every run); an Output on the way is made secret as a whole.
+ */
+function secretAt(args: Record<string, unknown>, path: string): void {
+    const keys = path.split(/\.|\[(\d+)\]\.?/).filter((k) => k !== undefined && k !== "");
+    let holder: Record<string, unknown> = args;
+    for (let i = 0; i < keys.length - 1; i++) {
+        const v = holder[keys[i]];
+        if (pulumi.Output.isInstance(v) || v === null || typeof v !== "object") {
+            holder[keys[i]] = pulumi.secret(v);
+            return;
+        }
+        holder = holder[keys[i]] = (Array.isArray(v) ? [...v] : { ...v }) as Record<string, unknown>;
+    }
+    holder[keys[keys.length - 1]] = pulumi.secret(holder[keys[keys.length - 1]]);
 }
 
 /** The first `n` resources of a baseline, without dependencies on the ones left out (the warm-up's smaller program). */
@@ -211,10 +263,14 @@ export function firstResources(resources: readonly FlatResource[], n: number): F
 /**
  * The baseline: the same resources (same types, names and input values) registered through the same
  * SDK classes and harness, flat: no config, plan or components. Each input that another resource's
- * outputs fed in ours is an Output of that resource here (`dep.id.apply(() => value)`, or of several
- * through one shared `pulumi.all`), with the value ours had, and `dependsOn` where ours had it: the dependencies
- * are the resources' own (an attachment needs its instance's id), which a flat program has too. What the
- * program costs beyond it is its own work (config, plan, components, outputs).
+ * outputs fed in ours is an Output of that resource here: the output itself when the value is one of
+ * its outputs as it is (`subnet.id`), else derived (`dep.id.apply(() => value)`, or from several through one
+ * shared `pulumi.all`), with the value ours had, and `dependsOn` where ours had it: the dependencies
+ * are the resources' own (an attachment needs its instance's id), which a flat program has too. Inputs
+ * secret in ours are secret here, and the options that make it the same resource (protect,
+ * ignoreChanges, deleteBeforeReplace, retainOnDelete, replaceOnChanges, additionalSecretOutputs) are set;
+ * not parents, aliases (the package's own history) or providers. What the program costs beyond it is its
+ * own work (config, plan, components, aliases, outputs).
  */
 export function baselineProgram(resources: readonly FlatResource[]): PulumiProgram {
     const classes = resources.map((r) => resourceClass(r.type));
@@ -234,10 +290,14 @@ export function baselineProgram(resources: readonly FlatResource[]): PulumiProgr
             const args: Record<string, unknown> = { ...r.inputs };
             for (const [prop, deps] of Object.entries(r.propertyDeps ?? {})) {
                 const value = r.inputs[prop];
-                args[prop] = outputOf(deps).apply(() => value);
+                const passed = r.passed?.[prop];
+                const output = passed && (made[passed[0]] as unknown as Record<string, unknown>)[passed[1]];
+                args[prop] = pulumi.Output.isInstance(output) ? output : outputOf(deps).apply(() => value);
             }
+            for (const p of r.secrets ?? []) secretAt(args, p);
             const dependsOn = (r.dependsOn ?? []).map((d) => made[d]);
-            made.push(new classes[i](r.name, args, dependsOn.length > 0 ? { dependsOn } : undefined));
+            const opts = { ...r.options, ...(dependsOn.length > 0 ? { dependsOn } : {}) };
+            made.push(new classes[i](r.name, args, Object.keys(opts).length > 0 ? opts : undefined));
         });
     };
 }
