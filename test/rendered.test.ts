@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -33,6 +33,101 @@ function tool(command: string, args: readonly string[], input?: string): { statu
 }
 
 const STACKS = listStacks();
+
+/** A script for shellcheck, with its dialect and the name a failing test shows. */
+interface Script {
+    readonly name: string;
+    readonly shell: "bash" | "sh";
+    readonly text: string;
+}
+const bash = (name: string, text: string): Script => ({ name, shell: "bash", text });
+
+interface ShellcheckFindings {
+    /** shellcheck's findings for a script of the run (`line:column: level: message [SCnnnn]`, one a line); "" when none. */
+    of(script: Script): string;
+}
+
+/**
+ * Checks many scripts with one shellcheck process per dialect instead of one per script (about 60
+ * processes a run): each distinct script is a file of its own, and each finding of `--format=gcc`
+ * (`file:line:column: level: message [SCnnnn]`) goes back to its script by the file name, so a
+ * failing test still names the script it is about.
+ */
+function shellcheckAll(dir: string, scripts: readonly Script[]): ShellcheckFindings {
+    const fileOf = new Map<string, string>(); // dialect and text -> file
+    const found = new Map<string, string[]>(); // file -> its findings
+    const key = (s: Script) => `${s.shell}\0${s.text}`;
+    for (const shell of ["bash", "sh"] as const) {
+        const texts = [...new Set(scripts.filter((s) => s.shell === shell).map((s) => s.text))];
+        mkdirSync(join(dir, shell), { recursive: true });
+        const files = texts.map((text, i) => {
+            const file = join(dir, shell, String(i));
+            writeFileSync(file, text);
+            fileOf.set(key({ name: "", shell, text }), file);
+            found.set(file, []);
+            return file;
+        });
+        if (files.length === 0) continue;
+        const r = spawnSync("shellcheck", [`--shell=${shell}`, "--format=gcc", ...files], { encoding: "utf8" });
+        // 0: no findings, 1: findings; anything else (a file it could not read, a bad option) is no verdict.
+        assert.ok(r.status === 0 || r.status === 1, `shellcheck exited with ${r.status}: ${r.stderr}`);
+        for (const line of r.stdout.split("\n").filter((l) => l !== "")) {
+            const m = /^(.+?):(\d+:\d+: .*)$/.exec(line);
+            const list = m ? found.get(m[1]) : undefined;
+            assert.ok(m && list, `shellcheck printed a line about no script of the run: ${line}`);
+            list.push(m[2]);
+        }
+        const anyFinding = files.some((f) => found.get(f)!.length > 0);
+        assert.equal(r.status === 1, anyFinding, `shellcheck's exit status ${r.status} disagrees with its findings:\n${r.stdout}`);
+    }
+    return {
+        of: (s) => {
+            const file = fileOf.get(key(s));
+            assert.ok(file, `${s.name} was not in the shellcheck run`);
+            return found.get(file)!.join("\n");
+        },
+    };
+}
+
+interface CloudInitValidation {
+    /** cloud-init's package directory (where its JSON schema is). */
+    readonly package: string;
+    /** Per file: null when valid, else the validator's message. */
+    readonly files: Record<string, string | null>;
+}
+
+/**
+ * Validates cloud-config files with the function `cloud-init schema --config-file FILE` calls
+ * (`validate_cloudconfig_file(FILE, get_schema())` in `handle_schema_args`, cloudinit/config/schema.py),
+ * all in one run of the Python that runs cloud-init (its shebang): the command takes one file, and
+ * each run starts a Python interpreter that imports cloud-init (about 0.35 s of CPU).
+ */
+function validateCloudConfigs(files: readonly string[]): CloudInitValidation {
+    const cloudInit = tool("sh", ["-c", "command -v cloud-init"]).output.trim();
+    const python = readFileSync(cloudInit, "utf8")
+        .split("\n")[0]
+        .replace(/^#!\s*/, "")
+        .split(" ")[0];
+    const script = [
+        "import contextlib, io, json, os, sys, cloudinit",
+        "from cloudinit.config.schema import SchemaValidationError, get_schema, validate_cloudconfig_file",
+        "schema, files = get_schema(), {}",
+        "for f in sys.argv[1:]:",
+        "    printed = io.StringIO()", // it prints the schema deprecations, which are not errors
+        "    try:",
+        "        with contextlib.redirect_stdout(printed):",
+        "            validate_cloudconfig_file(f, schema)",
+        "        files[f] = None",
+        "    except (SchemaValidationError, RuntimeError) as e:",
+        '        files[f] = str(e) + "\\n" + printed.getvalue()',
+        "print(json.dumps({'package': os.path.dirname(cloudinit.__file__), 'files': files}))",
+    ].join("\n");
+    const r = spawnSync(python, ["-c", script, ...files], { encoding: "utf8" });
+    assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
+    const result = JSON.parse(r.stdout) as CloudInitValidation;
+    assert.deepEqual(Object.keys(result.files), files, "a verdict for every file");
+    return result;
+}
 
 /** Every example stack planned, with the rendered configs resolved to fixed addresses. */
 function resolvedConfigs(): { stack: string; node: string; config: NodeConfig; script: string }[] {
@@ -67,39 +162,37 @@ describe("rendered files, checked by the real tools", function () {
     });
 
     describe("cloud-init", function () {
+        /** Every node's user data and one the schema forbids, as files, validated in `before`. */
+        const files: { name: string; file: string }[] = [];
+        let validated: CloudInitValidation;
         before(function () {
             requireTool(this, "cloud-init", "cloud-init");
+            mkdirSync(join(dir, "cloud-init"));
+            for (const [i, u] of [...userData(), { name: "bad", text: "#cloud-config\nwrite_files: 5\n" }].entries()) {
+                files.push({ name: u.name, file: join(dir, "cloud-init", `${i}.yaml`) });
+                writeFileSync(files[i].file, u.text);
+            }
+            validated = validateCloudConfigs(files.map((f) => f.file));
         });
 
-        it("accepts each stack's user data (`cloud-init schema --config-file`)", () => {
-            // Nodes of one stack differ only in their parameter names (plan.test.ts), so one per stack
-            // covers the structure; each validator run starts a Python interpreter.
-            const firstPerStack = STACKS.map((stack) => userData().find((u) => u.name.startsWith(`${stack}/`))!);
-            assert.equal(firstPerStack.length, STACKS.length);
-            for (const u of firstPerStack) {
-                const file = join(dir, "user-data.yaml");
-                writeFileSync(file, u.text);
-                const r = tool("cloud-init", ["schema", "--config-file", file]);
-                assert.equal(r.status, 0, `${u.name}: ${r.output}`);
-            }
+        it("accepts each node's user data (`cloud-init schema --config-file`)", () => {
+            const nodes = files.filter((f) => f.name !== "bad");
+            assert.ok(
+                STACKS.every((stack) => nodes.some((f) => f.name.startsWith(`${stack}/`))),
+                "every stack's nodes are validated",
+            );
+            for (const f of nodes) assert.equal(validated.files[f.file], null, `${f.name}: ${validated.files[f.file]}`);
+            // The command itself once (on the first node): what the validator above is called by.
+            const r = tool("cloud-init", ["schema", "--config-file", nodes[0].file]);
+            assert.equal(r.status, 0, `${nodes[0].name}: ${r.output}`);
         });
 
         it("rejects a user data the schema forbids, so the check above can fail", () => {
-            const file = join(dir, "bad.yaml");
-            writeFileSync(file, "#cloud-config\nwrite_files: 5\n");
-            assert.notEqual(tool("cloud-init", ["schema", "--config-file", file]).status, 0);
+            assert.match(validated.files[files.at(-1)!.file] ?? "", /^Cloud config schema errors: write_files: 5 is not of type 'array'/);
         });
 
         it("uses only top-level keys cloud-init's JSON schema defines", () => {
-            // Ask the Python that runs cloud-init (its shebang) where the package and its schema are.
-            const cloudInit = tool("sh", ["-c", "command -v cloud-init"]).output.trim();
-            const python = readFileSync(cloudInit, "utf8")
-                .split("\n")[0]
-                .replace(/^#!\s*/, "")
-                .split(" ")[0];
-            const located = tool(python, ["-c", "import cloudinit, os; print(os.path.dirname(cloudinit.__file__))"]);
-            assert.equal(located.status, 0, located.output);
-            const schemaFile = join(located.output.trim(), "config", "schemas", "schema-cloud-config-v1.json");
+            const schemaFile = join(validated.package, "config", "schemas", "schema-cloud-config-v1.json");
             const schema = JSON.parse(readFileSync(schemaFile, "utf8")) as {
                 $defs: Record<string, { properties?: Record<string, unknown> }>;
                 allOf: { $ref: string }[];
@@ -113,65 +206,80 @@ describe("rendered files, checked by the real tools", function () {
     });
 
     describe("shellcheck", function () {
-        before(function () {
-            requireTool(this, "shellcheck", "shellcheck");
-        });
-        const check = (name: string, script: string) => {
-            const r = tool("shellcheck", ["--shell=bash", "-"], script);
-            assert.equal(r.status, 0, `${name}:\n${r.output}`);
-        };
-
-        it("passes the apply script in every node's user data", () => {
-            for (const u of userData()) {
-                const files = (parse(u.text) as { write_files: { path: string; content: string }[] }).write_files;
-                for (const f of files) check(`${u.name} ${f.path}`, f.content);
-            }
-        });
-
-        it("passes the commands of every stack's SSM apply document, as POSIX sh (the agent may run them with sh)", () => {
-            for (const stack of STACKS) {
+        /** Every script of the tests below by dialect, from one shellcheck run per dialect (filled in `before`). */
+        let findings: ShellcheckFindings;
+        const userDataScripts = () =>
+            userData().flatMap((u) =>
+                (parse(u.text) as { write_files: { path: string; content: string }[] }).write_files.map((f) =>
+                    bash(`${u.name} ${f.path}`, f.content),
+                ),
+            );
+        const applyDocumentCommands = () =>
+            STACKS.map((stack) => {
                 const doc = byType(runs[stack], "aws:ssm/document:Document").find((d) => d.name.endsWith("-repl-apply"))!;
                 const content = JSON.parse(String(doc.inputs.content)) as TopologyPlan["replication"]["applyDocument"];
                 const commands = content.mainSteps[0].inputs.runCommand.join("\n").replaceAll("{{ node }}", "node-1");
-                const r = tool("shellcheck", ["--shell=sh", "-"], commands);
-                assert.equal(r.status, 0, `${stack}:\n${r.output}`);
-            }
+                return { name: stack, shell: "sh" as const, text: commands };
+            });
+        const configScripts = () =>
+            STACKS.flatMap((stack) =>
+                byType(runs[stack], "aws:ssm/parameter:Parameter")
+                    .filter((x) => x.name.endsWith("-config"))
+                    .map((p) => bash(`${stack}/${p.name}`, String(p.inputs.value))),
+            );
+        const automaticFailoverScripts = () =>
+            plan(haConfig({ failover: "automatic", loadBalancer: { kind: "nlb" } })).replication.documents.flatMap((d) => [
+                bash(`${d.node} config script`, d.script),
+                ...d.config.files.filter((x) => x.content.startsWith("#!")).map((f) => bash(`${d.node} ${f.path}`, f.content)),
+            ]);
+        const renderedScripts = () =>
+            resolvedConfigs().flatMap((c) =>
+                c.config.files.filter((f) => f.content.startsWith("#!")).map((f) => bash(`${c.stack}/${c.node} ${f.path}`, f.content)),
+            );
+        const BROKEN = bash("a broken script", "#!/bin/bash\nrm -rf $1/*\n");
+
+        before(function () {
+            requireTool(this, "shellcheck", "shellcheck");
+            const all = [userDataScripts, applyDocumentCommands, configScripts, automaticFailoverScripts, renderedScripts].flatMap((f) =>
+                f(),
+            );
+            findings = shellcheckAll(join(dir, "shellcheck"), [...all, BROKEN]);
+        });
+        const assertClean = (scripts: readonly Script[]) => {
+            for (const s of scripts) assert.equal(findings.of(s), "", `${s.name}:\n${findings.of(s)}`);
+        };
+
+        it("passes the apply script in every node's user data", () => {
+            assertClean(userDataScripts());
+        });
+
+        it("passes the commands of every stack's SSM apply document, as POSIX sh (the agent may run them with sh)", () => {
+            const scripts = applyDocumentCommands();
+            assert.equal(scripts.length, STACKS.length);
+            assertClean(scripts);
         });
 
         it("passes every node's configuration script, as stored in SSM", () => {
-            let count = 0;
-            for (const stack of STACKS) {
-                for (const p of byType(runs[stack], "aws:ssm/parameter:Parameter").filter((x) => x.name.endsWith("-config"))) {
-                    check(`${stack}/${p.name}`, String(p.inputs.value));
-                    count++;
-                }
-            }
-            assert.ok(count >= 13, `${count} scripts`);
+            const scripts = configScripts();
+            assert.ok(scripts.length >= 13, `${scripts.length} scripts`);
+            assertClean(scripts);
         });
 
         it("passes the node script and heartbeat loop of automatic failover behind a load balancer", () => {
-            const p = plan(haConfig({ failover: "automatic", loadBalancer: { kind: "nlb" } }));
-            for (const d of p.replication.documents) {
-                check(`${d.node} config script`, d.script);
-                for (const f of d.config.files.filter((x) => x.content.startsWith("#!"))) check(`${d.node} ${f.path}`, f.content);
-            }
+            assertClean(automaticFailoverScripts());
         });
 
         it("passes every rendered file that is a script (the GHES promotion runbook)", () => {
-            const scripts = resolvedConfigs().flatMap((c) =>
-                c.config.files
-                    .filter((f) => f.content.startsWith("#!"))
-                    .map((f) => ({ name: `${c.stack}/${c.node} ${f.path}`, text: f.content })),
-            );
+            const scripts = renderedScripts();
             assert.ok(
                 scripts.some((s) => s.name.startsWith("ghes-ha/ghe-1 ")),
                 "the primary's runbook is checked",
             );
-            for (const s of scripts) check(s.name, s.text);
+            assertClean(scripts);
         });
 
-        it("flags a broken script, so the checks above can fail", () => {
-            assert.notEqual(tool("shellcheck", ["--shell=bash", "-"], "#!/bin/bash\nrm -rf $1/*\n").status, 0);
+        it("flags a broken script in the same run, naming it, so the checks above can fail", () => {
+            assert.match(findings.of(BROKEN), /^2:8: warning: Use "\$\{var:\?\}" to ensure this never expands to \/\* \. \[SC2115\]$/m);
         });
     });
 

@@ -11,9 +11,11 @@ import { parse } from "yaml";
 import program = require("../index");
 import { runProgram } from "../tools/harness";
 import { planJson } from "../tools/plan";
+import { debuggablePromise, dropPromiseStacks, dropPromiseStacksIfSupported, promiseStack } from "../tools/promisestacks";
 import { errorStack, setSourceMaps, withoutSourceMaps } from "../tools/sourcemaps";
 import { readStackFile } from "../tools/stackfile";
 import { exampleRun, sharedRun, sharedRunCount } from "./examples";
+import { restoreSdkStacks } from "./setup-sdk";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -105,9 +107,36 @@ describe("source maps off while a program runs", () => {
         );
         assert.equal(failure.maps, true, "maps are on again when the error is printed");
         assert.match(framedLine(failure.stack!, path.join(ROOT, "components", "config", "index.ts")), /throw new ConfigError/);
-        // Asked for by the SDK's leak report: the traces stay.
-        const [debugging] = runAsPulumiUp({ ...env, PULUMI_DEBUG_PROMISE_LEAKS: "true" });
-        assert.match(debugging.trace ?? "", /^Error\n\s+at /, "with PULUMI_DEBUG_PROMISE_LEAKS the SDK's traces are kept");
+    });
+
+    it("with PULUMI_DEBUG_PROMISE_LEAKS (asked for by the SDK's leak report) the preload keeps the SDK's promise traces", async () => {
+        // The SDK reads the variable when it loads: its own module, in a process of its own (plain node).
+        const flag = (value: string | undefined) => {
+            const { PULUMI_DEBUG_PROMISE_LEAKS: _, ...env } = process.env;
+            const r = spawnSync(
+                process.execPath,
+                ["--eval", 'console.log(require("@pulumi/pulumi/runtime/debuggable").debugPromiseLeaks)'],
+                { cwd: ROOT, encoding: "utf8", env: value === undefined ? env : { ...env, PULUMI_DEBUG_PROMISE_LEAKS: value } },
+            );
+            assert.equal(r.status, 0, r.stderr);
+            return r.stdout.trim();
+        };
+        assert.deepEqual([flag("true"), flag(undefined)], ["true", "false"]);
+        // With the flag up, what the preload calls leaves the SDK's promises their traces (the run
+        // above, without the variable, shows them dropped). Here in this process, from the SDK's own.
+        const sdk = require("@pulumi/pulumi/runtime/debuggable") as { debugPromiseLeaks: boolean };
+        const was = sdk.debugPromiseLeaks;
+        restoreSdkStacks();
+        sdk.debugPromiseLeaks = true;
+        try {
+            assert.equal(dropPromiseStacksIfSupported(), true);
+            const p = Promise.resolve();
+            await debuggablePromise(p, "probe");
+            assert.match(promiseStack(p) ?? "", /^Error\n\s+at /, "with PULUMI_DEBUG_PROMISE_LEAKS the SDK's traces are kept");
+        } finally {
+            sdk.debugPromiseLeaks = was;
+            dropPromiseStacks();
+        }
     });
 });
 

@@ -21,7 +21,7 @@ import { FAIL_ON_KINDS, type FailOnKind, failOnHits, failOnMessage, parseFailOn 
 import { formatPlanDiff, materializeRef, planAtRef, planDiff, type RefTree } from "./plandiff";
 import { dropPromiseStacks } from "./promisestacks";
 import { errorStack } from "./sourcemaps";
-import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readStackFile } from "./stackfile";
+import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readProjectName, readStackFile } from "./stackfile";
 
 export * from "./planview/format";
 export * from "./planview/summaries";
@@ -90,7 +90,10 @@ export interface CliIo {
     stderr: (s: string) => void;
     /** The program to run; default: index.ts, loaded before the run. */
     program?: PulumiProgram;
-    /** The project (git checkout) `--diff` compares against; default: this package's directory. */
+    /**
+     * The project directory: its Pulumi.yaml names the project (the stack's config namespace and the
+     * URNs), and `--diff` compares against its git checkout; default: this package's directory.
+     */
     projectDir?: string;
 }
 
@@ -171,17 +174,19 @@ async function mainWith(argv: readonly string[], io: CliIo, fail: Fail): Promise
     }
     let config: Record<string, string>;
     let stack: string;
+    let project = DEFAULT_PROJECT;
     try {
+        if (io.projectDir !== undefined) project = readProjectName(io.projectDir);
         if (args.configFile) {
             stack = args.stack ?? /^Pulumi\.(.+)\.ya?ml$/.exec(path.basename(args.configFile))?.[1] ?? "test";
-            config = readConfigFile(args.configFile, DEFAULT_PROJECT);
+            config = readConfigFile(args.configFile, project);
         } else if (args.stack === undefined) {
             const stacks = listStacks(args.stackDir);
             const available = `available stacks: ${stacks.length > 0 ? stacks.join(", ") : `(none in ${args.stackDir})`}`;
             return fail(1, [`no stack given; ${available}`], `${USAGE}\n${available}\n`);
         } else {
             stack = args.stack;
-            config = readStackFile(stack, args.stackDir, DEFAULT_PROJECT);
+            config = readStackFile(stack, args.stackDir, project);
         }
     } catch (e) {
         return fail(1, errorProblems(e as Error), `error: ${(e as Error).message}\n`);
@@ -204,7 +209,7 @@ async function mainWith(argv: readonly string[], io: CliIo, fail: Fail): Promise
         return fail(1, [(e as Error).message], `error: ${(e as Error).message}\n`);
     }
     try {
-        const run = await runProgram(program, { stack, project: DEFAULT_PROJECT, config, preview: args.preview });
+        const run = await runProgram(program, { stack, project, config, preview: args.preview });
         if (run.error) {
             return fail(1, errorProblems(run.error), `error: stack ${stack}: ${run.error.message}\n`);
         }
