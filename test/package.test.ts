@@ -17,6 +17,7 @@ import { ensureBuilt } from "../tools/buildstamp";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 import { engineUrns } from "../tools/urns";
 import { exampleRun } from "./examples";
+import { type PackageEntries, schemaSourcesMissing } from "./plugin-sources";
 import { type Finished, startProcess, succeeded } from "./processes";
 
 const ROOT = path.join(__dirname, "..");
@@ -218,11 +219,10 @@ describe("npm package: the packed tarball", function () {
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-    it("holds the built entry point with type declarations, README, CHANGELOG, LICENSE and PulumiPlugin.yaml when the repository has one", () => {
+    it("holds the built entry point with type declarations, README, CHANGELOG and LICENSE", () => {
         for (const f of ["package.json", "dist/lib.js", "dist/lib.d.ts", "README.md", "CHANGELOG.md", "LICENSE"]) {
             assert.ok(files.includes(f), `${f} is not in the tarball`);
         }
-        assert.equal(files.includes("PulumiPlugin.yaml"), fs.existsSync(path.join(ROOT, "PulumiPlugin.yaml")));
         const js = files.filter((f) => f.endsWith(".js"));
         assert.ok(js.length > 50, `only ${js.length} JavaScript files`);
         assert.deepEqual(
@@ -241,8 +241,22 @@ describe("npm package: the packed tarball", function () {
         );
         assert.deepEqual(unwanted, []);
         assert.ok(
-            files.every((f) => /^(dist\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$|PulumiPlugin\.yaml$)/.test(f)),
+            files.every((f) => /^(dist\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$)/.test(f)),
             files.join("\n"),
+        );
+    });
+
+    it("advertises no Pulumi plugin it cannot serve: PulumiPlugin.yaml only beside the tsconfig.json and TypeScript entry the SDK infers the schema from (`pulumi package add` takes the repository)", () => {
+        const pkg = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], ROOT)) as PackageEntries;
+        const missing = schemaSourcesMissing(pkg, (f) => files.includes(f));
+        assert.equal(
+            files.includes("PulumiPlugin.yaml"),
+            missing.length === 0,
+            `the tarball ${files.includes("PulumiPlugin.yaml") ? "ships" : "lacks"} PulumiPlugin.yaml; of what the schema is inferred from it lacks: ${missing.join(", ") || "nothing"}`,
+        );
+        assert.ok(
+            !files.includes("PulumiPlugin.yaml"),
+            "the tarball ships PulumiPlugin.yaml: prove ComponentProvider.getSchema from an installed copy first",
         );
     });
 
