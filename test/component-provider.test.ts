@@ -17,10 +17,11 @@ import { ConfigSchema } from "../components/config/schema";
 import { runProgram } from "../tools/harness";
 import { engineUrns } from "../tools/urns";
 import { cloudRegistrations, exampleRun } from "./examples";
+import { type PackageEntries, schemaSourcesMissing } from "./plugin-sources";
 import { stackConfig } from "./stacks";
 
 const ROOT = path.join(__dirname, "..");
-const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string };
+const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { name: string } & PackageEntries;
 
 /** Provider name and namespace as the Node.js language host derives them from package.json (cmd/run-plugin). */
 function providerIdentity(name: string): { name: string; namespace?: string } {
@@ -111,6 +112,11 @@ describe("component provider (PulumiPlugin.yaml): the inferred schema", function
 
     it("is served from this package: PulumiPlugin.yaml says nodejs, and the type token's package is package.json's name", () => {
         assert.deepEqual(parse(fs.readFileSync(path.join(ROOT, "PulumiPlugin.yaml"), "utf8")), { runtime: "nodejs" });
+        assert.deepEqual(
+            schemaSourcesMissing(pkg, (f) => fs.existsSync(path.join(ROOT, f))),
+            [],
+            "test/plugin-sources.ts says the repository has what the schema was inferred from",
+        );
         assert.equal(HA_SERVICE_TYPE, `${providerIdentity(pkg.name).name}:index:HaService`);
         assert.deepEqual(Object.keys(schema.resources), [HA_SERVICE_TYPE]);
         assert.equal(schema.resources[HA_SERVICE_TYPE].isComponent, true);

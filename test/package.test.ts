@@ -17,11 +17,17 @@ import { ensureBuilt } from "../tools/buildstamp";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 import { engineUrns } from "../tools/urns";
 import { exampleRun } from "./examples";
+import { type PackageEntries, schemaSourcesMissing } from "./plugin-sources";
 import { type Finished, startProcess, succeeded } from "./processes";
 
 const ROOT = path.join(__dirname, "..");
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
 const NAME = "@platform/ha-topologies";
+/** The example stacks the consumer program builds, with their topology. */
+const STACKS = [
+    ["dev", "ha"],
+    ["prod", "cluster"],
+] as const;
 /** The SDKs a consumer program brings itself (package.json peerDependencies). */
 const PEERS = ["@pulumi/aws", "@pulumi/pulumi", "@pulumi/random"];
 
@@ -62,10 +68,12 @@ const installedVersion = (name: string): string =>
  * A consumer project in `dir` with the tarball installed by npm, offline. The project depends on the
  * SDK versions this repository tests with; they are already in its node_modules (links to this
  * repository's copies, as if installed before), and npm keeps them. The package's dependencies (zod,
- * fastest-levenshtein) come as tarballs packed from this repository's copies (after `npm ci` npm's cache
- * holds their content but not the registry's metadata, which an offline install needs). `--legacy-peer-deps` keeps npm from fetching the peers' own peers.
+ * fastest-levenshtein) npm installs, in the same process, from this repository's copies of them
+ * (`--install-links`: packed and copied in as from a tarball, not linked; after `npm ci` npm's cache
+ * holds their content but not the registry's metadata, which an offline install needs).
+ * `--legacy-peer-deps` keeps npm from fetching the peers' own peers.
  */
-function createConsumer(dir: string, tarball: string, dependencyTarballs: readonly string[]): string {
+function createConsumer(dir: string, tarball: string): string {
     fs.mkdirSync(path.join(dir, "node_modules", "@pulumi"), { recursive: true });
     const sdks = Object.fromEntries(PEERS.map((p) => [p, installedVersion(p)]));
     fs.writeFileSync(
@@ -73,31 +81,27 @@ function createConsumer(dir: string, tarball: string, dependencyTarballs: readon
         JSON.stringify({ name: "consumer", version: "1.0.0", private: true, dependencies: sdks }),
     );
     for (const peer of PEERS) fs.symlinkSync(path.join(ROOT, "node_modules", peer), path.join(dir, "node_modules", peer), "dir");
+    const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+        dependencies?: Record<string, string>;
+    };
+    const dependencyDirs = Object.keys(dependencies).map((dep) => path.join(ROOT, "node_modules", dep));
     run(
         "npm",
-        ["install", "--offline", "--legacy-peer-deps", "--ignore-scripts", "--no-audit", "--no-fund", tarball, ...dependencyTarballs],
+        [
+            "install",
+            "--offline",
+            "--legacy-peer-deps",
+            "--install-links",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+            tarball,
+            ...dependencyDirs,
+        ],
         dir,
     );
     fs.copyFileSync(path.join(__dirname, "fixtures", "consumer", "program.js"), path.join(dir, "program.js"));
     return dir;
-}
-
-/**
- * Tarballs of the package's dependencies (package.json `dependencies`) packed from this repository's
- * copies into `dir`, by one npm process; started while the package itself is packed.
- */
-async function packDependencies(dir: string): Promise<string[]> {
-    fs.mkdirSync(dir);
-    const { dependencies = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
-        dependencies?: Record<string, string>;
-    };
-    const names = Object.keys(dependencies);
-    const dirs = names.map((dep) => path.join(ROOT, "node_modules", dep));
-    const packed = succeeded(await startProcess("npm", ["pack", "--ignore-scripts", "--silent", ...dirs], dir))
-        .split("\n")
-        .filter((l) => l.endsWith(".tgz"));
-    assert.equal(packed.length, names.length, `npm pack of ${names.join(", ")} wrote ${packed.join(", ")}`);
-    return packed.map((f) => path.join(dir, f));
 }
 
 interface ConsumerRun {
@@ -105,14 +109,29 @@ interface ConsumerRun {
     sdkFiles: string[];
 }
 
-/** Starts the consumer program for example stack `stack`: HaService with that stack file's config as args. */
-function startConsumer(consumer: string, stack: string): Promise<Finished> {
-    const all = readStackFile(stack);
-    const config = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith(`${DEFAULT_PROJECT}:`)));
-    const args = readNamespace(all, DEFAULT_PROJECT);
-    const input = path.join(consumer, `${stack}.json`);
-    fs.writeFileSync(input, JSON.stringify({ project: DEFAULT_PROJECT, stack, config, name: serviceName(args), args }));
-    return startProcess(NODE, ["program.js", input], consumer);
+/**
+ * Starts the consumer program once for the example stacks `stacks`: it builds each in turn, HaService
+ * with that stack file's config as args (test/fixtures/consumer/program.js), and prints a line per stack.
+ */
+function startConsumer(consumer: string, stacks: readonly string[]): Promise<Finished> {
+    const inputs = stacks.map((stack) => {
+        const all = readStackFile(stack);
+        const config = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith(`${DEFAULT_PROJECT}:`)));
+        const args = readNamespace(all, DEFAULT_PROJECT);
+        const input = path.join(consumer, `${stack}.json`);
+        fs.writeFileSync(input, JSON.stringify({ project: DEFAULT_PROJECT, stack, config, name: serviceName(args), args }));
+        return input;
+    });
+    return startProcess(NODE, ["program.js", ...inputs], consumer);
+}
+
+/** What the consumer program printed for `stack`; fails naming the stack when it printed none or an error. */
+function consumerRun(r: Finished, stack: string): ConsumerRun {
+    const lines = r.stdout.split("\n").filter((l) => l.startsWith("{"));
+    const found = lines.map((l) => JSON.parse(l) as ConsumerRun & { stack: string; error?: string }).find((l) => l.stack === stack);
+    assert.ok(found, `${r.what} printed no result for stack ${stack} (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    assert.equal(found.error, undefined, `stack ${stack} failed in the consumer program`);
+    return found;
 }
 
 /** The component's name the repository's program gives it: the config's `name` (schema default "svc"). */
@@ -120,33 +139,39 @@ function serviceName(args: Record<string, unknown>): string {
     return typeof args.name === "string" ? args.name : "svc";
 }
 
-/** Prints which @pulumi/pulumi the program, the package and @pulumi/aws resolve, the package's API and the SDK copies loaded. */
-const ONE_SDK_SCRIPT = [
-    'const path = require("node:path");',
+/**
+ * How a program loads the package, in one ES module program run by plain Node, printed as JSON:
+ * - `esm`: the named exports it imports (Node reads them from the CommonJS build);
+ * - `oneSdk`: which @pulumi/pulumi the program (a `require` from the consumer project), the package and
+ *   @pulumi/aws resolve, the package's API and the SDK copies loaded in the process;
+ * - `plugin`: what Pulumi's plugin runner sees: @pulumi/pulumi/cmd/run-plugin requires the package
+ *   directory (package.json `main`), takes the components it exports and names the provider after
+ *   package.json's name without its scope.
+ */
+const LOAD_SCRIPT = [
+    `import { HaService, HaServiceArgsError, HA_SERVICE_TYPE } from ${JSON.stringify(NAME)};`,
+    'import { createRequire } from "node:module";',
+    'import * as path from "node:path";',
+    'const require = createRequire(path.join(process.cwd(), "program.js"));',
     'const program = require.resolve("@pulumi/pulumi");',
     `const pkg = require.resolve("@pulumi/pulumi", { paths: [path.dirname(require.resolve(${JSON.stringify(NAME)}))] });`,
     'const aws = require.resolve("@pulumi/pulumi", { paths: [path.dirname(require.resolve("@pulumi/aws"))] });',
-    `const api = Object.keys(require(${JSON.stringify(NAME)}));`,
-    "const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(f));",
-    "console.log(JSON.stringify({ program, pkg, aws, api, loaded }));",
-].join("\n");
-
-/** An ES module program that imports the package's named exports. */
-const ESM_SCRIPT = `import { HaService, HaServiceArgsError, HA_SERVICE_TYPE } from ${JSON.stringify(NAME)};
-console.log(JSON.stringify([typeof HaService, typeof HaServiceArgsError, HA_SERVICE_TYPE]));`;
-
-/**
- * What Pulumi's plugin runner sees: @pulumi/pulumi/cmd/run-plugin requires the package directory
- * (package.json `main`), takes the components it exports and names the provider after package.json's
- * name without its scope.
- */
-const PLUGIN_SCRIPT = [
-    'const { getPulumiComponents } = require("@pulumi/pulumi/provider/experimental");',
     `const mod = require(${JSON.stringify(NAME)});`,
+    "const api = Object.keys(mod);",
+    "const esm = [typeof HaService, typeof HaServiceArgsError, HA_SERVICE_TYPE, HaService === mod.HaService];",
+    'const { getPulumiComponents } = require("@pulumi/pulumi/provider/experimental");',
     `const { name } = require(${JSON.stringify(`${NAME}/package.json`)});`,
     'const provider = name.match(/(@.*?\\/)?(.+)/)[2].replace(/[^-a-zA-Z0-9_]/g, "-");',
-    "console.log(JSON.stringify({ components: getPulumiComponents(mod).map((c) => c.name), provider, type: mod.HA_SERVICE_TYPE }));",
+    "const plugin = { components: getPulumiComponents(mod).map((c) => c.name), provider, type: mod.HA_SERVICE_TYPE };",
+    "const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(f));",
+    "console.log(JSON.stringify({ esm, oneSdk: { program, pkg, aws, api, loaded }, plugin }));",
 ].join("\n");
+
+interface LoadRun {
+    esm: string[];
+    oneSdk: { program: string; pkg: string; aws: string; api: string[]; loaded: string[] };
+    plugin: { components: string[]; provider: string; type: string };
+}
 
 /** Writes a good and a bad TypeScript program with a tsconfig into the consumer and starts `tsc -p .` there. */
 function startTypeCheck(consumer: string): Promise<Finished> {
@@ -186,22 +211,18 @@ describe("npm package: the packed tarball", function () {
     let work: string;
     let tarball: string;
     let files: string[];
-    let dependencyTarballs: string[];
 
-    before(async () => {
+    before(() => {
         work = fs.mkdtempSync(path.join(os.tmpdir(), "ha-package-"));
-        const dependencies = packDependencies(path.join(work, "dependencies"));
         tarball = pack(work);
         files = tarballFiles(tarball);
-        dependencyTarballs = await dependencies;
     });
     after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-    it("holds the built entry point with type declarations, README, CHANGELOG, LICENSE and PulumiPlugin.yaml when the repository has one", () => {
+    it("holds the built entry point with type declarations, README, CHANGELOG and LICENSE", () => {
         for (const f of ["package.json", "dist/lib.js", "dist/lib.d.ts", "README.md", "CHANGELOG.md", "LICENSE"]) {
             assert.ok(files.includes(f), `${f} is not in the tarball`);
         }
-        assert.equal(files.includes("PulumiPlugin.yaml"), fs.existsSync(path.join(ROOT, "PulumiPlugin.yaml")));
         const js = files.filter((f) => f.endsWith(".js"));
         assert.ok(js.length > 50, `only ${js.length} JavaScript files`);
         assert.deepEqual(
@@ -220,8 +241,22 @@ describe("npm package: the packed tarball", function () {
         );
         assert.deepEqual(unwanted, []);
         assert.ok(
-            files.every((f) => /^(dist\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$|PulumiPlugin\.yaml$)/.test(f)),
+            files.every((f) => /^(dist\/|package\.json$|README\.md$|CHANGELOG\.md$|LICENSE$)/.test(f)),
             files.join("\n"),
+        );
+    });
+
+    it("advertises no Pulumi plugin it cannot serve: PulumiPlugin.yaml only beside the tsconfig.json and TypeScript entry the SDK infers the schema from (`pulumi package add` takes the repository)", () => {
+        const pkg = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], ROOT)) as PackageEntries;
+        const missing = schemaSourcesMissing(pkg, (f) => files.includes(f));
+        assert.equal(
+            files.includes("PulumiPlugin.yaml"),
+            missing.length === 0,
+            `the tarball ${files.includes("PulumiPlugin.yaml") ? "ships" : "lacks"} PulumiPlugin.yaml; of what the schema is inferred from it lacks: ${missing.join(", ") || "nothing"}`,
+        );
+        assert.ok(
+            !files.includes("PulumiPlugin.yaml"),
+            "the tarball ships PulumiPlugin.yaml: prove ComponentProvider.getSchema from an installed copy first",
         );
     });
 
@@ -252,19 +287,26 @@ describe("npm package: the packed tarball", function () {
 
     describe("installed in a fresh consumer project", () => {
         let consumer: string;
-        /** The checks that run a process in the consumer, all started at once when it is installed. */
-        let checks: Record<"oneSdk" | "esm" | "plugin" | "typeCheck" | "dev" | "prod", Promise<Finished>>;
+        /**
+         * The processes the checks read, all started at once when the consumer is installed: how a
+         * program loads the package (LOAD_SCRIPT), the type-check, and the consumer program building
+         * every example stack of STACKS in turn (it loads the SDKs and the package once).
+         */
+        let checks: Record<"load" | "typeCheck" | "stacks", Promise<Finished>>;
+        let load: Promise<LoadRun>;
 
-        before(async () => {
-            consumer = createConsumer(path.join(work, "consumer"), tarball, dependencyTarballs);
+        before(() => {
+            consumer = createConsumer(path.join(work, "consumer"), tarball);
             checks = {
-                oneSdk: startProcess(NODE, ["-e", ONE_SDK_SCRIPT], consumer),
-                esm: startProcess(NODE, ["--input-type=module", "-e", ESM_SCRIPT], consumer),
-                plugin: startProcess(NODE, ["-e", PLUGIN_SCRIPT], consumer),
+                load: startProcess(NODE, ["--input-type=module", "-e", LOAD_SCRIPT], consumer),
                 typeCheck: startTypeCheck(consumer),
-                dev: startConsumer(consumer, "dev"),
-                prod: startConsumer(consumer, "prod"),
+                stacks: startConsumer(
+                    consumer,
+                    STACKS.map(([stack]) => stack),
+                ),
             };
+            load = checks.load.then((r) => JSON.parse(succeeded(r)) as LoadRun);
+            load.catch(() => undefined);
         });
 
         it("npm installed the package and its dependencies next to the program's own SDKs, at the versions this repository tests", () => {
@@ -275,22 +317,22 @@ describe("npm package: the packed tarball", function () {
             for (const peer of PEERS) assert.equal(project.dependencies[peer], installedVersion(peer));
             const installed = JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", NAME, "package.json"), "utf8")) as {
                 version: string;
+                dependencies?: Record<string, string>;
             };
             const ours = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
             assert.equal(installed.version, ours.version);
-            assert.ok(fs.existsSync(path.join(consumer, "node_modules", "zod", "package.json")));
+            for (const dep of Object.keys(installed.dependencies ?? {})) {
+                const at = path.join(consumer, "node_modules", dep);
+                assert.ok(fs.lstatSync(at).isDirectory(), `${dep} is installed as a copy, not a link`);
+                assert.ok(fs.existsSync(path.join(at, "package.json")), `${dep} is installed`);
+            }
+            assert.ok("zod" in (installed.dependencies ?? {}), "the package declares zod");
             for (const peer of PEERS)
                 assert.ok(fs.lstatSync(path.join(consumer, "node_modules", peer)).isSymbolicLink(), `${peer} is the program's`);
         });
 
         it("loads with one @pulumi/pulumi: the program's, the package's and @pulumi/aws's resolve to the same file", async () => {
-            const r = JSON.parse(succeeded(await checks.oneSdk)) as {
-                program: string;
-                pkg: string;
-                aws: string;
-                api: string[];
-                loaded: string[];
-            };
+            const r = (await load).oneSdk;
             assert.equal(r.pkg, r.program);
             assert.equal(r.aws, r.program);
             assert.deepEqual(r.loaded, [r.program], "one instance of the SDK in the process");
@@ -298,12 +340,12 @@ describe("npm package: the packed tarball", function () {
         });
 
         it("an ES module program imports the named exports too (Node reads them from the CommonJS build)", async () => {
-            const r = JSON.parse(succeeded(await checks.esm)) as string[];
-            assert.deepEqual(r, ["function", "function", "ha-topologies:index:HaService"]);
+            const r = (await load).esm;
+            assert.deepEqual(r, ["function", "function", "ha-topologies:index:HaService", true], "the same class as a require gets");
         });
 
         it("Pulumi's plugin runner finds HaService in the package's entry, under the provider name package.json's name gives", async () => {
-            const r = JSON.parse(succeeded(await checks.plugin)) as { components: string[]; provider: string; type: string };
+            const r = (await load).plugin;
             assert.deepEqual(r.components, ["HaService"]);
             assert.equal(r.provider, "ha-topologies");
             assert.equal(r.type, `${r.provider}:index:HaService`, "the component's type token is the provider's");
@@ -331,12 +373,9 @@ describe("npm package: the packed tarball", function () {
             assert.match(errors[0], /^bad\.ts\(3,\d+\): error TS2322: Type '"mesh"' is not assignable to type 'Topology'\.$/);
         });
 
-        for (const [stack, topology] of [
-            ["dev", "ha"],
-            ["prod", "cluster"],
-        ] as const) {
+        for (const [stack, topology] of STACKS) {
             it(`a plain JavaScript program builds the ${topology} example ${stack} with HaService: the same URNs as stacks/Pulumi.${stack}.yaml through the harness`, async () => {
-                const consumed = JSON.parse(succeeded(await checks[stack])) as ConsumerRun;
+                const consumed = consumerRun(await checks.stacks, stack);
                 assert.deepEqual(
                     consumed.resources.filter((r) => r.error !== undefined),
                     [],
