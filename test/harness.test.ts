@@ -8,7 +8,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import * as aws from "@pulumi/aws";
+import { getAvailabilityZones } from "@pulumi/aws/getAvailabilityZones";
+import { getCallerIdentity } from "@pulumi/aws/getCallerIdentity";
+import { getRegion } from "@pulumi/aws/getRegion";
+import * as aws from "../components/aws/sdk";
 import * as random from "@pulumi/random";
 import {
     byType,
@@ -487,9 +490,9 @@ describe("mocks", () => {
     it("answers the AWS invokes and records them", async () => {
         const x = await runProgram(
             async () => {
-                const zones = await aws.getAvailabilityZones({ state: "available" });
-                const region = await aws.getRegion();
-                const me = await aws.getCallerIdentity();
+                const zones = await getAvailabilityZones({ state: "available" });
+                const region = await getRegion();
+                const me = await getCallerIdentity();
                 return { zones: zones.names, region: region.region, account: me.accountId };
             },
             { stack: "test", config: { "aws:region": "ap-southeast-2" } },

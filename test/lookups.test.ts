@@ -4,7 +4,7 @@
  * changing any value the resources receive.
  */
 import assert from "node:assert/strict";
-import * as aws from "@pulumi/aws";
+import { Provider } from "@pulumi/aws/provider";
 import type * as pulumi from "@pulumi/pulumi";
 import { HaService } from "../components/aws/ha-service";
 import type { HaServiceArgs } from "../components/config/ha-service-args";
@@ -42,7 +42,7 @@ class ProviderRegion extends HaMocks {
 /** The dev stack's service built by a consumer program, with `opts` and `config`. */
 function consumer(config: Record<string, string>, withProvider: boolean, mocks?: HaMocks): Promise<ProgramRun> {
     const build = () => {
-        const opts = withProvider ? { providers: { aws: new aws.Provider("other", { region: "eu-west-1" }) } } : {};
+        const opts = withProvider ? { providers: { aws: new Provider("other", { region: "eu-west-1" }) } } : {};
         new HaService("svc", stackConfig("dev") as unknown as HaServiceArgs, opts);
         return {};
     };

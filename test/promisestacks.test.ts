@@ -1,6 +1,6 @@
 /** The SDK's debuggable promises carry no stack trace in the test process (tools/promisestacks.ts). */
 import assert from "node:assert/strict";
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/aws/sdk";
 import { runProgram } from "../tools/harness";
 import { debuggablePromise, dropPromiseStacks, dropPromiseStacksIfSupported, promiseStack } from "../tools/promisestacks";
 import { restoreSdkStacks } from "./setup-sdk";

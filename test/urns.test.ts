@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as aws from "@pulumi/aws";
+import * as aws from "../components/aws/sdk";
 import * as pulumi from "@pulumi/pulumi";
 import { type ProgramRun, runProgram } from "../tools/harness";
 import { listStacks } from "../tools/stackfile";

@@ -1,5 +1,5 @@
 /** Turns a planned alarm into CloudWatch alarm arguments; shared by Monitoring and DnsRecords. */
-import type * as aws from "@pulumi/aws";
+import type * as aws from "./sdk";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmPlan } from "../plan";
 

@@ -2,7 +2,7 @@
  * What the benchmarks run: configs derived from the example stacks (so the figures follow the
  * stacks users copy), and the flat baseline program the package's cost is compared with.
  */
-import * as aws from "@pulumi/aws";
+import * as aws from "../../components/aws/sdk";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ConfigError, parseSpec, readNamespace } from "../../components/config";
