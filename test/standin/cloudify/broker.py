@@ -20,7 +20,6 @@ each NUL-terminated. An argument naming one of the caller's file descriptors (/d
 """
 import os
 import re
-import runpy
 import signal
 import socketserver
 import sys
@@ -32,6 +31,11 @@ sys.path.insert(0, HERE)
 import world  # noqa: E402,F401  (imported once, with json and re, for every call)
 
 TOOLS = ("cfy.py", "aws.py", "systemctl.py", "curl.py")
+# Each stand-in compiled once (runpy would read and compile it again in every child).
+CODE = {}
+for _tool in TOOLS:
+    with open(os.path.join(HERE, _tool)) as _f:
+        CODE[_tool] = compile(_f.read(), os.path.join(HERE, _tool), "exec")
 
 
 class Call(socketserver.BaseRequestHandler):
@@ -80,7 +84,7 @@ class Call(socketserver.BaseRequestHandler):
         os.dup2(err.fileno(), 2)
         code = 0
         try:
-            runpy.run_path(path, run_name="__main__")
+            exec(CODE[tool], {"__name__": "__main__", "__file__": path, "__builtins__": __builtins__})
         except SystemExit as e:
             if e.code is None:
                 code = 0
