@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { TopologyPlan } from "../components/plan";
 import { plan, type Raw } from "./fixtures";
 import { Lab, type LabSnapshot, PASSWORD, STANDIN_BIN, type Call } from "./cloudify-standin";
@@ -44,7 +45,8 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
         bootstrapped = lab.snapshot();
     });
     beforeEach(() => lab.restore(fresh));
-    after(() => {
+    after(async () => {
+        await lab.close();
         for (const d of [lab.dir, fresh.dir, bootstrapped.dir]) rmSync(d, { recursive: true, force: true });
     });
 
@@ -139,6 +141,43 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
         });
         assert.equal(res.code, 1);
         assert.match(res.out, /operations can only be performed on the active manager/);
+    });
+
+    it("the stand-ins answer through the lab's broker as in processes of their own: exit codes, stdout, stderr, recorded calls, world", async () => {
+        bootstrap();
+        const commands = [
+            `cfy cluster nodes list`,
+            `cfy profiles use ${lab.addresses["mgr-a"]}`,
+            `cfy cluster nodes remove mgr-a`,
+            `cfy cluster frobnicate`,
+            `aws ssm get-parameter --name ${parameter} --query Parameter.Value --output text`,
+            `aws ssm get-parameter --name /no/such/parameter`,
+            `curl -sk -o /dev/null -w '%{http_code}' -K <(printf 'user = "admin:%s"\\n' wrong) https://${lab.addresses["mgr-b"]}/api/v3.1/status`,
+            `curl -fsSk -K <(printf 'user = "admin:%s"\\n' ${PASSWORD}) https://${lab.addresses["mgr-a"]}/api/v3.1/version`,
+            `systemctl restart no-such.service`,
+        ];
+        const run = async (viaBroker: boolean) => {
+            bootstrap();
+            const calls = lab.calls().length;
+            const out = join(lab.dir, "answers");
+            mkdirSync(out);
+            const script = commands.map((c, i) => `${c} > ${out}/${i}.out 2> ${out}/${i}.err; echo $? > ${out}/${i}.code`).join("\n");
+            const env = ["env", ...(viaBroker ? [] : ["-u", "STANDIN_BROKER"]), "CLOUDIFY_USERNAME=admin", `CLOUDIFY_PASSWORD=${PASSWORD}`];
+            const r = await lab.exec("mgr-a", [...env, "bash", "-c", script]);
+            assert.equal(r.code, 0, r.output);
+            const answer = (i: number, k: string) => readFileSync(join(out, `${i}.${k}`), "utf8");
+            const answers = commands.map((c, i) => ({ c, code: answer(i, "code"), out: answer(i, "out"), err: answer(i, "err") }));
+            return { answers, calls: lab.calls().slice(calls), world: lab.world() };
+        };
+        const direct = await run(false);
+        assert.deepEqual(
+            direct.answers.map((a) => a.code.trim()),
+            ["0", "0", "1", "2", "0", "254", "0", "0", "5"],
+        );
+        assert.match(direct.answers[2].err, /the active manager cannot remove itself/);
+        assert.match(direct.answers[0].out, /\| mgr-a \| 10\.1\.1\.11 \| leader \|/);
+        assert.equal(direct.answers[6].out, "401");
+        assert.deepEqual(await run(true), direct);
     });
 
     it("refuses a Cloudify 5.x manager on the node, naming the supported version", async () => {

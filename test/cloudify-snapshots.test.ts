@@ -89,7 +89,10 @@ describe("cloudify snapshot timer against the stand-ins", function () {
     beforeEach(() => {
         lab = new Lab(p);
     });
-    afterEach(() => rmSync(lab.dir, { recursive: true, force: true }));
+    afterEach(async () => {
+        await lab.close();
+        rmSync(lab.dir, { recursive: true, force: true });
+    });
 
     it("enables a persistent timer on every manager; only the active one uploads a snapshot to the bucket", async () => {
         for (const n of ["mgr-a", "mgr-b", "mgr-c"]) lab.boot(n);

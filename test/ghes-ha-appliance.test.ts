@@ -411,6 +411,59 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.match(r.stderr, /maintenance mode .* production outage/);
     });
 
+    it("the stand-in enforces the replica setup's preconditions: license and the primary's exact password, the key authorised, --add only after the first replica", () => {
+        bootstrapped();
+        const extra = "10.50.9.9";
+        const standin = (command: string, args: string[]) =>
+            spawnSync(join(STANDIN, command), args, {
+                encoding: "utf8",
+                env: { ...process.env, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: extra },
+            });
+        const setup = (...args: string[]) => standin("ghe-repl-setup", [...args, A["ghe-1"]]);
+        const password = join(net(), "hosts", extra, "password");
+        assert.match(setup("--add").stderr, /no license and admin password on 10\.50\.9\.9/);
+        writeFileSync(password, "another password");
+        assert.match(setup("--add").stderr, /the admin password differs from the primary's/);
+        // Byte for byte: a trailing newline is a different password.
+        writeFileSync(password, `${PASSWORD}\n`);
+        assert.match(setup("--add").stderr, /the admin password differs from the primary's/);
+        writeFileSync(password, PASSWORD);
+        const unauthorised = setup("--add");
+        assert.equal(unauthorised.status, 1);
+        const key = unauthorised.stdout.match(/authorize this key: (ssh-ed25519 \S+) /)![1];
+        // The Manage API takes the key only as a JSON body {"key": ...}.
+        const authorise = (body: string) => {
+            const file = join(dir, "key.json");
+            writeFileSync(file, body);
+            const config = join(dir, "curl.conf");
+            writeFileSync(config, `user = "api_key:${PASSWORD.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"\n`);
+            const url = `https://${A["ghe-1"]}:8443/manage/v1/access/ssh`;
+            return standin("curl", ["-fsS", "-K", config, "-k", "-X", "POST", "--data", `@${file}`, url]);
+        };
+        assert.match(authorise(`{"key": 1}`).stderr, /access\/ssh: the body is not/);
+        assert.match(authorise(`{"key": "${key}"} trailing`).stderr, /access\/ssh: the body is not/);
+        assert.equal(setup("--add").status, 1, "still not authorised");
+        assert.equal(authorise(`{\n  "key": "${key}"\n}\n`).status, 0);
+        assert.match(setup().stderr, /already has replicas: setting up without --add/);
+        assert.equal(setup("--add").status, 0);
+        assert.deepEqual(
+            state("ghe-1", "members")!
+                .split("\n")
+                .map((l) => l.split(" ")[1]),
+            [A["ghe-2"], A["ghe-3"], A["ghe-4"], extra],
+        );
+        // Every call was recorded, refused ones too.
+        assert.equal(log().filter((l) => l.startsWith(`${extra} ghe-repl-setup`)).length, 7);
+        const decommission = (uuid: string) =>
+            spawnSync(join(STANDIN, "ghe-repl-decommission"), [uuid], {
+                encoding: "utf8",
+                env: { ...process.env, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: A["ghe-1"] },
+            });
+        assert.match(decommission("uuid-10.50.9.8").stderr, /no node uuid-10\.50\.9\.8 in this HA configuration/);
+        assert.equal(decommission(`uuid-${extra}`).status, 0);
+        assert.equal(state("ghe-1", "members")!.split("\n").length, 3);
+    });
+
     it("after an upgrade that replaces the root filesystem, re-runs no join step: the state is on /data", () => {
         const p = bootstrapped();
         for (const d of p.replication.documents) {
