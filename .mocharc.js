@@ -11,20 +11,22 @@ const path = require("node:path");
 
 const SLOWEST_FIRST = [
     "package",
+    "ghes-ha-appliance",
+    "plandiff",
     "component-provider",
     "first-hour",
-    "ghes-ha-appliance",
-    "rendered",
-    "cloudify-cluster",
-    "plandiff",
-    "plantools",
     "ghes-cluster-appliance",
-    "guardrails",
-    "cloudify-snapshots",
+    "rendered",
+    "plantools",
+    "cloudify-cluster",
     "sourcemaps",
-    "harness",
+    "guardrails",
     "aws-limits.property",
+    "harness",
     "bench",
+    "readme",
+    "urns",
+    "cloudify-snapshots",
 ].map((name) => `test/${name}.test.ts`);
 
 // Every *.test.ts under test/, at any depth (what the glob test/**/*.test.ts matched before).
