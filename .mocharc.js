@@ -23,10 +23,10 @@ const SLOWEST_FIRST = [
     "guardrails",
     "aws-limits.property",
     "harness",
-    "bench",
     "readme",
     "urns",
     "cloudify-snapshots",
+    "bench",
 ].map((name) => `test/${name}.test.ts`);
 
 // Every *.test.ts under test/, at any depth (what the glob test/**/*.test.ts matched before).
