@@ -25,6 +25,7 @@ import {
     summarise,
 } from "../tools/bench/compare";
 import { type CostRow, renderCost } from "../tools/bench/cost";
+import { failureTail } from "../tools/bench/compare";
 import { clusterDetectionGoal, costGoal, haAutomaticDetectionGoal, promotionGoal } from "../tools/bench/goals";
 import { clientsCanConnect, NLB_REGISTRATION_SECONDS, registrationSeconds, scheduleFinish } from "../tools/bench/rollout";
 import { baselineProgram, firstResources, flatResources, resourceClass } from "../tools/bench/scenarios";
@@ -640,6 +641,14 @@ describe("bench: program cost table (tools/bench/cost.ts)", () => {
         const text = renderCost([row], { runs: 3, minMs: 3000, warmup: 1 });
         assert.match(text, /\| HA, 1 replica +\| +90 \| +85 \| +200 \| +0\.45x \| +260 \|/);
         assert.match(text, /Overhead goal .*: NOT met/, "the goal still reads the like-for-like time ratio");
+    });
+});
+
+describe("bench: a failed command says why (tools/bench/compare.ts)", () => {
+    it("keeps the last lines of its output for the log", () => {
+        const out = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join("\n") + "\n\n";
+        assert.equal(failureTail(out, 3), "line 48\nline 49\nline 50");
+        assert.equal(failureTail("only\n"), "only");
     });
 });
 

@@ -194,13 +194,21 @@ export function childCpuSeconds(): number | undefined {
     return (Number(fields[13]) + Number(fields[14])) / clockTicks;
 }
 
-function timeOnce(c: CompareCommand, cwd: string): { s?: number; cpu?: number } {
+/** The end of a failed command's output, for the log: a run that fails must say why. */
+export function failureTail(out: string, lines = 40): string {
+    return out.trimEnd().split("\n").slice(-lines).join("\n");
+}
+
+function timeOnce(c: CompareCommand, cwd: string, log: (line: string) => void): { s?: number; cpu?: number } {
     const t0 = performance.now();
     const cpu0 = childCpuSeconds();
     const command = c.command.includes("/") ? path.join(cwd, c.command) : c.command;
     const r = run(command, c.args, cwd);
     const cpu1 = childCpuSeconds();
-    if (r.status !== 0) return {};
+    if (r.status !== 0) {
+        log(`compare: ${c.label} failed in ${cwd} (exit ${r.status}):\n${failureTail(r.out)}`);
+        return {};
+    }
     return { s: (performance.now() - t0) / 1000, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0 };
 }
 
@@ -221,7 +229,7 @@ export function measureCompare(o: CompareOptions, commands: readonly CompareComm
             const sample: { ours?: number; base?: number; oursCpu?: number; baseCpu?: number } = {};
             for (const side of pairOrder(i)) {
                 o.log(`compare: ${c.label} pair ${i + 1}/${o.pairs}: ${side === "ours" ? "this tree" : o.ref}`);
-                const t = timeOnce(c, side === "ours" ? o.root : o.baseDir);
+                const t = timeOnce(c, side === "ours" ? o.root : o.baseDir, o.log);
                 sample[side] = t.s;
                 sample[`${side}Cpu`] = t.cpu;
             }

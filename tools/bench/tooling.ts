@@ -1,6 +1,7 @@
 /** Wall times of the type-check and the test suite, so their growth shows from one benchmark to the next. */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
+import { failureTail } from "./compare";
 import { fixed, table } from "./markdown";
 import { median } from "./stats";
 
@@ -55,7 +56,10 @@ export function timeCommand(c: ToolCommand, log: (line: string) => void, deadlin
         if (r.error) throw new Error(`${c.label}: ${r.error.message}`);
         lastOutput = `${r.stdout}${r.stderr}`;
         if (r.status === 0) seconds.push(s);
-        else failures++;
+        else {
+            failures++;
+            log(`tools: ${c.label} failed (exit ${r.status}):\n${failureTail(lastOutput)}`);
+        }
     }
     return { command: c, seconds, runs: seconds.length + failures, failures, lastOutput };
 }
