@@ -173,6 +173,7 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
         assert.deepEqual(
             direct.answers.map((a) => a.code.trim()),
             ["0", "0", "1", "2", "0", "254", "0", "0", "5"],
+            `each call as a process of its own:\n${direct.answers.map((a) => `${a.c} -> ${a.code.trim()}: ${a.err.trim()}`).join("\n")}`,
         );
         assert.match(direct.answers[2].err, /the active manager cannot remove itself/);
         assert.match(direct.answers[0].out, /\| mgr-a \| 10\.1\.1\.11 \| leader \|/);
