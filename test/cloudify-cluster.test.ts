@@ -126,6 +126,7 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
         lab.save(w);
         const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
             const child = spawn("bash", ["-c", `cfy profiles use ${lab.addresses["mgr-a"]} && cfy cluster nodes remove mgr-b`], {
+                stdio: ["ignore", "pipe", "pipe"], // as in Lab.exec: no ~/.bashrc
                 env: {
                     ...process.env,
                     PATH: `${STANDIN_BIN}:${process.env.PATH}`,

@@ -182,6 +182,9 @@ export class Lab {
     exec(node: string, argv: readonly string[]): Promise<{ node: string; code: number | null; output: string }> {
         return new Promise((resolve) => {
             const child = spawn(argv[0], argv.slice(1), {
+                // No stdin: bash started with a socket as its stdin (Node's default pipe) and a low SHLVL
+                // reads ~/.bashrc, which may put another `aws` (a pyenv shim, here) before the stand-ins.
+                stdio: ["ignore", "pipe", "pipe"],
                 env: {
                     ...process.env,
                     PATH: `${STANDIN_BIN}:${process.env.PATH ?? ""}`,
