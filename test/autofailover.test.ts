@@ -21,6 +21,7 @@ import { ConfigSchema } from "../components/config/schema";
 import { failoverLines } from "../tools/failover";
 import { haConfig, plan, spec, type Raw } from "./fixtures";
 import { run, runFailing } from "./program";
+import { NO_STDIN } from "./processes";
 
 const STANDIN = join(__dirname, "standin", "heartbeat");
 const behindLb = (overrides: Raw = {}) => haConfig({ failover: "automatic", loadBalancer: { kind: "nlb" }, ...overrides });
@@ -135,6 +136,7 @@ function execute(
                 // The hook lives at the profile's path on a node; here the stand-in takes its place.
                 const script = commands.map((c) => c.split(promoteCommand).join(join(STANDIN, "promote"))).join("\n");
                 const r = spawnSync("bash", ["-c", script], {
+                    stdio: NO_STDIN,
                     env: { ...process.env, WORLD: account.world, NODE: i.node },
                     encoding: "utf8",
                 });
@@ -368,6 +370,7 @@ describe("automatic failover behind a load balancer", function () {
             const text = heartbeatScript(auto, "node-2", hc).split(MAINTENANCE_FLAG).join(paths.flag).split(APPLY_LOCK).join(paths.lock);
             writeFileSync(script, text);
             const r = spawnSync("bash", [script, "--once"], {
+                stdio: NO_STDIN,
                 env: { ...process.env, WORLD: world, PATH: `${STANDIN}:${process.env.PATH}` },
                 encoding: "utf8",
                 timeout: 20_000,

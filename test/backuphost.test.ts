@@ -16,6 +16,7 @@ import { passwordParameter } from "../components/profiles/ghes-manage";
 import { byType, getResource, type ProgramRun } from "../tools/harness";
 import { haConfig, plan, type Raw, spec } from "./fixtures";
 import { run, runFailing } from "./program";
+import { NO_STDIN } from "./processes";
 
 const BACKUP = { ami: "ami-0fedcba9876543210", ghesVersion: "3.16" };
 
@@ -429,7 +430,11 @@ describe("GHES backup host: script run by bash against a stand-in appliance", fu
         const host = planBackupHost(spec(raw), paths)!;
         const script = join(dir, "host-config.sh");
         writeFileSync(script, resolveBackupHostScript(host, { address, volumeId: VOLUME }));
-        const r = spawnSync("bash", [script], { encoding: "utf8", env: { PATH: `${bin}:/usr/bin:/bin`, STANDIN: state, ...env } });
+        const r = spawnSync("bash", [script], {
+            stdio: NO_STDIN,
+            encoding: "utf8",
+            env: { PATH: `${bin}:/usr/bin:/bin`, STANDIN: state, ...env },
+        });
         return { status: r.status, calls: calls().slice(before), stderr: r.stderr };
     }
     /** Runs the command of the cron line the script installed, as cron would (its environment lines, then the command). */
@@ -441,7 +446,11 @@ describe("GHES backup host: script run by bash against a stand-in appliance", fu
         const env = Object.fromEntries(lines.filter((l) => /^[A-Z_]+=/.test(l)).map((l) => [l.split("=")[0], l.slice(l.indexOf("=") + 1)]));
         const job = lines.find((l) => !/^[A-Z_]+=/.test(l))!;
         const command = job.split(/\s+/).slice(6).join(" ");
-        const r = spawnSync("bash", ["-c", command], { encoding: "utf8", env: { ...env, PATH: `${bin}:/usr/bin:/bin`, STANDIN: state } });
+        const r = spawnSync("bash", ["-c", command], {
+            stdio: NO_STDIN,
+            encoding: "utf8",
+            env: { ...env, PATH: `${bin}:/usr/bin:/bin`, STANDIN: state },
+        });
         return { status: r.status, calls: calls().slice(before) };
     }
     const withDigest = () => ghesHa({ ...BACKUP, utilsSha256: digest(), snapshots: 3 });

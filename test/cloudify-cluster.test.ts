@@ -11,6 +11,7 @@ import type { TopologyPlan } from "../components/plan";
 import { plan, type Raw } from "./fixtures";
 import { Lab, type LabSnapshot, PASSWORD, STANDIN_BIN, type Call } from "./cloudify-standin";
 import { stackConfig } from "./stacks";
+import { NO_STDIN } from "./processes";
 
 const MANAGERS = ["mgr-a", "mgr-b", "mgr-c"] as const;
 const mutating = (calls: readonly Call[]) =>
@@ -126,7 +127,7 @@ describe("cloudify cluster scripts against the stand-in cfy (stacks/Pulumi.cloud
         lab.save(w);
         const res = await new Promise<{ code: number | null; out: string }>((resolve) => {
             const child = spawn("bash", ["-c", `cfy profiles use ${lab.addresses["mgr-a"]} && cfy cluster nodes remove mgr-b`], {
-                stdio: ["ignore", "pipe", "pipe"], // as in Lab.exec: no ~/.bashrc
+                stdio: NO_STDIN,
                 env: {
                     ...process.env,
                     PATH: `${STANDIN_BIN}:${process.env.PATH}`,

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { canonicalJson, renderNodeScript, resolveAddresses, type NodeDocument, type TopologyPlan } from "../components/plan";
 import { getProfile } from "../components/profiles";
 import { restoreDir, saveDir } from "./dirstate";
+import { NO_STDIN } from "./processes";
 
 export const STANDIN_BIN = join(__dirname, "standin", "cloudify");
 export const PASSWORD = "s3cret-join-secret";
@@ -182,9 +183,7 @@ export class Lab {
     exec(node: string, argv: readonly string[]): Promise<{ node: string; code: number | null; output: string }> {
         return new Promise((resolve) => {
             const child = spawn(argv[0], argv.slice(1), {
-                // No stdin: bash started with a socket as its stdin (Node's default pipe) and a low SHLVL
-                // reads ~/.bashrc, which may put another `aws` (a pyenv shim, here) before the stand-ins.
-                stdio: ["ignore", "pipe", "pipe"],
+                stdio: NO_STDIN,
                 env: {
                     ...process.env,
                     PATH: `${STANDIN_BIN}:${process.env.PATH ?? ""}`,

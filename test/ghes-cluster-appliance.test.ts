@@ -14,6 +14,7 @@ import { resolveAddresses, type TopologyPlan } from "../components/plan";
 import { CLUSTER_CONF_PATH, GHES_STATE_DIR } from "../components/profiles/ghes";
 import { plan, type Raw } from "./fixtures";
 import { stackConfig } from "./stacks";
+import { NO_STDIN } from "./processes";
 
 const STANDIN = join(__dirname, "standin", "ghes-cluster");
 
@@ -38,6 +39,7 @@ class Appliance {
     run(script: string): { status: number | null; output: string } {
         const local = script.replaceAll(CLUSTER_CONF_PATH, this.conf).replaceAll(GHES_STATE_DIR, this.stateDir);
         const r = spawnSync("bash", ["-c", local], {
+            stdio: NO_STDIN,
             env: { ...process.env, PATH: `${STANDIN}:${process.env.PATH}`, GHES_STANDIN_STATE: this.state },
             encoding: "utf8",
         });

@@ -21,6 +21,7 @@ import { failoverLines } from "../tools/failover";
 import { plan, type Raw } from "./fixtures";
 import { restoreDir, saveDir } from "./dirstate";
 import { stackConfig } from "./stacks";
+import { NO_STDIN } from "./processes";
 
 const STANDIN = resolve(__dirname, "standin", "ghes");
 const NODES = ["ghe-1", "ghe-2", "ghe-3", "ghe-4"] as const;
@@ -106,6 +107,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         const file = join(dir, `${node}.sh`);
         writeFileSync(file, script);
         const r = spawnSync("bash", [file], {
+            stdio: NO_STDIN,
             encoding: "utf8",
             env: { ...process.env, PATH: `${bin}:${process.env.PATH}`, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: ADDRESS[node] },
         });

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderNodeScript, shellQuote } from "../components/plan";
 import type { NodeConfig } from "../components/profiles";
+import { NO_STDIN } from "./processes";
 
 describe("node script (run by bash)", () => {
     let dir: string;
@@ -28,7 +29,7 @@ describe("node script (run by bash)", () => {
         const before = readLog();
         const script = join(dir, "node-config.sh");
         writeFileSync(script, renderNodeScript(c, { node: "node-1", stateDir: dir }));
-        const r = spawnSync("bash", [script], { encoding: "utf8" });
+        const r = spawnSync("bash", [script], { stdio: NO_STDIN, encoding: "utf8" });
         return { status: r.status, ran: readLog().slice(before.length), stderr: r.stderr };
     }
     function readLog(): string[] {

@@ -7,6 +7,13 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 
+/**
+ * The stdio of a script run against stand-ins: no stdin, output captured. Bash started with a socket as
+ * its stdin (Node's default pipe) and a low SHLVL reads ~/.bashrc, which may put other commands before the
+ * stand-ins on PATH (on the build machine pyenv's `aws` shim answered instead of the stand-in).
+ */
+export const NO_STDIN: ["ignore", "pipe", "pipe"] = ["ignore", "pipe", "pipe"];
+
 export interface Finished {
     readonly status: number | null;
     readonly stdout: string;
