@@ -205,8 +205,11 @@ function startBroker(): { process: ChildProcess; port: string; dir: string } {
     const dir = mkdtempSync(join(tmpdir(), "cfy-broker-"));
     const portFile = join(dir, "port");
     const child = spawn(join(STANDIN_BIN, "broker.py"), [portFile], { stdio: "ignore" });
-    // A test file that never closes its lab: the broker goes with the test process.
-    process.once("exit", () => child.kill());
+    // A test file that never closes its lab: the broker goes with the test process (one listener per
+    // broker still running, not one per lab ever started).
+    const killAtExit = () => child.kill();
+    process.once("exit", killAtExit);
+    child.once("exit", () => process.removeListener("exit", killAtExit));
     const deadline = Date.now() + 30_000;
     while (!existsSync(portFile)) {
         if (child.exitCode !== null || Date.now() > deadline) throw new Error("the stand-in broker (broker.py) did not start");
