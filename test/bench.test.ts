@@ -24,7 +24,8 @@ import {
     renderCompare,
     summarise,
 } from "../tools/bench/compare";
-import { type CostRow, renderCost } from "../tools/bench/cost";
+import { combineRounds, type CostRound, type CostRow, MAX_RUNS, renderCost, roundShare } from "../tools/bench/cost";
+import type { CostSample } from "../tools/bench/cost-worker";
 import { failureTail } from "../tools/bench/compare";
 import { clusterDetectionGoal, costGoal, haAutomaticDetectionGoal, promotionGoal } from "../tools/bench/goals";
 import { clientsCanConnect, NLB_REGISTRATION_SECONDS, registrationSeconds, scheduleFinish } from "../tools/bench/rollout";
@@ -610,16 +611,18 @@ describe("bench: program cost table (tools/bench/cost.ts)", () => {
         const row: CostRow = {
             scenario: COST_SCENARIOS.find((s) => s.id === "ha-1")!,
             runs: 5,
+            rounds: 1,
             ours: summary(260, 220),
             baseline: summary(200, 200),
             timeRatio: 1.3,
+            roundTimeRatios: [1.3],
             cpuRatio: 1.1,
             allocRatio: 1,
             rssRatio: 1,
         };
-        const text = renderCost([row], { runs: 3, minMs: 3000, warmup: 1 });
-        assert.match(text, /\| time ratio \| CPU ms \| baseline CPU ms \| CPU ratio \|/);
-        assert.match(text, /\| +1\.30x \| +220 \| +200 \| +1\.10x \|/);
+        const text = renderCost([row], { runs: 3, minMs: 3000, warmup: 1, rounds: 1 });
+        assert.match(text, /\| time ratio \| rounds' time ratios \| CPU ms \| baseline CPU ms \| CPU ratio \|/);
+        assert.match(text, /\| +1\.30x \| +1\.30 \| +220 \| +200 \| +1\.10x \|/);
         assert.match(text, /\| NOT met +\|/);
         assert.match(text, /the verdict reads the time/);
         assert.doesNotMatch(text, /As `pulumi up` runs/, "no such table without its measurements");
@@ -630,17 +633,100 @@ describe("bench: program cost table (tools/bench/cost.ts)", () => {
         const row: CostRow = {
             scenario: COST_SCENARIOS.find((s) => s.id === "ha-1")!,
             runs: 5,
+            rounds: 1,
             ours: summary(260),
             baseline: summary(200),
             timeRatio: 1.3,
+            roundTimeRatios: [1.3],
             cpuRatio: 1.3,
             allocRatio: 1,
             rssRatio: 1,
             asPulumiUp: { ms: 90, cpuMs: 85, timeRatio: 0.45 },
         };
-        const text = renderCost([row], { runs: 3, minMs: 3000, warmup: 1 });
+        const text = renderCost([row], { runs: 3, minMs: 3000, warmup: 1, rounds: 1 });
         assert.match(text, /\| HA, 1 replica +\| +90 \| +85 \| +200 \| +0\.45x \| +260 \|/);
         assert.match(text, /Overhead goal .*: NOT met/, "the goal still reads the like-for-like time ratio");
+    });
+});
+
+describe("bench: program cost over rounds of new processes (tools/bench/cost.ts combineRounds)", () => {
+    const scenario = COST_SCENARIOS.find((s) => s.id === "ha-1")!;
+    const sample = (ms: number, allocatedMB = 10): CostSample => ({ ms, cpuMs: ms / 2, allocatedMB, registrations: 61, resources: 52 });
+    const round = (pairs: [number, number][], rss: [number, number] = [100, 100], alloc: [number, number] = [10, 10]): CostRound => ({
+        ours: pairs.map(([o]) => sample(o, alloc[0])),
+        baseline: pairs.map(([, b]) => sample(b, alloc[1])),
+        asUp: pairs.slice(1).map(([o]) => sample(o / 2)),
+        oursRssMB: rss[0],
+        baselineRssMB: rss[1],
+    });
+
+    it("takes each ratio per round and the median over the rounds, so one round's processes do not set it", () => {
+        const row = combineRounds(scenario, [
+            round(
+                [
+                    [110, 100],
+                    [120, 100],
+                    [115, 100],
+                ],
+                [110, 100],
+                [11, 10],
+            ),
+            round(
+                [
+                    [150, 100],
+                    [160, 100],
+                    [140, 100],
+                ],
+                [150, 100],
+                [20, 10],
+            ),
+            round(
+                [
+                    [100, 100],
+                    [105, 100],
+                    [95, 100],
+                ],
+                [105, 100],
+                [12, 10],
+            ),
+        ]);
+        assert.deepEqual(row.roundTimeRatios, [1.15, 1.5, 1]);
+        assert.equal(row.timeRatio, 1.15, "the median round, not the pooled pairs (whose median is 1.15 too) nor the mean");
+        assert.equal(row.cpuRatio, 1.15);
+        assert.equal(row.rssRatio, 1.1);
+        assert.ok(Math.abs(row.allocRatio - 1.2) < 1e-9, String(row.allocRatio));
+        assert.deepEqual([row.runs, row.rounds], [9, 3]);
+        assert.equal(row.ours.ms, 115, "times: the median of every run");
+        assert.equal(row.ours.maxRssMB, 110, "peak memory: the median over the rounds' processes");
+        // Each as-`pulumi up` run against the baseline run it went beside, in its own round: 0.6, 0.575, 0.8, 0.7, 0.525, 0.475.
+        assert.ok(Math.abs(row.asPulumiUp!.timeRatio - 0.5875) < 1e-9, String(row.asPulumiUp?.timeRatio));
+    });
+
+    it("differs from pooling the pairs when one round's processes are slow throughout", () => {
+        const slow = round([
+            [130, 100],
+            [131, 100],
+            [132, 100],
+            [133, 100],
+            [134, 100],
+        ]);
+        const fast = round([[100, 100]]);
+        const row = combineRounds(scenario, [slow, fast, fast]);
+        assert.equal(row.timeRatio, 1, "two rounds of three say 1.0");
+        assert.equal(
+            median([...slow.ours, ...fast.ours, ...fast.ours].map((s) => s.ms / 100)),
+            1.31,
+            "pooled, the slow round would set it",
+        );
+        assert.throws(() => combineRounds(scenario, []), /no rounds/);
+    });
+
+    it("splits the scenario's pairs and minimum time over the rounds", () => {
+        assert.deepEqual(roundShare({ runs: 3, minMs: 3000, rounds: 3 }), { runs: 1, minMs: 1000, maxRuns: 8 });
+        assert.deepEqual(roundShare({ runs: 4, minMs: 3000, rounds: 3 }), { runs: 2, minMs: 1000, maxRuns: 8 });
+        assert.deepEqual(roundShare({ runs: 3, minMs: 3000, rounds: 1 }), { runs: 3, minMs: 3000, maxRuns: MAX_RUNS });
+        assert.equal(parseBenchArgs([]).rounds, 3);
+        assert.throws(() => parseBenchArgs(["--rounds", "0"]), /--rounds needs a number >= 1/);
     });
 });
 

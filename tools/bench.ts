@@ -26,6 +26,8 @@ export interface BenchArgs {
     /** Pairs of runs per cost scenario, at least. */
     runs: number;
     minSeconds: number;
+    /** New pairs of processes per cost scenario. */
+    rounds: number;
     warmup: number;
     typecheckRuns: number;
     testRuns: number;
@@ -40,7 +42,7 @@ export interface BenchArgs {
 }
 
 const USAGE =
-    "usage: npm run bench -- [--out FILE] [--runs N] [--min-seconds S] [--warmup N] [--typecheck-runs N] [--test-runs N] [--budget-seconds S] " +
+    "usage: npm run bench -- [--out FILE] [--runs N] [--min-seconds S] [--rounds N] [--warmup N] [--typecheck-runs N] [--test-runs N] [--budget-seconds S] " +
     "[--base-ref REF] [--base-dir DIR] [--compare-pairs N] " +
     `[--only ${SECTIONS.join(",")}]`;
 
@@ -48,6 +50,7 @@ const OPTIONS = {
     out: { type: "string", default: "BENCHMARKS.md" },
     runs: { type: "string", default: "3" },
     "min-seconds": { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
     warmup: { type: "string", default: "1" },
     "typecheck-runs": { type: "string", default: "3" },
     "test-runs": { type: "string", default: "2" },
@@ -73,6 +76,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
         out: v.out,
         runs: Math.round(count("runs", 1)),
         minSeconds: count("min-seconds", 0),
+        rounds: Math.round(count("rounds", 1)),
         warmup: Math.round(count("warmup", 0)),
         typecheckRuns: Math.round(count("typecheck-runs", 0)),
         testRuns: Math.round(count("test-runs", 0)),
@@ -147,18 +151,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     const t0 = performance.now();
     const log = (line: string) => process.stderr.write(`[${fixed((performance.now() - t0) / 1000)} s] ${line}\n`);
     const on = (s: Section) => args.only.includes(s);
+    const costOptions = { runs: args.runs, minMs: args.minSeconds * 1000, rounds: args.rounds, warmup: args.warmup };
     const program = loadProgram();
     const stacks = exampleStacks();
     const sections: string[] = [];
     let costRows: CostRow[] | undefined;
 
     if (on("cost")) {
-        costRows = await measureCost({ runs: args.runs, minMs: args.minSeconds * 1000, warmup: args.warmup, log });
-        sections.push(
-            "## 1. Program cost",
-            "",
-            renderCost(costRows, { runs: args.runs, minMs: args.minSeconds * 1000, warmup: args.warmup }),
-        );
+        costRows = await measureCost({ ...costOptions, log });
+        sections.push("## 1. Program cost", "", renderCost(costRows, costOptions));
     }
     if (on("deploy")) {
         log("first deployment");

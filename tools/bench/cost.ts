@@ -16,7 +16,7 @@ import { increments, linearFit, median } from "./stats";
 /** The overhead goal (issue 16): the package may cost at most this multiple of the same-types flat baseline. */
 export const OVERHEAD_GOAL = 1.2;
 
-/** Upper bound on measured runs of one scenario, whatever `minMs` asks for. */
+/** Upper bound on measured runs of one scenario (all rounds), whatever `minMs` asks for. */
 export const MAX_RUNS = 25;
 
 export interface CostSummary {
@@ -32,16 +32,24 @@ export interface CostSummary {
 
 export interface CostRow {
     readonly scenario: CostScenario;
+    /** Pairs of runs, over all rounds. */
     readonly runs: number;
+    /** Pairs of processes (tools/bench/cost.ts `combineRounds`). */
+    readonly rounds: number;
     readonly ours: CostSummary;
     readonly baseline: CostSummary;
-    /** Median of ours / baseline over pairs of runs taken back to back (machine load varies over time). */
+    /**
+     * Median over the rounds of each round's median of ours / baseline over its pairs of runs taken back
+     * to back (machine load varies over time).
+     */
     readonly timeRatio: number;
+    /** Each round's time ratio, in order. */
+    readonly roundTimeRatios: readonly number[];
     /** The same for CPU time, which waiting for a busy machine's CPU does not inflate. */
     readonly cpuRatio: number;
-    /** Ratio of the median allocations (they do not depend on machine load, so need no pairing). */
+    /** Median over the rounds of the ratio of their median allocations (they do not depend on machine load, so need no pairing). */
     readonly allocRatio: number;
-    /** Ratio of the processes' peak memory. */
+    /** Median over the rounds of the ratio of their processes' peak memory. */
     readonly rssRatio: number;
     /**
      * Ours as `pulumi up` runs this repository's program (its preload drops the SDK's promise traces,
@@ -137,14 +145,113 @@ class Worker {
 }
 
 export interface CostOptions {
-    /** Pairs of runs measured at least. */
+    /** Pairs of runs measured at least, over all rounds of a scenario. */
     readonly runs: number;
     /** Keep measuring until our runs took this long in total (short scenarios are noisy), up to MAX_RUNS. */
     readonly minMs: number;
+    /** New pairs of processes per scenario, each measuring its share of `runs` and `minMs`. */
+    readonly rounds: number;
     /** Runs of the smallest scenario of the topology each process does first, not measured (module loading, JIT). */
     readonly warmup: number;
     readonly log: (line: string) => void;
     readonly scenarios?: readonly CostScenario[];
+}
+
+/** One round of a scenario: a new pair of processes (ours and the baseline), its measured runs and peak memory. */
+export interface CostRound {
+    /** Ours and the baseline, pair by pair (`ours[i]` and `baseline[i]` ran back to back). */
+    readonly ours: readonly CostSample[];
+    readonly baseline: readonly CostSample[];
+    /** Ours as `pulumi up` runs it, one beside each baseline run from the second on (`asUp[i]` beside `baseline[i + 1]`). */
+    readonly asUp: readonly CostSample[];
+    readonly oursRssMB: number;
+    readonly baselineRssMB: number;
+}
+
+/**
+ * A scenario's figures from its rounds. Runs in one process share its JIT and heap state, so runs of
+ * the same process agree with each other more than with another process's: each ratio is taken per
+ * round (the median of its pairs; the ratio of its median allocations; of its processes' peak memory),
+ * and the row's ratio is the median over the rounds, so one process's luck does not set the figure.
+ * Times and allocations are medians over every run of every round; peak memory, the median over the
+ * rounds' processes.
+ */
+export function combineRounds(scenario: CostScenario, rounds: readonly CostRound[]): CostRow {
+    if (rounds.length === 0) throw new Error(`cost ${scenario.id}: no rounds`);
+    const all = (pick: (r: CostRound) => readonly CostSample[]) => rounds.flatMap(pick);
+    const perRound = (f: (r: CostRound) => number) => rounds.map(f);
+    const pairRatio = (r: CostRound, of: (s: CostSample) => number) => median(r.ours.map((s, i) => of(s) / of(r.baseline[i])));
+    const alloc = (xs: readonly CostSample[]) => median(xs.map((s) => s.allocatedMB));
+    const timeRatios = perRound((r) => pairRatio(r, (s) => s.ms));
+    const up = all((r) => r.asUp);
+    return {
+        scenario,
+        runs: all((r) => r.ours).length,
+        rounds: rounds.length,
+        ours: summarize(
+            all((r) => r.ours),
+            median(perRound((r) => r.oursRssMB)),
+        ),
+        baseline: summarize(
+            all((r) => r.baseline),
+            median(perRound((r) => r.baselineRssMB)),
+        ),
+        timeRatio: median(timeRatios),
+        roundTimeRatios: timeRatios,
+        cpuRatio: median(perRound((r) => pairRatio(r, (s) => s.cpuMs))),
+        allocRatio: median(perRound((r) => alloc(r.ours) / alloc(r.baseline))),
+        rssRatio: median(perRound((r) => r.oursRssMB / r.baselineRssMB)),
+        ...(up.length > 0
+            ? {
+                  asPulumiUp: {
+                      ms: median(up.map((s) => s.ms)),
+                      cpuMs: median(up.map((s) => s.cpuMs)),
+                      timeRatio: median(rounds.flatMap((r) => r.asUp.map((s, i) => s.ms / r.baseline[i + 1].ms))),
+                  },
+              }
+            : {}),
+    };
+}
+
+/** The pairs one round measures at least, and its share of `minMs`: the scenario's totals split over the rounds. */
+export function roundShare(opts: Pick<CostOptions, "runs" | "minMs" | "rounds">): {
+    readonly runs: number;
+    readonly minMs: number;
+    readonly maxRuns: number;
+} {
+    return {
+        runs: Math.max(1, Math.ceil(opts.runs / opts.rounds)),
+        minMs: opts.minMs / opts.rounds,
+        maxRuns: Math.max(1, Math.floor(MAX_RUNS / opts.rounds)),
+    };
+}
+
+/** One round: a new pair of processes, warmed up, then pairs of runs back to back until the round's share is measured. */
+async function measureRound(scenario: CostScenario, resourcesFile: string, opts: CostOptions): Promise<CostRound> {
+    const share = roundShare(opts);
+    const ours = await Worker.start({ scenario, kind: "ours" });
+    for (let i = 0; i < opts.warmup; i++) await ours.warm();
+    const a: CostSample[] = [await ours.run()];
+    const baseline = await Worker.start({ scenario, kind: "baseline", resourcesFile });
+    for (let i = 0; i < opts.warmup; i++) await baseline.warm();
+    const b: CostSample[] = [await baseline.run()];
+    // Ours as `pulumi up` runs it, one run beside each baseline run from the second pair on.
+    const up: CostSample[] = [];
+    let measured = a[0].ms;
+    while (a.length < share.maxRuns && (a.length < share.runs || measured < share.minMs)) {
+        // Alternate who goes first, so neither always runs on a CPU the other just warmed or heated.
+        if (a.length % 2 === 1) {
+            b.push(await baseline.run());
+            a.push(await ours.run());
+            up.push(await ours.run("runAsUp"));
+        } else {
+            up.push(await ours.run("runAsUp"));
+            a.push(await ours.run());
+            b.push(await baseline.run());
+        }
+        measured += a[a.length - 1].ms;
+    }
+    return { ours: a, baseline: b, asUp: up, oursRssMB: await ours.finish(), baselineRssMB: await baseline.finish() };
 }
 
 export async function measureCost(opts: CostOptions): Promise<CostRow[]> {
@@ -157,50 +264,13 @@ export async function measureCost(opts: CostOptions): Promise<CostRow[]> {
         const describer = await Worker.start({ scenario, kind: "ours" });
         await describer.describe(resourcesFile);
         await describer.finish();
-        const ours = await Worker.start({ scenario, kind: "ours" });
-        for (let i = 0; i < opts.warmup; i++) await ours.warm();
-        const a: CostSample[] = [await ours.run()];
-        const baseline = await Worker.start({ scenario, kind: "baseline", resourcesFile });
-        for (let i = 0; i < opts.warmup; i++) await baseline.warm();
-        const b: CostSample[] = [await baseline.run()];
-        // Ours as `pulumi up` runs it, one run beside each baseline run from the second pair on.
-        const up: CostSample[] = [];
-        let measured = a[0].ms;
-        while (a.length < MAX_RUNS && (a.length < opts.runs || measured < opts.minMs)) {
-            // Alternate who goes first, so neither always runs on a CPU the other just warmed or heated.
-            if (a.length % 2 === 1) {
-                b.push(await baseline.run());
-                a.push(await ours.run());
-                up.push(await ours.run("runAsUp"));
-            } else {
-                up.push(await ours.run("runAsUp"));
-                a.push(await ours.run());
-                b.push(await baseline.run());
-            }
-            measured += a[a.length - 1].ms;
+        const rounds: CostRound[] = [];
+        for (let i = 0; i < opts.rounds; i++) {
+            opts.log(`cost: ${scenario.label}: round ${i + 1}/${opts.rounds}`);
+            rounds.push(await measureRound(scenario, resourcesFile, opts));
         }
-        const o = summarize(a, await ours.finish());
-        const base = summarize(b, await baseline.finish());
         fs.rmSync(path.dirname(resourcesFile), { recursive: true, force: true });
-        rows.push({
-            scenario,
-            runs: a.length,
-            ours: o,
-            baseline: base,
-            timeRatio: median(a.map((s, i) => s.ms / b[i].ms)),
-            cpuRatio: median(a.map((s, i) => s.cpuMs / b[i].cpuMs)),
-            allocRatio: o.allocatedMB / base.allocatedMB,
-            rssRatio: o.maxRssMB / base.maxRssMB,
-            ...(up.length > 0
-                ? {
-                      asPulumiUp: {
-                          ms: median(up.map((s) => s.ms)),
-                          cpuMs: median(up.map((s) => s.cpuMs)),
-                          timeRatio: median(up.map((s, i) => s.ms / b[i + 1].ms)),
-                      },
-                  }
-                : {}),
-        });
+        rows.push(combineRounds(scenario, rounds));
     }
     return rows;
 }
@@ -246,7 +316,7 @@ export function worstRatio(r: CostRow): { readonly measure: "time" | "allocation
 }
 const meets = (r: CostRow) => worstRatio(r).ratio <= OVERHEAD_GOAL;
 
-export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "minMs" | "warmup">): string {
+export function renderCost(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "minMs" | "warmup" | "rounds">): string {
     const out: string[] = [];
     out.push(costMethod(rows, opts), "");
     out.push(costTable(rows), "");
@@ -303,7 +373,7 @@ function asPulumiUpSection(rows: readonly CostRow[]): string[] {
 }
 
 /** How the scenarios are measured (the paragraph above the table). */
-function costMethod(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "minMs" | "warmup">): string {
+function costMethod(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "minMs" | "warmup" | "rounds">): string {
     return (
         "Each scenario is the generic example stack of its topology (" +
         [...new Set(rows.map((r) => r.scenario.topology))].map((t) => `${t}: ${exampleStackOf(t).stack}`).join(", ") +
@@ -319,14 +389,17 @@ function costMethod(rows: readonly CostRow[], opts: Pick<CostOptions, "runs" | "
         "the CPU time below), which this comparison leaves out, so the ratio is the package's own overhead. Ours and the baseline run in two " +
         "child processes of their own, driven in turns: " +
         `${opts.warmup} warm-up run${opts.warmup === 1 ? "" : "s"} each (on the smallest scenario of the topology), then pairs of ` +
-        `runs back to back, at least ${opts.runs} pairs ` +
-        `and at least ${fixed(opts.minMs / 1000, 1)} s of our runs (at most ${MAX_RUNS}). Figures are medians; the time ratio is the ` +
-        "median of the ratios of the pairs, so a change in machine load during the benchmark affects both sides alike. " +
+        `runs back to back. Each scenario is measured in ${opts.rounds === 1 ? "1 round (one pair of processes)" : `${opts.rounds} rounds, each with a new pair of processes`} ` +
+        `(runs in one process share its JIT and heap state, and agree with each other more than with another process's), ` +
+        `at least ${opts.runs} pairs and ${fixed(opts.minMs / 1000, 1)} s of our runs over the rounds (at most ${MAX_RUNS}). ` +
+        "Times and allocations are medians over all runs; each ratio is taken per round (the time ratio is the median of the ratios " +
+        "of its pairs, so a change in machine load during the benchmark affects both sides alike) and the row shows the median over " +
+        "the rounds (tools/bench/cost.ts `combineRounds`), so one process's luck does not set the figure. " +
         "CPU ms: the process's CPU time during the run (user + system, GC threads included), which waiting for the CPU " +
         "on a busy machine does not inflate; shown beside the time, the verdict reads the time. " +
         "Allocated: heap allocated during one run (the heap's growth plus what each collection in it freed, from " +
         "`v8.GCProfiler`); it does not depend on when V8 collects. Peak RSS: the highest resident memory of the child process " +
-        "(`process.resourceUsage().maxRSS`), so the peak memory of one evaluation of that scenario, loaded modules included " +
+        "(`process.resourceUsage().maxRSS`; the median over the rounds), so the peak memory of one evaluation of that scenario, loaded modules included " +
         "(the run of ours whose resources the baseline registers is made in a third process, so neither holds work the other does not do) " +
         "(most of the figure for small scenarios, which is why its ratio stays near 1)."
     );
@@ -339,10 +412,12 @@ function costTable(rows: readonly CostRow[]): string {
             "scenario",
             "registrations",
             "resources",
+            "rounds",
             "pairs",
             "time ms",
             "baseline ms",
             "time ratio",
+            "rounds' time ratios",
             "CPU ms",
             "baseline CPU ms",
             "CPU ratio",
@@ -358,10 +433,12 @@ function costTable(rows: readonly CostRow[]): string {
             r.scenario.label,
             r.ours.registrations,
             r.ours.resources,
+            r.rounds,
             r.runs,
             fixed(r.ours.ms),
             fixed(r.baseline.ms),
             ratio(r.timeRatio),
+            r.roundTimeRatios.map((x) => fixed(x, 2)).join(", "),
             fixed(r.ours.cpuMs),
             fixed(r.baseline.cpuMs),
             ratio(r.cpuRatio),
