@@ -129,51 +129,78 @@ export function clusterConf(doc: ClusterDocument): string {
  * sets the stack's keys one by one, unsets the ones it set before and no longer wants, leaves every
  * other key alone, runs ghe-cluster-config-init and -apply when cluster.conf changed since the last
  * apply, and then removes each newly removed node with ghe-remove-node (it evacuates first), one at
- * a time. A removed node's section is GHES's from then on.
+ * a time. A removed node's section is GHES's from then on. It reads cluster.conf and the stack's
+ * file once each (`git config --list`, last value of a key wins as with `--get`) and stops, changing
+ * nothing, when git cannot parse either; only the removed nodes' host names are read again, after
+ * the GHES commands may have changed the file.
  */
 function clusterSync(stateDir: string): string {
     return `#!/bin/bash
-# Sets this stack's keys in cluster.conf one by one (components/profiles/ghes-cluster.ts).
+# Sets this stack's keys in cluster.conf one by one (components/profiles/ghes-cluster.ts). Reads
+# cluster.conf and the stack's file once each; runs git config only to set or unset a key.
 set -euo pipefail
+shopt -s lastpipe
 self=$1; shift
 conf=${CLUSTER_CONF_PATH} want=${stateDir}/cluster.conf.stack st=${stateDir}/ghes-cluster
-get() { git config -f "$1" --get "$2" || true; }
 die() { echo "ghes-cluster-sync on $self: $*; nothing changed" >&2; exit 1; }
-removed() { printf '%s\\n' "$@" | grep -qxF "$node"; }
 node_of() { node=\${1#cluster.}; node=\${node%.*}; }
+# load MAP FILE: MAP[key] is the key's value in FILE as git config --get gives it (the last one;
+# empty without one); keys lists FILE's keys in file order, each once. Stops if git cannot parse FILE.
+load() {
+  local -n map=$1
+  local entry key
+  keys=()
+  git config -f "$2" --list -z | while IFS= read -r -d '' entry; do
+    key=\${entry%%$'\\n'*}
+    [ -n "\${map["$key"]+set}" ] || keys+=("$key")
+    if [[ $entry == *$'\\n'* ]]; then map["$key"]=\${entry#*$'\\n'}; else map["$key"]=; fi
+  done || die "git config cannot read $2"
+}
 mkdir -p "$st"; touch "$st/owned" "$st/removed" "$conf"
+declare -A live=() wanted=() wanted_node=() gone=() retired=()
+load live "$conf"
+load wanted "$want"
+for k in "\${keys[@]}"; do node_of "$k"; wanted_node[$node]=1; done
+for node in "$@"; do gone[$node]=1; done
+mapfile -t owned < "$st/owned"
 for r in mysql redis; do
-  live=$(get "$conf" "cluster.$r-master") new=$(get "$want" "cluster.$r-master")
-  [ -z "$live" ] || [ "$live" = "$new" ] || die "cluster.conf names $live $r-master, the stack config $new: move it by hand (runbook move-leaders)"
+  old=\${live[cluster.$r-master]:-} new=\${wanted[cluster.$r-master]:-}
+  [ -z "$old" ] || [ "$old" = "$new" ] || die "cluster.conf names $old $r-master, the stack config $new: move it by hand (runbook move-leaders)"
 done
-for k in $(git config -f "$want" --name-only --get-regexp '^cluster\\..*\\.ipv4$'); do
-  old=$(get "$conf" "$k") new=$(get "$want" "$k")
-  [ -z "$(get "$conf" "\${k%.ipv4}.uuid")" ] || [ "$old" = "$new" ] ||
+for k in "\${keys[@]}"; do
+  [[ $k == cluster.*.ipv4 ]] || continue
+  old=\${live[$k]:-} new=\${wanted[$k]}
+  [ -z "\${live[\${k%.ipv4}.uuid]:-}" ] || [ "$old" = "$new" ] ||
     die "\${k:8:-5} is a new appliance ($new, was $old) under a host name GHES knows, which it forbids: add a node with a new name and list the old one in removedNodes"
 done
-git config -f "$want" --list | cut -d= -f1 > "$st/wanted"
-while read -r k; do
+for k in "\${owned[@]}"; do
   node_of "$k"
-  grep -qxF "$k" "$st/wanted" || removed "$@" || git config -f "$want" --get-regexp "^cluster\\.$node\\." > /dev/null ||
+  [ -n "\${wanted[$k]+set}" ] || [ -n "\${gone[$node]+set}" ] || [ -n "\${wanted_node[$node]+set}" ] ||
     die "$node left the stack config without being listed in removedNodes"
-done < "$st/owned"
-while IFS= read -r line; do
-  k=\${line%%=*} v=\${line#*=}
-  [ "$(get "$conf" "$k")" = "$v" ] || git config -f "$conf" "$k" "$v"
-done < <(git config -f "$want" --list)
-while read -r k; do
+done
+for k in "\${keys[@]}"; do
+  [ "\${live[$k]:-}" = "\${wanted[$k]}" ] || git config -f "$conf" "$k" "\${wanted[$k]}"
+done
+for k in "\${owned[@]}"; do
   node_of "$k"
-  grep -qxF "$k" "$st/wanted" || removed "$@" || git config -f "$conf" --unset "$k" || true
-done < "$st/owned"
+  [ -n "\${wanted[$k]+set}" ] || [ -n "\${gone[$node]+set}" ] || [ -z "\${live[$k]+set}" ] || git config -f "$conf" --unset "$k" || true
+done
+if [ \${#keys[@]} -gt 0 ]; then printf '%s\\n' "\${keys[@]}"; fi > "$st/wanted"
 mv -f "$st/wanted" "$st/owned"
 if [ "$(sha256sum < "$conf")" != "$(cat "$st/applied" 2> /dev/null || true)" ]; then
   ghe-cluster-config-init
   ghe-cluster-config-apply
 fi
+mapfile -t removed < "$st/removed"
+for node in "\${removed[@]}"; do retired[$node]=1; done
 for node in "$@"; do
-  if [ -n "$(get "$conf" "cluster.$node.hostname")" ] && ! grep -qxF "$node" "$st/removed"; then
+  [ -z "\${retired[$node]+set}" ] || continue
+  # Read after config-init and -apply (and earlier removals) changed the file; 1: no such key.
+  host=$(git config -f "$conf" --get "cluster.$node.hostname") || [ $? -eq 1 ]
+  if [ -n "$host" ]; then
     ghe-remove-node "$node"
     echo "$node" >> "$st/removed"
+    retired[$node]=1
   fi
 done
 sha256sum < "$conf" > "$st/applied"
