@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveAddresses, type TopologyPlan } from "../components/plan";
@@ -211,6 +211,17 @@ describe("GHES cluster on a stand-in appliance (test/standin/ghes-cluster)", fun
         assert.deepEqual(data1.takeCalls(), ["ghe-remove-node ghe-app-4", "evacuate ghe-app-4"]);
     });
 
+    it("removes a node listed twice in removedNodes once", () => {
+        const withApp5: Raw = { ...swapped, nodes: { ...(swapped.nodes as Record<string, Raw>), "ghe-app-5": { zone: "us-east-1a" } } };
+        const ips = { ...NODE_IPS, "ghe-app-5": "10.1.0.15" };
+        assert.equal(data1.run(scriptOf(plan(withApp5, "ghes-cluster"), "ghe-data-1", ips)).status, 0);
+        data1.takeCalls();
+        const twice = { ...swapped, removedNodes: ["ghe-app-1", "ghe-app-4", "ghe-app-5", "ghe-app-5"] };
+        const r = data1.run(scriptOf(plan(twice, "ghes-cluster"), "ghe-data-1"));
+        assert.equal(r.status, 0, r.output);
+        assert.deepEqual(data1.takeCalls(), ["ghe-remove-node ghe-app-5", "evacuate ghe-app-5"]);
+    });
+
     it("stops before any check or write when git cannot parse cluster.conf, naming the file; nothing changed", () => {
         const good = readFileSync(data1.conf, "utf8");
         const ownedFile = join(data1.stateDir, "ghes-cluster", "owned");
@@ -252,12 +263,16 @@ describe("GHES cluster on a stand-in appliance (test/standin/ghes-cluster)", fun
         const entries = data1.entries();
         assert.ok(entries.includes("cluster.ghe-data-2.comment=x=y=z"), entries.join("\n"));
         assert.ok(entries.includes("cluster.ghe-data-2.ghes-own-note=a=b"), entries.join("\n"));
-        // git config replaces the file on every write (a new inode): the same inode means no write.
-        const before = { text: readFileSync(data1.conf, "utf8"), inode: statSync(data1.conf).ino };
+        // git config replaces the file on every write (a new inode); a hard link keeps the old one.
+        const before = readFileSync(data1.conf, "utf8");
+        const link = `${data1.conf}.before-rerun`;
+        linkSync(data1.conf, link);
         const again = data1.run(sync);
         assert.equal(again.status, 0, again.output);
         assert.deepEqual(data1.takeCalls(), []);
-        assert.deepEqual({ text: readFileSync(data1.conf, "utf8"), inode: statSync(data1.conf).ino }, before);
+        assert.equal(readFileSync(data1.conf, "utf8"), before);
+        assert.equal(statSync(data1.conf).ino, statSync(link).ino, "cluster.conf was not rewritten");
+        rmSync(link);
     });
 
     it("refuses a node replaced under its old host name (pulumi up --replace: a new address), changing nothing", () => {

@@ -132,59 +132,52 @@ export function clusterConf(doc: ClusterDocument): string {
  * a time. A removed node's section is GHES's from then on. It reads cluster.conf and the stack's
  * file once each (`git config --list`, last value of a key wins as with `--get`) and stops, changing
  * nothing, when git cannot parse either; only the removed nodes' host names are read again, after
- * the GHES commands may have changed the file.
+ * the GHES commands may have changed the file. Bash 4.4 or later (namerefs, lastpipe; GHES ships
+ * bash 5). Every character counts against the MySQL primary's SSM parameter (profiles.test.ts: 11
+ * nodes with every role must fit), hence the terse bash.
  */
 function clusterSync(stateDir: string): string {
     return `#!/bin/bash
-# Sets this stack's keys in cluster.conf one by one (components/profiles/ghes-cluster.ts). Reads
-# cluster.conf and the stack's file once each; runs git config only to set or unset a key.
+# Sets this stack's keys in cluster.conf one by one (components/profiles/ghes-cluster.ts).
 set -euo pipefail
 shopt -s lastpipe
 self=$1; shift
 conf=${CLUSTER_CONF_PATH} want=${stateDir}/cluster.conf.stack st=${stateDir}/ghes-cluster
 die() { echo "ghes-cluster-sync on $self: $*; nothing changed" >&2; exit 1; }
-node_of() { node=\${1#cluster.}; node=\${node%.*}; }
-# load MAP FILE: MAP[key] is the key's value in FILE as git config --get gives it (the last one;
-# empty without one); keys lists FILE's keys in file order, each once. Stops if git cannot parse FILE.
 load() {
-  local -n map=$1
-  local entry key
+  local -n m=$1
   keys=()
-  git config -f "$2" --list -z | while IFS= read -r -d '' entry; do
-    key=\${entry%%$'\\n'*}
-    [ -n "\${map["$key"]+set}" ] || keys+=("$key")
-    if [[ $entry == *$'\\n'* ]]; then map["$key"]=\${entry#*$'\\n'}; else map["$key"]=; fi
+  git config -f "$2" --list -z | while IFS= read -r -d '' e; do
+    k=\${e%%$'\\n'*}
+    [ -n "\${m["$k"]+1}" ] || keys+=("$k")
+    m["$k"]=\${e:\${#k}+1}
   done || die "git config cannot read $2"
 }
 mkdir -p "$st"; touch "$st/owned" "$st/removed" "$conf"
-declare -A live=() wanted=() wanted_node=() gone=() retired=()
+declare -A live wanted
 load live "$conf"
 load wanted "$want"
-for k in "\${keys[@]}"; do node_of "$k"; wanted_node[$node]=1; done
-for node in "$@"; do gone[$node]=1; done
 mapfile -t owned < "$st/owned"
 for r in mysql redis; do
   old=\${live[cluster.$r-master]:-} new=\${wanted[cluster.$r-master]:-}
   [ -z "$old" ] || [ "$old" = "$new" ] || die "cluster.conf names $old $r-master, the stack config $new: move it by hand (runbook move-leaders)"
 done
 for k in "\${keys[@]}"; do
-  [[ $k == cluster.*.ipv4 ]] || continue
-  old=\${live[$k]:-} new=\${wanted[$k]}
-  [ -z "\${live[\${k%.ipv4}.uuid]:-}" ] || [ "$old" = "$new" ] ||
-    die "\${k:8:-5} is a new appliance ($new, was $old) under a host name GHES knows, which it forbids: add a node with a new name and list the old one in removedNodes"
+  [[ $k != cluster.*.ipv4 || -z \${live[\${k%.ipv4}.uuid]:-} || \${live[$k]:-} == "\${wanted[$k]}" ]] ||
+    die "\${k:8:-5} is a new appliance (\${wanted[$k]}, was \${live[$k]:-}) under a host name GHES knows, which it forbids: add a node with a new name and list the old one in removedNodes"
 done
+drop=()
 for k in "\${owned[@]}"; do
-  node_of "$k"
-  [ -n "\${wanted[$k]+set}" ] || [ -n "\${gone[$node]+set}" ] || [ -n "\${wanted_node[$node]+set}" ] ||
-    die "$node left the stack config without being listed in removedNodes"
+  node=\${k#cluster.} node=\${node%.*}
+  [ -n "\${wanted[$k]+1}" ] || [[ " $* " == *" $node "* ]] || {
+    [[ " \${keys[*]}" == *" cluster.$node."* ]] || die "$node left the stack config without being listed in removedNodes"
+    [ -z "\${live[$k]+1}" ] || drop+=("$k")
+  }
 done
 for k in "\${keys[@]}"; do
   [ "\${live[$k]:-}" = "\${wanted[$k]}" ] || git config -f "$conf" "$k" "\${wanted[$k]}"
 done
-for k in "\${owned[@]}"; do
-  node_of "$k"
-  [ -n "\${wanted[$k]+set}" ] || [ -n "\${gone[$node]+set}" ] || [ -z "\${live[$k]+set}" ] || git config -f "$conf" --unset "$k" || true
-done
+for k in "\${drop[@]}"; do git config -f "$conf" --unset "$k" || true; done
 if [ \${#keys[@]} -gt 0 ]; then printf '%s\\n' "\${keys[@]}"; fi > "$st/wanted"
 mv -f "$st/wanted" "$st/owned"
 if [ "$(sha256sum < "$conf")" != "$(cat "$st/applied" 2> /dev/null || true)" ]; then
@@ -192,16 +185,10 @@ if [ "$(sha256sum < "$conf")" != "$(cat "$st/applied" 2> /dev/null || true)" ]; 
   ghe-cluster-config-apply
 fi
 mapfile -t removed < "$st/removed"
-for node in "\${removed[@]}"; do retired[$node]=1; done
 for node in "$@"; do
-  [ -z "\${retired[$node]+set}" ] || continue
-  # Read after config-init and -apply (and earlier removals) changed the file; 1: no such key.
-  host=$(git config -f "$conf" --get "cluster.$node.hostname") || [ $? -eq 1 ]
-  if [ -n "$host" ]; then
-    ghe-remove-node "$node"
-    echo "$node" >> "$st/removed"
-    retired[$node]=1
-  fi
+  [[ " \${removed[*]} " != *" $node "* ]] || continue
+  h=$(git config -f "$conf" --get "cluster.$node.hostname") || [ $? = 1 ]
+  [ -z "$h" ] || { ghe-remove-node "$node"; echo "$node" >> "$st/removed"; removed+=("$node"); }
 done
 sha256sum < "$conf" > "$st/applied"
 `;
