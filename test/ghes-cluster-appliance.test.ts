@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resolveAddresses, type TopologyPlan } from "../components/plan";
@@ -209,6 +209,70 @@ describe("GHES cluster on a stand-in appliance (test/standin/ghes-cluster)", fun
         const listed = data1.run(scriptOf(plan({ ...swapped, removedNodes: ["ghe-app-1", "ghe-app-4"] }, "ghes-cluster"), "ghe-data-1"));
         assert.equal(listed.status, 0, listed.output);
         assert.deepEqual(data1.takeCalls(), ["ghe-remove-node ghe-app-4", "evacuate ghe-app-4"]);
+    });
+
+    it("removes a node listed twice in removedNodes once", () => {
+        const withApp5: Raw = { ...swapped, nodes: { ...(swapped.nodes as Record<string, Raw>), "ghe-app-5": { zone: "us-east-1a" } } };
+        const ips = { ...NODE_IPS, "ghe-app-5": "10.1.0.15" };
+        assert.equal(data1.run(scriptOf(plan(withApp5, "ghes-cluster"), "ghe-data-1", ips)).status, 0);
+        data1.takeCalls();
+        const twice = { ...swapped, removedNodes: ["ghe-app-1", "ghe-app-4", "ghe-app-5", "ghe-app-5"] };
+        const r = data1.run(scriptOf(plan(twice, "ghes-cluster"), "ghe-data-1"));
+        assert.equal(r.status, 0, r.output);
+        assert.deepEqual(data1.takeCalls(), ["ghe-remove-node ghe-app-5", "evacuate ghe-app-5"]);
+    });
+
+    it("stops before any check or write when git cannot parse cluster.conf, naming the file; nothing changed", () => {
+        const good = readFileSync(data1.conf, "utf8");
+        const ownedFile = join(data1.stateDir, "ghes-cluster", "owned");
+        const owned = readFileSync(ownedFile, "utf8");
+        // An unterminated section header: git config refuses the whole file (before, each key read as empty).
+        const broken = `${good}[cluster "ghe-app-9"\n  ipv4 = 10.1.0.99\n`;
+        writeFileSync(data1.conf, broken);
+        const sync = `bash ${join(data1.stateDir, "ghes-cluster-sync")} ghe-data-1`;
+        try {
+            const r = data1.run(sync);
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /bad config line \d+ in file /, "git's own reason");
+            assert.ok(
+                r.output.includes(`ghes-cluster-sync on ghe-data-1: git config cannot read ${data1.conf}; nothing changed`),
+                r.output,
+            );
+            assert.deepEqual(data1.takeCalls(), []);
+            assert.equal(readFileSync(data1.conf, "utf8"), broken);
+            assert.equal(readFileSync(ownedFile, "utf8"), owned);
+        } finally {
+            writeFileSync(data1.conf, good);
+        }
+        // Repaired, the same run has nothing to do.
+        const again = data1.run(sync);
+        assert.equal(again.status, 0, again.output);
+        assert.deepEqual(data1.takeCalls(), []);
+        assert.equal(readFileSync(data1.conf, "utf8"), good);
+    });
+
+    it("reads and writes values containing '=' whole: a re-run does not even rewrite cluster.conf", () => {
+        data1.setKey("cluster.ghe-data-2.ghes-own-note", "a=b");
+        // A stack key whose value holds '=' (the sync takes whatever the stack's file says).
+        const stackFile = join(data1.stateDir, "cluster.conf.stack");
+        assert.equal(spawnSync("git", ["config", "-f", stackFile, "cluster.ghe-data-2.comment", "x=y=z"]).status, 0);
+        const sync = `bash ${join(data1.stateDir, "ghes-cluster-sync")} ghe-data-1`;
+        const r = data1.run(sync);
+        assert.equal(r.status, 0, r.output);
+        assert.deepEqual(data1.takeCalls(), ["ghe-cluster-config-init", "ghe-cluster-config-apply"]);
+        const entries = data1.entries();
+        assert.ok(entries.includes("cluster.ghe-data-2.comment=x=y=z"), entries.join("\n"));
+        assert.ok(entries.includes("cluster.ghe-data-2.ghes-own-note=a=b"), entries.join("\n"));
+        // git config replaces the file on every write (a new inode); a hard link keeps the old one.
+        const before = readFileSync(data1.conf, "utf8");
+        const link = `${data1.conf}.before-rerun`;
+        linkSync(data1.conf, link);
+        const again = data1.run(sync);
+        assert.equal(again.status, 0, again.output);
+        assert.deepEqual(data1.takeCalls(), []);
+        assert.equal(readFileSync(data1.conf, "utf8"), before);
+        assert.equal(statSync(data1.conf).ino, statSync(link).ino, "cluster.conf was not rewritten");
+        rmSync(link);
     });
 
     it("refuses a node replaced under its old host name (pulumi up --replace: a new address), changing nothing", () => {

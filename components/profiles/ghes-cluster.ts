@@ -129,52 +129,66 @@ export function clusterConf(doc: ClusterDocument): string {
  * sets the stack's keys one by one, unsets the ones it set before and no longer wants, leaves every
  * other key alone, runs ghe-cluster-config-init and -apply when cluster.conf changed since the last
  * apply, and then removes each newly removed node with ghe-remove-node (it evacuates first), one at
- * a time. A removed node's section is GHES's from then on.
+ * a time. A removed node's section is GHES's from then on. It reads cluster.conf and the stack's
+ * file once each (`git config --list`, last value of a key wins as with `--get`) and stops, changing
+ * nothing, when git cannot parse either; only the removed nodes' host names are read again, after
+ * the GHES commands may have changed the file. Bash 4.4 or later (namerefs, lastpipe; GHES ships
+ * bash 5). Every character counts against the MySQL primary's SSM parameter (profiles.test.ts: 11
+ * nodes with every role must fit), hence the terse bash.
  */
 function clusterSync(stateDir: string): string {
     return `#!/bin/bash
 # Sets this stack's keys in cluster.conf one by one (components/profiles/ghes-cluster.ts).
 set -euo pipefail
+shopt -s lastpipe
 self=$1; shift
 conf=${CLUSTER_CONF_PATH} want=${stateDir}/cluster.conf.stack st=${stateDir}/ghes-cluster
-get() { git config -f "$1" --get "$2" || true; }
 die() { echo "ghes-cluster-sync on $self: $*; nothing changed" >&2; exit 1; }
-removed() { printf '%s\\n' "$@" | grep -qxF "$node"; }
-node_of() { node=\${1#cluster.}; node=\${node%.*}; }
+load() {
+  local -n m=$1
+  keys=()
+  git config -f "$2" --list -z | while IFS= read -r -d '' e; do
+    k=\${e%%$'\\n'*}
+    [ -n "\${m["$k"]+1}" ] || keys+=("$k")
+    m["$k"]=\${e:\${#k}+1}
+  done || die "git config cannot read $2"
+}
 mkdir -p "$st"; touch "$st/owned" "$st/removed" "$conf"
+declare -A live wanted
+load live "$conf"
+load wanted "$want"
+mapfile -t owned < "$st/owned"
 for r in mysql redis; do
-  live=$(get "$conf" "cluster.$r-master") new=$(get "$want" "cluster.$r-master")
-  [ -z "$live" ] || [ "$live" = "$new" ] || die "cluster.conf names $live $r-master, the stack config $new: move it by hand (runbook move-leaders)"
+  old=\${live[cluster.$r-master]:-} new=\${wanted[cluster.$r-master]:-}
+  [ -z "$old" ] || [ "$old" = "$new" ] || die "cluster.conf names $old $r-master, the stack config $new: move it by hand (runbook move-leaders)"
 done
-for k in $(git config -f "$want" --name-only --get-regexp '^cluster\\..*\\.ipv4$'); do
-  old=$(get "$conf" "$k") new=$(get "$want" "$k")
-  [ -z "$(get "$conf" "\${k%.ipv4}.uuid")" ] || [ "$old" = "$new" ] ||
-    die "\${k:8:-5} is a new appliance ($new, was $old) under a host name GHES knows, which it forbids: add a node with a new name and list the old one in removedNodes"
+for k in "\${keys[@]}"; do
+  [[ $k != cluster.*.ipv4 || -z \${live[\${k%.ipv4}.uuid]:-} || \${live[$k]:-} == "\${wanted[$k]}" ]] ||
+    die "\${k:8:-5} is a new appliance (\${wanted[$k]}, was \${live[$k]:-}) under a host name GHES knows, which it forbids: add a node with a new name and list the old one in removedNodes"
 done
-git config -f "$want" --list | cut -d= -f1 > "$st/wanted"
-while read -r k; do
-  node_of "$k"
-  grep -qxF "$k" "$st/wanted" || removed "$@" || git config -f "$want" --get-regexp "^cluster\\.$node\\." > /dev/null ||
-    die "$node left the stack config without being listed in removedNodes"
-done < "$st/owned"
-while IFS= read -r line; do
-  k=\${line%%=*} v=\${line#*=}
-  [ "$(get "$conf" "$k")" = "$v" ] || git config -f "$conf" "$k" "$v"
-done < <(git config -f "$want" --list)
-while read -r k; do
-  node_of "$k"
-  grep -qxF "$k" "$st/wanted" || removed "$@" || git config -f "$conf" --unset "$k" || true
-done < "$st/owned"
+drop=()
+for k in "\${owned[@]}"; do
+  node=\${k#cluster.} node=\${node%.*}
+  [ -n "\${wanted[$k]+1}" ] || [[ " $* " == *" $node "* ]] || {
+    [[ " \${keys[*]}" == *" cluster.$node."* ]] || die "$node left the stack config without being listed in removedNodes"
+    [ -z "\${live[$k]+1}" ] || drop+=("$k")
+  }
+done
+for k in "\${keys[@]}"; do
+  [ "\${live[$k]:-}" = "\${wanted[$k]}" ] || git config -f "$conf" "$k" "\${wanted[$k]}"
+done
+for k in "\${drop[@]}"; do git config -f "$conf" --unset "$k" || true; done
+if [ \${#keys[@]} -gt 0 ]; then printf '%s\\n' "\${keys[@]}"; fi > "$st/wanted"
 mv -f "$st/wanted" "$st/owned"
 if [ "$(sha256sum < "$conf")" != "$(cat "$st/applied" 2> /dev/null || true)" ]; then
   ghe-cluster-config-init
   ghe-cluster-config-apply
 fi
+mapfile -t removed < "$st/removed"
 for node in "$@"; do
-  if [ -n "$(get "$conf" "cluster.$node.hostname")" ] && ! grep -qxF "$node" "$st/removed"; then
-    ghe-remove-node "$node"
-    echo "$node" >> "$st/removed"
-  fi
+  [[ " \${removed[*]} " != *" $node "* ]] || continue
+  h=$(git config -f "$conf" --get "cluster.$node.hostname") || [ $? = 1 ]
+  [ -z "$h" ] || { ghe-remove-node "$node"; echo "$node" >> "$st/removed"; removed+=("$node"); }
 done
 sha256sum < "$conf" > "$st/applied"
 `;
