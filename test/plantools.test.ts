@@ -5,6 +5,7 @@
  * document with only secret values redacted.
  */
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { ProgramRun } from "../tools/harness";
 import { EXIT_FAIL_ON, formatPlan, type JsonFailure, main, npmBannerWarning, planJson } from "../tools/plan";
@@ -12,6 +13,8 @@ import { failOnHits, parseFailOn } from "../tools/failon";
 import { formatPlanDiff, planDiff } from "../tools/plandiff";
 import { nodeDocuments, redactSecrets, SECRET_PLACEHOLDER, secretValues, textDiffLines } from "../tools/planview/documents";
 import { clusterConfig, haConfig } from "./fixtures";
+import { earlyAnswer, isPlanCommand } from "../tools/plan-args";
+import { importGraph } from "./import-graph";
 import { startProcess } from "./processes";
 import { run } from "./program";
 
@@ -120,6 +123,54 @@ describe("plan --json: only JSON on stdout, errors included", function () {
         assert.equal((JSON.parse(ok.stdout) as { stack: string }).stack, "dev");
         assert.equal(r.status, 2, r.stderr);
         assert.deepEqual(JSON.parse(r.stdout), { ok: false, exitCode: 2, problems: ["unknown option --bogus"] });
+    });
+});
+
+describe("plan: what the arguments alone decide is answered before the SDK loads", () => {
+    it("the command's early answer is main's answer, npm's banner note first", async () => {
+        const npm = { npm_lifecycle_event: "plan" };
+        for (const argv of [
+            ["dev", "--json", "--bogus"],
+            ["dev", "--bogus"],
+            ["--help"],
+            ["--json", "-h"],
+            ["dev", "--fail-on", "delete"],
+            ["--diff", "HEAD"],
+            ["a", "b"],
+        ]) {
+            const early = earlyAnswer(argv, npm);
+            assert.ok(early, argv.join(" "));
+            const r = await cli(...argv);
+            const note = argv.includes("--json") ? "note: npm printed its `> ... plan` banner" : "";
+            assert.deepEqual([early.code, early.stdout], [r.code, r.stdout], argv.join(" "));
+            assert.ok(early.stderr.startsWith(note) && early.stderr.endsWith(r.stderr), `${argv.join(" ")}: ${early.stderr}`);
+            assert.equal(early.stderr.length, r.stderr.length + (note === "" ? 0 : npmBannerWarning(argv, npm)!.length));
+        }
+        assert.equal(earlyAnswer(["dev", "--json"], {}), undefined, "a plan to run is left to main");
+        assert.equal(earlyAnswer(["dev", "--diff", "HEAD", "--fail-on", "delete"], {}), undefined);
+    });
+
+    it("is armed only in tools/plan.ts run as the command", () => {
+        const tools = path.join(PROJECT, "tools");
+        assert.equal(isPlanCommand({ filename: path.join(tools, "plan.ts") } as NodeJS.Module), true);
+        assert.equal(isPlanCommand({ filename: path.join(tools, "plandiff.ts") } as NodeJS.Module), false);
+        assert.equal(isPlanCommand({ filename: path.join(PROJECT, "node_modules", "mocha", "bin", "mocha.js") } as NodeJS.Module), false);
+        assert.equal(isPlanCommand(undefined), false);
+        assert.equal(isPlanCommand(require.main), false, "not in this test process");
+    });
+
+    it("tools/plan.ts imports tools/plan-args.ts right after the compile cache, and what that loads imports no @pulumi package", () => {
+        const plan = fs.readFileSync(path.join(PROJECT, "tools/plan.ts"), "utf8");
+        const imports = [...plan.matchAll(/^import .*?"([^"]+)";$/gms)].map((m) => m[1]);
+        assert.deepEqual(imports.slice(0, 2), ["./compilecache", "./plan-args"]);
+        // The modules it loads at run time (type-only imports are erased), read one by one from it.
+        const loaded = new Set(["tools/plan-args.ts"]);
+        for (const file of loaded) {
+            for (const e of importGraph(PROJECT, [file])) if (!e.typeOnly) loaded.add(e.to);
+        }
+        assert.ok(loaded.has("tools/failon.ts") && loaded.has("tools/stackfile.ts"), [...loaded].join(", "));
+        const sdk = [...loaded].filter((f) => /(from |require\()"@pulumi\//.test(fs.readFileSync(path.join(PROJECT, f), "utf8")));
+        assert.deepEqual(sdk, [], `loaded before a usage error is answered: ${[...loaded].join(", ")}`);
     });
 });
 

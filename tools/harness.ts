@@ -8,6 +8,7 @@
  * the monitor's `registerResource` to read them.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { SECRET_MASK, UNKNOWN_MASK } from "./masks";
 import { HaMocks, RecordedCall } from "./mocks";
 import { withoutSourceMaps } from "./sourcemaps";
 import { DEFAULT_PROJECT, SECURE_PLACEHOLDER, secureConfigKeys } from "./stackfile";
@@ -21,10 +22,7 @@ export const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 export const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** How a secret is shown in `maskedInputs` and masked outputs. */
-export const SECRET_MASK = "[secret]";
-/** How a value unknown at preview time is shown in `maskedInputs` and outputs. */
-export const UNKNOWN_MASK = "(unknown)";
+export { SECRET_MASK, UNKNOWN_MASK } from "./masks";
 
 export interface RecordedResource {
     type: string;

@@ -12,16 +12,18 @@
  */
 // First: the compile cache must be on before the SDKs load.
 import "./compilecache";
+// Second: run as the command, a usage error or --help is answered there and the process ends before
+// the imports below load the program's modules and the SDK (tools/plan-args.ts).
+import { answerArgs, type CliArgs, failureOutput, npmBannerWarning, USAGE } from "./plan-args";
 import * as path from "node:path";
-import { parseCommandLine } from "./args";
 import { runMain } from "./cli";
 import { ProgramRun, PulumiProgram, runProgram } from "./harness";
 import { formatPlan, planJson } from "./planview/format";
-import { FAIL_ON_KINDS, type FailOnKind, failOnHits, failOnMessage, parseFailOn } from "./failon";
+import { failOnHits, failOnMessage } from "./failon";
 import { formatPlanDiff, materializeRef, planAtRef, planDiff, type RefTree } from "./plandiff";
 import { dropPromiseStacks } from "./promisestacks";
 import { errorStack } from "./sourcemaps";
-import { DEFAULT_PROJECT, DEFAULT_STACK_DIR, listStacks, readConfigFile, readProjectName, readStackFile } from "./stackfile";
+import { DEFAULT_PROJECT, listStacks, readConfigFile, readProjectName, readStackFile } from "./stackfile";
 
 export * from "./planview/format";
 export * from "./planview/summaries";
@@ -29,50 +31,7 @@ export * from "./planview/summaries";
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-export interface CliArgs {
-    stack?: string;
-    json: boolean;
-    preview: boolean;
-    stackDir: string;
-    configFile?: string;
-    /** Git ref to compare the stack's plan with (`--diff`). */
-    diff?: string;
-    /** With --diff: the kinds of change that make the tool exit with EXIT_FAIL_ON (`--fail-on replace,delete`). */
-    failOn: FailOnKind[];
-    help: boolean;
-}
-
-const OPTIONS = {
-    json: { type: "boolean" },
-    preview: { type: "boolean" },
-    "stack-dir": { type: "string" },
-    "config-file": { type: "string" },
-    diff: { type: "string" },
-    "fail-on": { type: "string" },
-    help: { type: "boolean", short: "h" },
-} as const;
-
-export function parseArgs(argv: readonly string[]): CliArgs {
-    const { values: v, positionals } = parseCommandLine(argv, OPTIONS);
-    if (positionals.length > 1) throw new Error(`unexpected argument ${positionals[1]}`);
-    return {
-        ...(positionals.length > 0 ? { stack: positionals[0] } : {}),
-        json: v.json ?? false,
-        preview: v.preview ?? false,
-        stackDir: v["stack-dir"] ?? DEFAULT_STACK_DIR,
-        ...(v["config-file"] !== undefined ? { configFile: v["config-file"] } : {}),
-        ...(v.diff !== undefined ? { diff: v.diff } : {}),
-        failOn: v["fail-on"] === undefined ? [] : parseFailOn(v["fail-on"]),
-        help: v.help ?? false,
-    };
-}
-
-const USAGE =
-    "usage: npm run plan -- <stack> [--json] [--preview] [--stack-dir DIR] [--config-file PATH]\n" +
-    "       npm run plan -- <stack> --diff <git-ref> [--fail-on replace,delete] [--json] [--stack-dir DIR]\n" +
-    "--json prints one JSON document on stdout, errors included; call it as `npm run -s plan -- ...` (without -s npm\n" +
-    "prints its own banner on stdout). --fail-on: exit 3 when the diff has a change of a listed kind\n" +
-    `(${FAIL_ON_KINDS.join(", ")}).`;
+export { type CliArgs, type JsonFailure, npmBannerWarning, parseArgs } from "./plan-args";
 
 /** Loads the real program lazily (after setMocks), accepting `export =` or a default export. */
 export function loadProgram(modulePath: string = path.join(__dirname, "..", "index")): PulumiProgram {
@@ -100,14 +59,6 @@ export interface CliIo {
 /** The exit code of `--diff --fail-on` when the diff has a change of a listed kind (distinct from errors: 1, usage: 2). */
 export const EXIT_FAIL_ON = 3;
 
-/** What `--json` prints instead of text when the tool fails: the problems, nothing else on stdout. */
-export interface JsonFailure {
-    ok: false;
-    exitCode: number;
-    /** One line each (a config problem: `namespace:key.path: message (got value)`). */
-    problems: string[];
-}
-
 /** The problems behind an error: a ConfigError's list (key path, message, value), else its message. */
 export function errorProblems(e: Error): string[] {
     const problems = (e as { problems?: unknown }).problems;
@@ -129,12 +80,9 @@ export async function main(
     const json = argv.includes("--json");
     /** Reports a failure (text on stderr, or with --json a JsonFailure on stdout) and returns its exit code. */
     const fail = (exitCode: number, problems: string[], text: string): number => {
-        if (json) {
-            const doc: JsonFailure = { ok: false, exitCode, problems };
-            io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-        } else {
-            io.stderr(text);
-        }
+        const out = failureOutput(json, exitCode, problems, text);
+        if (out.stdout !== "") io.stdout(out.stdout);
+        if (out.stderr !== "") io.stderr(out.stderr);
         return exitCode;
     };
     if (!json) return mainWith(argv, io, fail);
@@ -154,24 +102,13 @@ export async function main(
 type Fail = (exitCode: number, problems: string[], text: string) => number;
 
 async function mainWith(argv: readonly string[], io: CliIo, fail: Fail): Promise<number> {
-    let args: CliArgs;
-    try {
-        args = parseArgs(argv);
-    } catch (e) {
-        return fail(2, [(e as Error).message], `${(e as Error).message}\n${USAGE}\n`);
-    }
-    if (args.help) {
-        io.stdout(args.json ? `${JSON.stringify({ usage: USAGE })}\n` : `${USAGE}\n`);
+    const answer = answerArgs(argv);
+    if (answer.kind === "usage") return fail(2, answer.problems, answer.text);
+    if (answer.kind === "help") {
+        io.stdout(answer.stdout);
         return 0;
     }
-    if (args.diff !== undefined && (args.configFile !== undefined || args.stack === undefined)) {
-        const msg = "--diff compares a stack file at two commits: give a stack name, not --config-file";
-        return fail(2, [msg], `${msg}\n${USAGE}\n`);
-    }
-    if (args.failOn.length > 0 && args.diff === undefined) {
-        const msg = "--fail-on needs --diff <git-ref>";
-        return fail(2, [msg], `${msg}\n${USAGE}\n`);
-    }
+    const args = answer.args;
     let config: Record<string, string>;
     let stack: string;
     let project = DEFAULT_PROJECT;
@@ -250,18 +187,6 @@ async function diffAgainstRef(
     if (failed.length === 0) return 0;
     if (!args.json) io.stderr(`${failOnMessage(failed)}\n`);
     return EXIT_FAIL_ON;
-}
-
-/**
- * npm's `run` writes its "> package script" banner to stdout before the script starts, unless its log
- * level is silent (`-s`); the tool cannot take it back, so with --json it says so on stderr.
- */
-export function npmBannerWarning(argv: readonly string[], env: NodeJS.ProcessEnv): string | undefined {
-    if (!argv.includes("--json") || env.npm_lifecycle_event === undefined || env.npm_config_loglevel === "silent") return undefined;
-    return (
-        "note: npm printed its `> ... plan` banner on stdout above the JSON (npm does that unless it runs silent); " +
-        "for JSON alone run `npm run -s plan -- ...` or `npx tsx tools/plan.ts ...`\n"
-    );
 }
 
 if (require.main === module) {

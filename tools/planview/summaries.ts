@@ -2,7 +2,8 @@
  * The settings a reviewer checks for each resource type (zone, ports, TTL, health check, DNS
  * target...), read from a recorded registration, with ids resolved back to logical names.
  */
-import { type RecordedResource, SECRET_MASK } from "../harness";
+import type { RecordedResource } from "../harness";
+import { SECRET_MASK } from "../masks";
 
 /** Settings of one resource shown in the plan, in display order. */
 export type Summary = Record<string, string | number | boolean>;
