@@ -725,7 +725,7 @@ describe("bench: program cost over rounds of new processes (tools/bench/cost.ts 
         assert.deepEqual(roundShare({ runs: 3, minMs: 3000, rounds: 3 }), { runs: 1, minMs: 1000, maxRuns: 8 });
         assert.deepEqual(roundShare({ runs: 4, minMs: 3000, rounds: 3 }), { runs: 2, minMs: 1000, maxRuns: 8 });
         assert.deepEqual(roundShare({ runs: 3, minMs: 3000, rounds: 1 }), { runs: 3, minMs: 3000, maxRuns: MAX_RUNS });
-        assert.equal(parseBenchArgs([]).rounds, 3);
+        assert.equal(parseBenchArgs([]).rounds, 5);
         assert.throws(() => parseBenchArgs(["--rounds", "0"]), /--rounds needs a number >= 1/);
     });
 });
