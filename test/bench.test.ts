@@ -722,8 +722,8 @@ describe("bench: program cost over rounds of new processes (tools/bench/cost.ts 
     });
 
     it("splits the scenario's pairs and minimum time over the rounds", () => {
-        assert.deepEqual(roundShare({ runs: 3, minMs: 3000, rounds: 3 }), { runs: 1, minMs: 1000, maxRuns: 8 });
-        assert.deepEqual(roundShare({ runs: 4, minMs: 3000, rounds: 3 }), { runs: 2, minMs: 1000, maxRuns: 8 });
+        assert.deepEqual(roundShare({ runs: 3, minMs: 3000, rounds: 3 }), { runs: 1, minMs: 1000, maxRuns: 16 });
+        assert.deepEqual(roundShare({ runs: 4, minMs: 3000, rounds: 3 }), { runs: 2, minMs: 1000, maxRuns: 16 });
         assert.deepEqual(roundShare({ runs: 3, minMs: 3000, rounds: 1 }), { runs: 3, minMs: 3000, maxRuns: MAX_RUNS });
         assert.equal(parseBenchArgs([]).rounds, 5);
         assert.throws(() => parseBenchArgs(["--rounds", "0"]), /--rounds needs a number >= 1/);

@@ -49,7 +49,7 @@ const USAGE =
 const OPTIONS = {
     out: { type: "string", default: "BENCHMARKS.md" },
     runs: { type: "string", default: "3" },
-    "min-seconds": { type: "string", default: "3" },
+    "min-seconds": { type: "string", default: "10" },
     rounds: { type: "string", default: "5" },
     warmup: { type: "string", default: "1" },
     "typecheck-runs": { type: "string", default: "3" },

@@ -17,7 +17,7 @@ import { increments, linearFit, median } from "./stats";
 export const OVERHEAD_GOAL = 1.2;
 
 /** Upper bound on measured runs of one scenario (all rounds), whatever `minMs` asks for. */
-export const MAX_RUNS = 25;
+export const MAX_RUNS = 50;
 
 export interface CostSummary {
     /** Medians over the measured runs. */
