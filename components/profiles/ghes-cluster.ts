@@ -134,7 +134,8 @@ export function clusterConf(doc: ClusterDocument): string {
  * nothing, when git cannot parse either; only the removed nodes' host names are read again, after
  * the GHES commands may have changed the file. Bash 4.4 or later (namerefs, lastpipe; GHES ships
  * bash 5). Every character counts against the MySQL primary's SSM parameter (profiles.test.ts: 11
- * nodes with every role must fit), hence the terse bash.
+ * nodes with every role must fit), hence the terse bash. Note that `load` leaves in `keys` the keys
+ * of the file it read last, in file order: the stack's file, because it reads cluster.conf first.
  */
 function clusterSync(stateDir: string): string {
     return `#!/bin/bash
