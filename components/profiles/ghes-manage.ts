@@ -207,12 +207,13 @@ function helperAuthorizeJoin(): string {
     return `# authorize [--add] PRIMARY: ghe-repl-setup prints this replica's SSH key; authorise it on PRIMARY
 # (POST /manage/v1/access/ssh) so the next ghe-repl-setup can connect.
 authorize() {
-  local primary=\${*: -1} out key
+  local primary=\${*: -1} out key="" re='(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp[0-9]+) [A-Za-z0-9+/=]+'
   if out=$(ghe-repl-setup "$@" 2>&1); then
     echo "\${out}"
     return 0
   fi
-  key=$(grep -Eo '(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp[0-9]+) [A-Za-z0-9+/=]+' <<< "\${out}" | head -n 1 || true)
+  # The first key in the output (what grep -o | head -n 1 gives), matched by bash.
+  [[ ! \${out} =~ \${re} ]] || key=\${BASH_REMATCH[0]}
   if [ -z "\${key}" ]; then
     echo "\${out}" >&2
     echo "ghe-repl-setup printed no SSH key to authorise on \${primary}" >&2
