@@ -209,6 +209,9 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.ok(!early.calls.some((c) => c.startsWith("ghe-repl-setup")), early.calls.join("\n"));
         assert.equal(early.calls.filter((c) => c === `curl GET ${A["ghe-1"]} replication/status`).length, 60);
         assert.equal(early.calls.filter((c) => c === "sleep 30").length, 60);
+        // The password (IMDS token, region, SSM GetParameter) is read once per helper process (init,
+        // wait-for-seed), not again in each attempt's subshell.
+        assert.equal(early.passwordReads, 2);
         assert.ok(!existsSync(join(stateDir("ghe-3"), "applied-steps")));
 
         const first = apply(p, "ghe-2");
@@ -434,15 +437,17 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.equal(unauthorised.status, 1);
         const key = unauthorised.stdout.match(/authorize this key: (ssh-ed25519 \S+) /)![1];
         // The Manage API takes the key only as a JSON body {"key": ...}.
-        const authorise = (body: string) => {
+        /** curl's --data: the body from a file (`@FILE`), or as text on the command line with `asText`. */
+        const authorise = (body: string, asText = false) => {
             const file = join(dir, "key.json");
             writeFileSync(file, body);
             const config = join(dir, "curl.conf");
             writeFileSync(config, `user = "api_key:${PASSWORD.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"\n`);
             const url = `https://${A["ghe-1"]}:8443/manage/v1/access/ssh`;
-            return standin("curl", ["-fsS", "-K", config, "-k", "-X", "POST", "--data", `@${file}`, url]);
+            return standin("curl", ["-fsS", "-K", config, "-k", "-X", "POST", "--data", asText ? body : `@${file}`, url]);
         };
         assert.match(authorise(`{"key": 1}`).stderr, /access\/ssh: the body is not/);
+        assert.match(authorise(`{"key": 1}`, true).stderr, /access\/ssh: the body is not/);
         assert.match(authorise(`{"key": "${key}"} trailing`).stderr, /access\/ssh: the body is not/);
         assert.equal(setup("--add").status, 1, "still not authorised");
         assert.equal(authorise(`{\n  "key": "${key}"\n}\n`).status, 0);

@@ -29,7 +29,10 @@ export function managementPasswordParameter(prefix: string): string {
  * parameter named by `${manage_password_param}`, which the caller sets, and `manage_region`, the
  * instance's region from IMDSv2) and `manage_call URL [CURL ARGS]`: one Manage API call as `api_key` with that
  * password. Callers add their own TLS options: the nodes `-k` (self-signed until TLS is
- * configured), the backup host `--resolve` so the certificate is checked for `dns.name`.
+ * configured), the backup host `--resolve` so the certificate is checked for `dns.name`. A caller
+ * that runs `manage_call` in a subshell (`$(...)`) calls `manage_password_read` first: what a
+ * subshell reads is lost when it ends, so each call would fetch the password (IMDS token, region,
+ * SSM GetParameter) again.
  */
 export const MANAGE_CALL = `manage_password="" manage_region=""
 manage_password_read() {

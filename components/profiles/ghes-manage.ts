@@ -84,8 +84,10 @@ state_dir=${shellQuote(stateDir)}
 role_file="\${state_dir}/${ROLE_FILE}"
 manage_password_param=${shellQuote(passwordParameter(secretParameter))}
 
+# role: what this package last left the node as (the role file's line), in \${was}; bash reads it.
 role() {
-  cat "\${role_file}" 2>/dev/null || true
+  was=""
+  [ ! -f "\${role_file}" ] || IFS= read -r was < "\${role_file}" || true
 }
 
 set_role() {
@@ -117,7 +119,7 @@ function helperGuardLeave(): string {
 # primary: it stays in maintenance mode and out of replication unless the stack says rejoin.
 guard() {
   local mode=$1 was
-  was=$(role)
+  role
   case "\${was}" in
     primary | fenced) ;;
     *) return 0 ;;
@@ -139,7 +141,7 @@ guard() {
 # (removing-a-high-availability-replica.md: ghe-repl-stop, then ghe-repl-teardown).
 leave() {
   local primary=$1 was
-  was=$(role)
+  role
   case "\${was}" in
     "replica \${primary}" | primary | fenced | "") return 0 ;;
     replica\\ *)
@@ -182,9 +184,12 @@ init() {
 # availability-replica.md): wait until PRIMARY's replication status lists a replica and is OK.
 wait_for_seed() {
   local primary=$1 attempt status
+  # Read here, not in each attempt's subshell (which would fetch it again every time).
+  manage_password_read || return 1
   for attempt in $(seq 1 ${SEED_WAIT.attempts}); do
-    if status=$(manage GET "\${primary}" replication/status 2>/dev/null) &&
-      [ "$(jq -r '(.nodes | length) > 0 and .status == "OK"' <<< "\${status}")" = true ]; then
+    # A status without "OK" anywhere is not OK: jq parses only one that may be.
+    if status=$(manage GET "\${primary}" replication/status 2>/dev/null) && [[ \${status} == *'"OK"'* ]] &&
+      jq -e '(.nodes | length) > 0 and .status == "OK"' <<< "\${status}" > /dev/null; then
       return 0
     fi
     echo "waiting for the first replica to run on \${primary} (attempt \${attempt} of ${SEED_WAIT.attempts})" >&2
@@ -202,24 +207,20 @@ function helperAuthorizeJoin(): string {
     return `# authorize [--add] PRIMARY: ghe-repl-setup prints this replica's SSH key; authorise it on PRIMARY
 # (POST /manage/v1/access/ssh) so the next ghe-repl-setup can connect.
 authorize() {
-  local primary=\${*: -1} out key body
+  local primary=\${*: -1} out key="" re='(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp[0-9]+) [A-Za-z0-9+/=]+'
   if out=$(ghe-repl-setup "$@" 2>&1); then
     echo "\${out}"
     return 0
   fi
-  key=$(grep -Eo '(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp[0-9]+) [A-Za-z0-9+/=]+' <<< "\${out}" | head -n 1 || true)
+  # The first key in the output (what grep -o | head -n 1 gives), matched by bash.
+  [[ ! \${out} =~ \${re} ]] || key=\${BASH_REMATCH[0]}
   if [ -z "\${key}" ]; then
     echo "\${out}" >&2
     echo "ghe-repl-setup printed no SSH key to authorise on \${primary}" >&2
     return 1
   fi
-  body=$(mktemp "\${state_dir}/key.XXXXXX")
-  jq -n --arg key "\${key}" '{key: $key}' > "\${body}"
-  manage POST "\${primary}" access/ssh -H 'Content-Type: application/json' --data "@\${body}" > /dev/null || {
-    rm -f "\${body}"
-    return 1
-  }
-  rm -f "\${body}"
+  # The key is [A-Za-z0-9+/=] and a type name: a JSON string as it is. It is public, so on the command line.
+  manage POST "\${primary}" access/ssh -H 'Content-Type: application/json' --data "{\\"key\\": \\"\${key}\\"}" > /dev/null
 }
 
 # config-apply PRIMARY: apply geo-replication settings on the primary (POST /manage/v1/config/apply).
@@ -231,6 +232,7 @@ config_apply() {
 # replica decommissions if it is ever promoted in its place.
 joined() {
   local primary=$1 uuid
+  manage_password_read || return 1
   uuid=$(manage GET "\${primary}" config/nodes | jq -r '[.nodes[] | select(.replica == false) | .uuid][0] // empty')
   printf '%s\\n' "\${uuid}" > "\${state_dir}/ghes-primary-uuid"
   set_role "replica \${primary}"
