@@ -403,6 +403,50 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) assert.deepEqual(apply(allowed, n).calls, [], n);
     });
 
+    it("after a new helper (an upgrade of this package), sets up no running replica again; geo settings apply again", () => {
+        bootstrapped();
+        // A geo setting on a joined replica: only its geo steps run (the join steps are not skipped by mistake).
+        const p = ghesPlan({ ghesHa: { geo: { "ghe-4": { datacenter: "dc-b", active: true } } } });
+        const geoCalls = ["ghe-repl-node --datacenter dc-b --active", `curl POST ${A["ghe-1"]} config/apply`];
+        const joinedCalls = ["ghe-repl-status", `curl GET ${A["ghe-1"]} config/nodes`];
+        const geo = apply(p, "ghe-4");
+        assert.equal(geo.status, 0, geo.stderr);
+        assert.deepEqual(geo.calls, [...geoCalls, ...joinedCalls]);
+        for (const n of ["ghe-1", "ghe-2", "ghe-3"] as const) assert.deepEqual(apply(p, n).calls, [], n);
+
+        // Any change to the helper file re-runs every later step of each node's configuration.
+        const helperLine = "#!/bin/bash\n# GHES HA helper";
+        const upgraded: TopologyPlan = {
+            ...p,
+            replication: {
+                ...p.replication,
+                documents: p.replication.documents.map((d) => {
+                    assert.ok(d.script.includes(helperLine), d.node);
+                    return { ...d, script: d.script.replace(helperLine, "#!/bin/bash\n# (a later release)\n# GHES HA helper") };
+                }),
+            },
+        };
+        const primary = apply(upgraded, "ghe-1");
+        assert.equal(primary.status, 0, primary.stderr);
+        assert.deepEqual(primary.calls, [`curl GET ${A["ghe-1"]} config/license`]);
+        // The first replica too: its ghe-repl-setup without --add would fail on a primary that has replicas.
+        // The geo replica sets its (unchanged) datacenter again and has the primary apply it.
+        for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) {
+            const r = apply(upgraded, n);
+            assert.equal(r.status, 0, `${n}: ${r.stderr}`);
+            assert.deepEqual(r.calls, [`curl GET ${A[n]} config/license`, ...(n === "ghe-4" ? geoCalls : []), ...joinedCalls], n);
+            assert.equal(role(n), `replica ${A["ghe-1"]}`);
+            assert.ok(existsSync(join(host(n), "repl-running")), n);
+        }
+        assert.deepEqual(
+            state("ghe-1", "members")!
+                .split("\n")
+                .map((l) => l.split(" ")[1]),
+            [A["ghe-2"], A["ghe-3"], A["ghe-4"]],
+        );
+        for (const n of NODES) assert.deepEqual(apply(upgraded, n).calls, [], n);
+    });
+
     it("the stand-in refuses to make a serving former primary a replica outside maintenance mode", () => {
         bootstrapped();
         const standin = (command: string, self: Node, ...args: string[]) =>
@@ -497,7 +541,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             assert.deepEqual(readdirSync(join(rootDir(n), "run")), ["ha-service-apply.lock"], "the script copy in /run is removed");
         }
         // Whereas a node that lost its state (what the root filesystem held before) would set up again.
-        rmSync(join(stateDir("ghe-4"), "applied-steps"));
+        rmSync(stateDir("ghe-4"), { recursive: true });
         assert.ok(apply(p, "ghe-4").calls.includes(`ghe-repl-setup --add ${A["ghe-1"]}`));
         // Still managed: a promotion after the upgrade reaches the replica through the association.
         const promoted = associate(ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-2");

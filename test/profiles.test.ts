@@ -85,10 +85,11 @@ describe("profile ghes: HA (stacks/Pulumi.ghes-ha.yaml)", () => {
             `${helper} guard replica`,
             `${helper} leave {{address:ghe-1}}`,
             `${helper} init /ha-service/ghes-ha/ghe/ghes-license setup`,
-            `${helper} authorize {{address:ghe-1}}`,
-            "ghe-repl-setup {{address:ghe-1}}",
-            "ghe-config-apply",
-            "ghe-repl-start",
+            // The join steps, skipped by the helper on a replica that follows ghe-1 already.
+            `${helper} join {{address:ghe-1}} authorize {{address:ghe-1}}`,
+            `${helper} join {{address:ghe-1}} ghe-repl-setup {{address:ghe-1}}`,
+            `${helper} join {{address:ghe-1}} ghe-config-apply`,
+            `${helper} join {{address:ghe-1}} ghe-repl-start`,
             "ghe-repl-status",
             `${helper} joined {{address:ghe-1}}`,
         ]);
@@ -109,11 +110,9 @@ describe("profile ghes: HA (stacks/Pulumi.ghes-ha.yaml)", () => {
         const nodes = { ...(stackConfig("ghes-ha").nodes as Raw), "ghe-3": { zone: "us-east-1a" } };
         const three = plan(stackConfig("ghes-ha", { nodes }), "ghes-ha");
         const setup = (node: string) => commandsOf(three, node).filter((c) => /ghe-repl-setup|wait-for-seed/.test(c));
-        assert.deepEqual(setup("ghe-2"), ["ghe-repl-setup {{address:ghe-1}}"]);
-        assert.deepEqual(setup("ghe-3"), [
-            "/data/user/ha-service/ghes-ha wait-for-seed {{address:ghe-1}}",
-            "ghe-repl-setup --add {{address:ghe-1}}",
-        ]);
+        const join = "/data/user/ha-service/ghes-ha join {{address:ghe-1}}";
+        assert.deepEqual(setup("ghe-2"), [`${join} ghe-repl-setup {{address:ghe-1}}`]);
+        assert.deepEqual(setup("ghe-3"), [`${join} wait-for-seed {{address:ghe-1}}`, `${join} ghe-repl-setup --add {{address:ghe-1}}`]);
     });
 
     it("after a promotion gives the new primary the ghe-repl-promote runbook and re-points the old one", () => {
@@ -399,7 +398,8 @@ describe("profile stacks through the program", () => {
         const primaryIp = r.resources.find((x) => x.type === "aws:ec2/instance:Instance" && x.name === "ghe-ghe-1")!.state!.privateIp;
         const param = r.resources.find((x) => x.type === "aws:ssm/parameter:Parameter" && x.name === "ghe-repl-ghe-2-config")!;
         assert.equal(param.inputs.name, "/ha-service/ghes-ha/ghe/nodes/ghe-2/config");
-        assert.match(String(param.inputs.value), new RegExp(`^  ghe-repl-setup ${String(primaryIp).replace(/\./g, "\\.")}$`, "m"));
+        const ip = String(primaryIp).replace(/\./g, "\\.");
+        assert.match(String(param.inputs.value), new RegExp(`^run '/data/user/ha-service/ghes-ha join ${ip} ghe-repl-setup ${ip}'$`, "m"));
         assert.doesNotMatch(String(param.inputs.value), /\{\{address:/);
     });
 

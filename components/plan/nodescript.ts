@@ -95,7 +95,9 @@ set -euo pipefail
         return `${head}echo "node ${ctx.node}: nothing to apply"\n`;
     }
     const put = (f: RenderedFile) => `put ${shellQuote(f.path)} ${f.mode} <<'${HEREDOC_END}'\n${f.content}${HEREDOC_END}\n`;
-    const run = (c: string) => `if step ${shellQuote(`run ${c}`)}; then\n  ${c}\nfi\n`;
+    // run COMMAND: a step that runs COMMAND (eval). Each command is written once, quoted, rather than
+    // twice (its step ID and its line): SSM space is 8 KB per node.
+    const run = (c: string) => `run ${shellQuote(c)}\n`;
     const files = [...config.files.map(put)];
     const commands = [...config.commands.map(run), ...after.files.map(put), ...after.commands.map(run)];
     return `${head}
@@ -114,6 +116,12 @@ step() {
     changed=1
   fi
   [ "\${changed}" -eq 1 ]
+}
+
+run() {
+  if step "run $1"; then
+    eval "$1"
+  fi
 }
 
 # put PATH MODE: a step that writes standard input to PATH when the file changed or is missing.

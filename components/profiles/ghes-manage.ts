@@ -57,16 +57,21 @@ function compact(script: string): string {
     return [...lines.slice(0, body), ...lines.slice(body).filter((l) => !/^\s*#/.test(l))].join("\n");
 }
 
-/** The helper script, for a node whose package state lives in `stateDir`, of the stack whose join secret is `secretParameter`. */
-export function helperScript(stateDir: string, secretParameter: string): string {
+/**
+ * The helper script of a node the config names `role`, whose package state lives in `stateDir`, of
+ * the stack whose join secret is `secretParameter`. A primary's helper has only what a primary runs
+ * (init, primary), which leaves room in its SSM parameter for the promotion script beside it.
+ */
+export function helperScript(stateDir: string, secretParameter: string, role: "primary" | "replica"): string {
+    const replica = role === "replica";
     return compact(
         [
             helperHeader(stateDir, secretParameter),
             helperManage(),
-            helperGuardLeave(),
-            helperInitSeed(),
-            helperAuthorizeJoin(),
-            helperDispatch(),
+            ...(replica ? [helperGuardLeave()] : []),
+            helperInit(),
+            ...(replica ? [helperSeed(), helperAuthorizeJoin()] : []),
+            helperDispatch(role),
         ].join(""),
     );
 }
@@ -76,19 +81,12 @@ function helperHeader(stateDir: string, secretParameter: string): string {
     return `#!/bin/bash
 # GHES HA helper rendered by ha-service: the steps of GitHub's HA procedures that a person would
 # otherwise do at the management console. Subcommands are called by this node's configuration
-# script, one step each; a failing subcommand stops the run, which then records nothing, so the next
-# run retries from the same step.
+# script, one step each; a failing subcommand stops the run, and the next run retries from that step.
 set -euo pipefail
 
 state_dir=${shellQuote(stateDir)}
 role_file="\${state_dir}/${ROLE_FILE}"
 manage_password_param=${shellQuote(passwordParameter(secretParameter))}
-
-# role: what this package last left the node as (the role file's line), in \${was}; bash reads it.
-role() {
-  was=""
-  [ ! -f "\${role_file}" ] || IFS= read -r was < "\${role_file}" || true
-}
 
 set_role() {
   printf '%s\\n' "$1" > "\${role_file}.new"
@@ -112,9 +110,15 @@ manage() {
 `;
 }
 
-/** `guard` (a former primary stays fenced) and `leave` (a replica leaves another primary's group). */
+/** `role` (the role file's line), `guard` (a former primary stays fenced) and `leave` (a replica leaves another primary's group). */
 function helperGuardLeave(): string {
-    return `# guard MODE: MODE is this node's entry in ghesHa.formerPrimaries (fenced or rejoin), else replica.
+    return `# role: what this package last left the node as (the role file's line), in \${was}; bash reads it.
+role() {
+  was=""
+  [ ! -f "\${role_file}" ] || IFS= read -r was < "\${role_file}" || true
+}
+
+# guard MODE: MODE is this node's entry in ghesHa.formerPrimaries (fenced or rejoin), else replica.
 # A node this package last left as primary (or fenced) that is now told to be a replica is a former
 # primary: it stays in maintenance mode and out of replication unless the stack says rejoin.
 guard() {
@@ -155,8 +159,8 @@ leave() {
 `;
 }
 
-/** `init` (license and password, once) and `wait_for_seed` (the first replica runs before the others). */
-function helperInitSeed(): string {
+/** `init`: license and password, once. */
+function helperInit(): string {
     return `# init LICENSE_PARAMETER apply|setup: license and root site administrator password on this
 # appliance, once (POST /manage/v1/config/init). A primary then applies them (ghe-config-apply); a
 # replica goes on to ghe-repl-setup, as the management console's replica flow does.
@@ -180,7 +184,12 @@ init() {
   fi
 }
 
-# wait-for-seed PRIMARY: a further replica is set up only once the first one runs (creating-a-high-
+`;
+}
+
+/** `wait_for_seed`: the first replica runs before the others. */
+function helperSeed(): string {
+    return `# wait-for-seed PRIMARY: a further replica is set up only once the first one runs (creating-a-high-
 # availability-replica.md): wait until PRIMARY's replication status lists a replica and is OK.
 wait_for_seed() {
   local primary=$1 attempt status
@@ -241,20 +250,38 @@ joined() {
 `;
 }
 
-/** The subcommand dispatch. */
-function helperDispatch(): string {
+/**
+ * The subcommand dispatch, and `join PRIMARY STEP...`: the node script routes each step of joining
+ * PRIMARY's HA group through it, so a step is skipped on a replica that `joined` PRIMARY already.
+ * Any change to this file re-runs every later step of the node's configuration (nodescript.ts), so
+ * without it a new helper (an upgrade of this package) would set up running replicas again, and
+ * the first replica's `ghe-repl-setup PRIMARY` (no --add) would fail on a primary that has replicas.
+ */
+function helperDispatch(role: "primary" | "replica"): string {
+    const join = `# join PRIMARY STEP...: a step of joining PRIMARY, skipped once this replica follows PRIMARY (joined).
+if [ "\${command}" = join ]; then
+  role
+  if [ "\${was}" = "replica $1" ]; then
+    echo "a replica of $1 already: $2 skipped"
+    exit 0
+  fi
+  command=$2
+  shift 2
+fi
+`;
+    const cases =
+        role === "primary"
+            ? ['init) init "$@" ;;', "primary) set_role primary ;;"]
+            : [
+                  ...["guard", "leave", "init", "wait-for-seed", "authorize", "config-apply", "joined"].map(
+                      (c) => `${c}) ${c.replaceAll("-", "_")} "$@" ;;`,
+                  ),
+                  'ghe-repl-setup | ghe-config-apply | ghe-repl-start) "${command}" "$@" ;;',
+              ];
     return `command=$1
 shift
-case "\${command}" in
-  guard) guard "$@" ;;
-  leave) leave "$@" ;;
-  init) init "$@" ;;
-  wait-for-seed) wait_for_seed "$@" ;;
-  authorize) authorize "$@" ;;
-  config-apply) config_apply "$@" ;;
-  joined) joined "$@" ;;
-  primary) set_role primary ;;
-  *)
+${role === "replica" ? join : ""}case "\${command}" in
+${cases.map((c) => `  ${c}\n`).join("")}  *)
     echo "unknown command \${command}" >&2
     exit 2
     ;;

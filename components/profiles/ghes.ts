@@ -32,7 +32,7 @@ export function seedReplica(doc: HaDocument): string | undefined {
 function renderHa(doc: HaDocument, ctx: RenderContext): NodeConfig {
     const helper = `${ctx.stateDir}/${HELPER}`;
     const license = licenseParameter(doc.secretParameter);
-    const helperFile = { path: helper, mode: "0700", content: helperScript(ctx.stateDir, doc.secretParameter) };
+    const helperFile = { path: helper, mode: "0700", content: helperScript(ctx.stateDir, doc.secretParameter, doc.role) };
     if (doc.role === "primary") {
         const promote = `${ctx.stateDir}/ghes-promote`;
         return {
@@ -45,18 +45,21 @@ function renderHa(doc: HaDocument, ctx: RenderContext): NodeConfig {
     const seed = seedReplica(doc) === doc.node;
     const add = seed ? "" : "--add ";
     const geo = doc.ghesHa?.geo[doc.node];
+    // The steps of joining PRIMARY's group are skipped on a replica that follows it already, so a new
+    // helper file (which re-runs every later step) never sets up a running replica again.
+    const join = (step: string) => `${helper} join ${primary} ${step}`;
     return {
         files: [helperFile],
         commands: [
             `${helper} guard ${doc.ghesHa?.formerPrimaries[doc.node] ?? "replica"}`,
             `${helper} leave ${primary}`,
             `${helper} init ${license} setup`,
-            ...(seed ? [] : [`${helper} wait-for-seed ${primary}`]),
-            `${helper} authorize ${add}${primary}`,
-            `ghe-repl-setup ${add}${primary}`,
+            ...(seed ? [] : [join(`wait-for-seed ${primary}`)]),
+            join(`authorize ${add}${primary}`),
+            join(`ghe-repl-setup ${add}${primary}`),
             // GitHub: ghe-config-apply between ghe-repl-setup and ghe-repl-start keeps the primary serving.
-            "ghe-config-apply",
-            "ghe-repl-start",
+            join("ghe-config-apply"),
+            join("ghe-repl-start"),
             // Datacenter and active/inactive per node, then a config apply on the primary: github/docs
             // content/admin/monitoring-and-managing-your-instance/configuring-high-availability/
             // creating-a-high-availability-replica.md, "Creating geo-replication replicas".
