@@ -7,8 +7,8 @@
  * the first one that differs. An unchanged join is therefore never repeated, while a changed step
  * (a new primary address, a new cluster.conf) runs again together with everything after it.
  *
- * When a step first differs, the script cuts the record down to the steps before it (none: one empty
- * line, which matches no step), before carrying the step out; a run that finishes records its full
+ * When a step first differs, the script cuts the record down to the steps before it (removes it when
+ * there are none, as on a node's first run), before carrying the step out; a run that finishes records its full
  * list. So a run that fails, or is killed (the SSM agent ends a timed-out or cancelled command with
  * SIGKILL, which no EXIT trap would see), leaves a record that ends where that run started to change
  * things: the same config retried runs again from that step, and going back to the previous config
@@ -112,15 +112,17 @@ set -euo pipefail
     return `${head}
 rec=${shellQuote(`${ctx.stateDir}/applied-steps`)}
 prev=()
-if [ -f "\${rec}" ]; then
-  mapfile -t prev < "\${rec}"
-fi
+[ ! -f "\${rec}" ] || mapfile -t prev < "\${rec}"
 cur=()
 changed=0
 
 # keep N: records this run's first N steps.
 keep() {
-  printf '%s\\n' "\${cur[@]:0:$1}" > "\${rec}.new" && mv -f "\${rec}.new" "\${rec}"
+  if [ "$1" -eq 0 ]; then
+    rm -f "\${rec}"
+  else
+    printf '%s\\n' "\${cur[@]:0:$1}" > "\${rec}.new" && mv -f "\${rec}.new" "\${rec}"
+  fi
 }
 
 # step ID: true from the first step that differs from the record on; cuts the record before it.
@@ -133,7 +135,7 @@ step() {
   [ "\${changed}" -eq 1 ]
 }
 
-# put PATH MODE: a step that writes standard input to PATH when it changed or is missing.
+# put PATH MODE: a step writing standard input to PATH when it changed or is missing.
 put() {
   local path=$1 mode=$2 tmp
   tmp=$(mktemp)
