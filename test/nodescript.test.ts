@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderNodeScript, shellQuote } from "../components/plan";
@@ -69,50 +69,45 @@ describe("node script (run by bash)", () => {
     /** A command that logs `name` and then fails unless `flag` exists in the test's directory ("." always does). */
     const failing = (name: string, flag = "never") => `echo ${name} >> ${shellQuote(log())}; test -e ${shellQuote(join(dir, flag))}`;
     const record = () => readFileSync(join(dir, "applied-steps"), "utf8");
+    /** Runs `c` with a last command `name` that fails; returns what ran. */
+    function failedRun(c: NodeConfig, name: string): string[] {
+        const r = apply({ ...c, commands: [...c.commands, failing(name)] });
+        assert.notEqual(r.status, 0);
+        return r.ran;
+    }
+    /** Applies `c`, which must succeed and leave nothing to a repeated run; returns what ran. */
+    function settled(c: NodeConfig): string[] {
+        const r = apply(c);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(apply(c).ran, [], "a repeated run runs nothing");
+        return r.ran;
+    }
 
     it("retries a failed run from the first step it changed, whichever step failed", () => {
         apply(config("a = 1\n", "setup"));
         const joined = config("a = 1\n", "setup", "join");
-        const r = apply({ ...joined, commands: [...joined.commands, failing("check")] });
-        assert.notEqual(r.status, 0);
-        assert.deepEqual(r.ran, ["join", "check"]);
-        assert.deepEqual(
-            apply(config("a = 1\n", "setup", "join")).ran,
-            ["join"],
-            "join ran again: the failed run was not recorded as applied",
-        );
-        assert.deepEqual(apply(config("a = 1\n", "setup", "join")).ran, []);
+        assert.deepEqual(failedRun(joined, "check"), ["join", "check"]);
+        assert.deepEqual(settled(joined), ["join"], "join ran again: the failed run was not recorded as applied");
     });
 
     it("going back after a run that changed the file and failed rewrites the file and re-runs the commands after it", () => {
         const a = config("a = 1\n", "init", "apply");
         apply(a);
-        const b = config("a = 2\n", "init");
-        const r = apply({ ...b, commands: [...b.commands, failing("apply-b")] });
-        assert.notEqual(r.status, 0);
-        assert.deepEqual(r.ran, ["init", "apply-b"]);
+        assert.deepEqual(failedRun(config("a = 2\n", "init"), "apply-b"), ["init", "apply-b"]);
         assert.equal(readFileSync(conf(), "utf8"), "a = 2\n");
-        const back = apply(a);
-        assert.equal(back.status, 0, back.stderr);
-        assert.deepEqual(back.ran, ["init", "apply"]);
+        assert.deepEqual(settled(a), ["init", "apply"]);
         assert.equal(readFileSync(conf(), "utf8"), "a = 1\n");
-        assert.deepEqual(apply(a).ran, []);
     });
 
     it("going back after a run that changed a command and failed later re-runs the previous steps from that command", () => {
         const a = config("a = 1\n", "setup", "join-10.0.0.1", "start");
         apply(a);
         const b = config("a = 1\n", "setup", "leave", "join-10.0.0.2");
-        const r = apply({ ...b, commands: [...b.commands, failing("start")] });
-        assert.notEqual(r.status, 0);
-        assert.deepEqual(r.ran, ["leave", "join-10.0.0.2", "start"]);
+        assert.deepEqual(failedRun(b, "start"), ["leave", "join-10.0.0.2", "start"]);
         // The steps before the changed command matched: the file is not rewritten over the service's change.
         writeFileSync(conf(), "a = 1\nuuid = added-by-the-service\n");
-        const back = apply(a);
-        assert.equal(back.status, 0, back.stderr);
-        assert.deepEqual(back.ran, ["join-10.0.0.1", "start"]);
+        assert.deepEqual(settled(a), ["join-10.0.0.1", "start"]);
         assert.equal(readFileSync(conf(), "utf8"), "a = 1\nuuid = added-by-the-service\n");
-        assert.deepEqual(apply(a).ran, []);
     });
 
     it("treats a run killed by SIGKILL (the SSM agent's timeout) like a failed one: going back re-runs its changed steps", () => {
@@ -151,13 +146,11 @@ describe("node script (run by bash)", () => {
         const r = apply(steps("setup-b"));
         assert.notEqual(r.status, 0);
         assert.deepEqual(r.ran, ["setup-b"]);
-        assert.deepEqual(apply(steps("setup-a", ".")).ran, ["setup-a", "start"], "going back runs the first step again");
+        assert.ok(!existsSync(join(dir, "applied-steps")), "no step before the first one: no record, as on a first run");
+        assert.deepEqual(settled(steps("setup-a", ".")), ["setup-a", "start"], "going back runs the first step again");
         assert.notEqual(apply(steps("setup-b", "joined")).status, 0);
         writeFileSync(join(dir, "joined"), "");
-        const retried = apply(steps("setup-b", "joined"));
-        assert.equal(retried.status, 0, retried.stderr);
-        assert.deepEqual(retried.ran, ["setup-b", "start"]);
-        assert.deepEqual(apply(steps("setup-b", "joined")).ran, []);
+        assert.deepEqual(settled(steps("setup-b", "joined")), ["setup-b", "start"]);
     });
 
     it("leaves a file alone that changed on the node while its rendered content did not", () => {
