@@ -443,7 +443,7 @@ describe("automatic failover behind a load balancer", function () {
             // A profile with a file and a command: its steps come first and do not change when the heartbeat is added.
             const profileConfig = { files: [{ path: "/etc/svc.conf", mode: "0644", content: "x\n" }], commands: ["svc join"] };
             const ctx = { node: "node-1", stateDir: "/etc/ha-service" };
-            const tail = `printf '%s\\n' "\${current[@]}"`;
+            const tail = "keep ${#cur[@]}";
             const before = renderNodeScript(profileConfig, ctx).split(tail)[0];
             const withHeartbeat = renderNodeScript(profileConfig, { ...ctx, after: p.replication.documents[0].after! });
             assert.ok(withHeartbeat.startsWith(before), "the profile's steps are a prefix of the new step list");

@@ -101,7 +101,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         if (withPassword) writeFileSync(param(passwordParameter(p.replication.secretParameter)), `${PASSWORD}\n`);
         const before = log().length;
         const script = scriptOf(p, node);
-        const state = script.match(/^record='(.*)\/applied-steps'$/m)![1];
+        const state = script.match(/^rec='(.*)\/applied-steps'$/m)![1];
         mkdirSync(state, { recursive: true, mode: 0o700 });
         writeFileSync(join(state, "join-secret"), `${SECRET}\n`, { mode: 0o600 });
         const file = join(dir, `${node}.sh`);
@@ -285,7 +285,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         const after = ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } });
 
         // ghe-3's association happens to run before ghe-2's: it leaves the old group, then cannot set
-        // up against a node that is not primary yet, and records nothing.
+        // up against a node that is not primary yet; its record ends before the first step it changed.
         const tooEarly = apply(after, "ghe-3");
         assert.notEqual(tooEarly.status, 0);
         assert.deepEqual(tooEarly.calls.slice(0, 3), ["ghe-repl-stop", "ghe-repl-teardown", `curl GET ${A["ghe-3"]} config/license`]);
@@ -518,7 +518,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     it("after an upgrade that replaces the root filesystem, re-runs no join step: the state is on /data", () => {
         const p = bootstrapped();
         for (const d of p.replication.documents) {
-            assert.match(d.script, new RegExp(`^record='${GHES_STATE_DIR}/applied-steps'$`, "m"));
+            assert.match(d.script, new RegExp(`^rec='${GHES_STATE_DIR}/applied-steps'$`, "m"));
             assert.ok(!d.script.includes(STATE_DIR), d.node);
         }
         for (const n of p.nodes) assert.match(n.userData, new RegExp(`state_dir='${GHES_STATE_DIR}'`));

@@ -1,10 +1,11 @@
 /**
  * The node script runs for real (bash) in a temporary directory: which steps run on a first run,
- * a repeated run, a changed step, a failed step, and a file changed on the node by someone else.
+ * a repeated run, a changed step, a failed step (retried, or its config reverted), and a file changed
+ * on the node by someone else.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderNodeScript, shellQuote } from "../components/plan";
@@ -65,13 +66,91 @@ describe("node script (run by bash)", () => {
         assert.equal(readFileSync(conf(), "utf8"), "a = 2\n");
     });
 
-    it("records nothing when a step fails, so the next run retries from the same step", () => {
+    /** A command that logs `name` and then fails unless `flag` exists in the test's directory ("." always does). */
+    const failing = (name: string, flag = "never") => `echo ${name} >> ${shellQuote(log())}; test -e ${shellQuote(join(dir, flag))}`;
+    const record = () => readFileSync(join(dir, "applied-steps"), "utf8");
+    /** Runs `c` with a last command `name` that fails; returns what ran. */
+    function failedRun(c: NodeConfig, name: string): string[] {
+        const r = apply({ ...c, commands: [...c.commands, failing(name)] });
+        assert.notEqual(r.status, 0);
+        return r.ran;
+    }
+    /** Applies `c`, which must succeed and leave nothing to a repeated run; returns what ran. */
+    function settled(c: NodeConfig): string[] {
+        const r = apply(c);
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(apply(c).ran, [], "a repeated run runs nothing");
+        return r.ran;
+    }
+
+    it("retries a failed run from the first step it changed, whichever step failed", () => {
         apply(config("a = 1\n", "setup"));
         const joined = config("a = 1\n", "setup", "join");
-        const r = apply({ ...joined, commands: [...joined.commands, "false"] });
+        assert.deepEqual(failedRun(joined, "check"), ["join", "check"]);
+        assert.deepEqual(settled(joined), ["join"], "join ran again: the failed run was not recorded as applied");
+    });
+
+    it("going back after a run that changed the file and failed rewrites the file and re-runs the commands after it", () => {
+        const a = config("a = 1\n", "init", "apply");
+        apply(a);
+        assert.deepEqual(failedRun(config("a = 2\n", "init"), "apply-b"), ["init", "apply-b"]);
+        assert.equal(readFileSync(conf(), "utf8"), "a = 2\n");
+        assert.deepEqual(settled(a), ["init", "apply"]);
+        assert.equal(readFileSync(conf(), "utf8"), "a = 1\n");
+    });
+
+    it("going back after a run that changed a command and failed later re-runs the previous steps from that command", () => {
+        const a = config("a = 1\n", "setup", "join-10.0.0.1", "start");
+        apply(a);
+        const b = config("a = 1\n", "setup", "leave", "join-10.0.0.2");
+        assert.deepEqual(failedRun(b, "start"), ["leave", "join-10.0.0.2", "start"]);
+        // The steps before the changed command matched: the file is not rewritten over the service's change.
+        writeFileSync(conf(), "a = 1\nuuid = added-by-the-service\n");
+        assert.deepEqual(settled(a), ["join-10.0.0.1", "start"]);
+        assert.equal(readFileSync(conf(), "utf8"), "a = 1\nuuid = added-by-the-service\n");
+    });
+
+    it("treats a run killed by SIGKILL (the SSM agent's timeout) like a failed one: going back re-runs its changed steps", () => {
+        const a = config("a = 1\n", "setup", "join-10.0.0.1");
+        apply(a);
+        const r = apply({ files: a.files, commands: [a.commands[0], `echo leave >> ${shellQuote(log())}; kill -KILL $$`] });
+        assert.equal(r.status, null, "killed by a signal");
+        assert.deepEqual(r.ran, ["leave"]);
+        assert.deepEqual(apply(a).ran, ["join-10.0.0.1"]);
+    });
+
+    it("leaves the record as it was when a run fails before any step differs", () => {
+        const a = config("a = 1\n", "setup", "start");
+        apply(a);
+        const before = record();
+        // The file is missing and cannot be written again (its directory is a file now): the unchanged step fails.
+        rmSync(join(dir, "etc"), { recursive: true });
+        writeFileSync(join(dir, "etc"), "");
+        const r = apply(a);
         assert.notEqual(r.status, 0);
-        assert.deepEqual(r.ran, ["join"]);
-        assert.deepEqual(apply(config("a = 1\n", "setup", "join")).ran, ["join"], "join ran again: the failed run was not recorded");
+        assert.deepEqual(r.ran, []);
+        assert.equal(record(), before);
+        rmSync(join(dir, "etc"));
+        const again = apply(a);
+        assert.equal(again.status, 0, again.stderr);
+        assert.deepEqual(again.ran, [], "nothing runs again: every step still matches the record");
+        assert.equal(readFileSync(conf(), "utf8"), "a = 1\n");
+    });
+
+    it("after a failure at the very first step, runs everything from the start, the previous config too", () => {
+        const steps = (first: string, flag?: string): NodeConfig => ({
+            files: [],
+            commands: [failing(first, flag), `echo start >> ${shellQuote(log())}`],
+        });
+        apply(steps("setup-a", "."));
+        const r = apply(steps("setup-b"));
+        assert.notEqual(r.status, 0);
+        assert.deepEqual(r.ran, ["setup-b"]);
+        assert.ok(!existsSync(join(dir, "applied-steps")), "no step before the first one: no record, as on a first run");
+        assert.deepEqual(settled(steps("setup-a", ".")), ["setup-a", "start"], "going back runs the first step again");
+        assert.notEqual(apply(steps("setup-b", "joined")).status, 0);
+        writeFileSync(join(dir, "joined"), "");
+        assert.deepEqual(settled(steps("setup-b", "joined")), ["setup-b", "start"]);
     });
 
     it("leaves a file alone that changed on the node while its rendered content did not", () => {

@@ -3,10 +3,22 @@
  *
  * The script is re-run whenever the node's documents change (the SSM association), so it must be
  * safe to repeat: it treats the files and commands as one ordered list of steps, compares them
- * with the list of the last run that finished, and carries out every step from the first one
- * that differs. An unchanged join is therefore never repeated, while a changed step (a new
- * primary address, a new cluster.conf) runs again together with everything after it. A run that
- * fails records nothing, so the next run retries from the same step.
+ * with the record (`applied-steps`) of the last run that finished, and carries out every step from
+ * the first one that differs. An unchanged join is therefore never repeated, while a changed step
+ * (a new primary address, a new cluster.conf) runs again together with everything after it.
+ *
+ * When a step first differs, the script cuts the record down to the steps before it (removes it when
+ * there are none, as on a node's first run), before carrying the step out; a run that finishes records its full
+ * list. So a run that fails, or is killed (the SSM agent ends a timed-out or cancelled command with
+ * SIGKILL, which no EXIT trap would see), leaves a record that ends where that run started to change
+ * things: the same config retried runs again from that step, and going back to the previous config
+ * (reverting a stack change) runs its steps from there too, rewriting the files and re-running the
+ * commands the failed run may have changed. Were the record left as it was, it would still match the
+ * previous config and nothing would run: the failed run's files (a cluster.conf that a later command
+ * reads) and the effects of its commands (a replica that left its primary) would stay. A run that
+ * fails before any step differs leaves the record as it was. Files are only compared through the
+ * record, so a file that a service changed on the node is left alone while its rendered content and
+ * the steps before it do not change.
  */
 import type { NodeConfig, RenderedFile } from "../profiles";
 import { shellQuote } from "../profiles/shell";
@@ -87,8 +99,7 @@ export function renderNodeScript(
     }
     const assets = assetSteps(ctx.assets ?? []);
     const head = `#!/bin/bash
-# Rendered configuration of node ${ctx.node}: writes its files and runs its commands. Steps run from
-# the first one that differs from the last run that finished; a failed run records nothing.
+# Node ${ctx.node}'s rendered configuration: steps run from the first one that differs from the record.
 set -euo pipefail
 `;
     if (config.files.length + config.commands.length + after.files.length + after.commands.length === 0) {
@@ -101,19 +112,27 @@ set -euo pipefail
     const files = [...config.files.map(put)];
     const commands = [...config.commands.map(run), ...after.files.map(put), ...after.commands.map(run)];
     return `${head}
-record=${shellQuote(`${ctx.stateDir}/applied-steps`)}
-previous=()
-if [ -f "\${record}" ]; then
-  mapfile -t previous < "\${record}"
-fi
-current=()
+rec=${shellQuote(`${ctx.stateDir}/applied-steps`)}
+prev=()
+[ ! -f "\${rec}" ] || mapfile -t prev < "\${rec}"
+cur=()
 changed=0
 
-# step ID: adds ID to this run's steps; true once ID or an earlier step differs from the last finished run.
+# keep N: records this run's first N steps.
+keep() {
+  if [ "$1" -eq 0 ]; then
+    rm -f "\${rec}"
+  else
+    printf '%s\\n' "\${cur[@]:0:$1}" > "\${rec}.new" && mv -f "\${rec}.new" "\${rec}"
+  fi
+}
+
+# step ID: true from the first step that differs from the record on; cuts the record before it.
 step() {
-  current+=("$1")
-  if [ "\${changed}" -eq 0 ] && [ "\${previous[\${#current[@]} - 1]:-}" != "$1" ]; then
+  cur+=("$1")
+  if [ "\${changed}" -eq 0 ] && [ "\${prev[\${#cur[@]} - 1]:-}" != "$1" ]; then
     changed=1
+    keep $((\${#cur[@]} - 1)) || exit
   fi
   [ "\${changed}" -eq 1 ]
 }
@@ -124,13 +143,13 @@ run() {
   fi
 }
 
-# put PATH MODE: a step that writes standard input to PATH when the file changed or is missing.
+# put PATH MODE: a step writing standard input to PATH when it changed or is missing.
 put() {
   local path=$1 mode=$2 tmp
   tmp=$(mktemp)
   cat > "\${tmp}"
   if step "file \${path} \${mode} $(sha256sum < "\${tmp}" | cut -d ' ' -f 1)" || [ ! -e "\${path}" ]; then
-    # Only a missing directory is created: install -d would also reset an existing one's mode.
+    # install -d would reset an existing directory's mode.
     if [ ! -d "$(dirname "\${path}")" ]; then
       install -d -m 0755 "$(dirname "\${path}")"
     fi
@@ -141,7 +160,6 @@ put() {
 }
 
 ${[...assets, ...files, ...commands].join("\n")}
-printf '%s\\n' "\${current[@]}" > "\${record}.new"
-mv -f "\${record}.new" "\${record}"
+keep \${#cur[@]}
 `;
 }
