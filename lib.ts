@@ -4,7 +4,7 @@
  * The component provider (PulumiPlugin.yaml) exposes every component class this module exports.
  */
 export { HaService, type HaServiceDocument } from "./components/aws/ha-service";
-export type { NodeOutput } from "./components/aws/service";
+export type { NodeOutput } from "./components/aws/outputs";
 export {
     HA_SERVICE_TYPE,
     HaServiceArgsError,

@@ -203,7 +203,8 @@ function startTypeCheck(consumer: string): Promise<Finished> {
         files: ["good.ts", "bad.ts"],
     };
     fs.writeFileSync(path.join(consumer, "tsconfig.json"), JSON.stringify(tsconfig));
-    return startProcess(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "."], consumer);
+    // --listFiles: the files tsc read, one per line, before its diagnostics.
+    return startProcess(path.join(ROOT, "node_modules", ".bin", "tsc"), ["-p", ".", "--listFiles"], consumer);
 }
 
 describe("npm package: the packed tarball", function () {
@@ -371,6 +372,22 @@ describe("npm package: the packed tarball", function () {
             const errors = r.stdout.split("\n").filter((l) => / error TS\d+:/.test(l));
             assert.equal(errors.length, 1, `${r.stdout}\n${r.stderr}`);
             assert.match(errors[0], /^bad\.ts\(3,\d+\): error TS2322: Type '"mesh"' is not assignable to type 'Topology'\.$/);
+        });
+
+        it("type-checking a program against the package reads none of @pulumi/aws's declarations (components/aws/outputs.ts)", async () => {
+            const read = (await checks.typeCheck).stdout.split("\n").filter((l) => l.startsWith("/"));
+            assert.ok(
+                read.some((f) => f.endsWith(`/${NAME}/dist/lib.d.ts`)),
+                `tsc listed no dist/lib.d.ts among:\n${read.slice(0, 20).join("\n")}`,
+            );
+            assert.ok(
+                read.some((f) => f.includes("/@pulumi/pulumi/")),
+                "the package's declarations import @pulumi/pulumi",
+            );
+            assert.deepEqual(
+                read.filter((f) => f.includes("/@pulumi/aws/")),
+                [],
+            );
         });
 
         for (const [stack, topology] of STACKS) {

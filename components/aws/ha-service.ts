@@ -10,10 +10,11 @@ import { planTopology } from "../plan";
 import { backupHostSummary } from "../plan/backuphost";
 import { departedWithoutRemoval } from "../plan/membership";
 import { previousMembers } from "./previous";
-import { buildService, type NodeOutput, nodeOutputs, type ServiceParts } from "./service";
+import type { NodeOutput } from "./outputs";
+import { buildService, nodeOutputs, type ServiceParts } from "./service";
 import { formatRelaxation } from "../config/spec";
 
-export type { NodeOutput } from "./service";
+export type { NodeOutput } from "./outputs";
 
 /**
  * A free-form document (the failover analysis, runbooks, the backup host summary): `any` is how the

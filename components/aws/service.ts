@@ -16,13 +16,7 @@ import { BACKUP_HOST } from "../plan/dr";
 import { parameterPrefix } from "../common/naming";
 import { Replication } from "./replication";
 import { SecurityGroups } from "./security";
-
-export interface NodeOutput {
-    readonly instanceId: string;
-    readonly privateIp: string;
-    readonly zone: string;
-    readonly role: string;
-}
+import type { NodeOutput } from "./outputs";
 
 /** What the rest of the program (and the HaService outputs) read from the built service. */
 export interface ServiceParts {
