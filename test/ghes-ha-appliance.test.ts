@@ -403,7 +403,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) assert.deepEqual(apply(allowed, n).calls, [], n);
     });
 
-    it("after a new helper (an upgrade of this package), sets up no running replica again; geo settings apply again", () => {
+    it("after a new helper (an upgrade of this package), sets up no running replica again and starts no config run on the primary", () => {
         bootstrapped();
         // A geo setting on a joined replica: only its geo steps run (the join steps are not skipped by mistake).
         const p = ghesPlan({ ghesHa: { geo: { "ghe-4": { datacenter: "dc-b", active: true } } } });
@@ -430,11 +430,11 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.equal(primary.status, 0, primary.stderr);
         assert.deepEqual(primary.calls, [`curl GET ${A["ghe-1"]} config/license`]);
         // The first replica too: its ghe-repl-setup without --add would fail on a primary that has replicas.
-        // The geo replica sets its (unchanged) datacenter again and has the primary apply it.
+        // The geo replica's settings are the ones it applied: no ghe-repl-node, no config run on the primary.
         for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) {
             const r = apply(upgraded, n);
             assert.equal(r.status, 0, `${n}: ${r.stderr}`);
-            assert.deepEqual(r.calls, [`curl GET ${A[n]} config/license`, ...(n === "ghe-4" ? geoCalls : []), ...joinedCalls], n);
+            assert.deepEqual(r.calls, [`curl GET ${A[n]} config/license`, ...joinedCalls], n);
             assert.equal(role(n), `replica ${A["ghe-1"]}`);
             assert.ok(existsSync(join(host(n), "repl-running")), n);
         }
@@ -445,6 +445,17 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             [A["ghe-2"], A["ghe-3"], A["ghe-4"]],
         );
         for (const n of NODES) assert.deepEqual(apply(upgraded, n).calls, [], n);
+
+        // A changed setting is applied again on the joined replica.
+        const moved = apply(ghesPlan({ ghesHa: { geo: { "ghe-4": { datacenter: "dc-c", active: false } } } }), "ghe-4");
+        assert.equal(moved.status, 0, moved.stderr);
+        assert.deepEqual(moved.calls, [
+            `curl GET ${A["ghe-4"]} config/license`,
+            "ghe-repl-node --datacenter dc-c --inactive",
+            `curl POST ${A["ghe-1"]} config/apply`,
+            ...joinedCalls,
+        ]);
+        assert.deepEqual([state("ghe-4", "datacenter"), state("ghe-4", "active")], ["dc-c", "false"]);
     });
 
     it("the stand-in refuses to make a serving former primary a replica outside maintenance mode", () => {

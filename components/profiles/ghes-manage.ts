@@ -211,7 +211,7 @@ wait_for_seed() {
 `;
 }
 
-/** `authorize` (the replica's key on the primary), `config_apply` and `joined`. */
+/** `authorize` (the replica's key on the primary), `geo` and `joined`. */
 function helperAuthorizeJoin(): string {
     return `# authorize [--add] PRIMARY: ghe-repl-setup prints this replica's SSH key; authorise it on PRIMARY
 # (POST /manage/v1/access/ssh) so the next ghe-repl-setup can connect.
@@ -232,9 +232,21 @@ authorize() {
   manage POST "\${primary}" access/ssh -H 'Content-Type: application/json' --data "{\\"key\\": \\"\${key}\\"}" > /dev/null
 }
 
-# config-apply PRIMARY: apply geo-replication settings on the primary (POST /manage/v1/config/apply).
-config_apply() {
+# geo PRIMARY DATACENTER active|inactive: this replica's datacenter and state (ghe-repl-node), then a
+# config apply on PRIMARY (POST /manage/v1/config/apply), as creating-a-high-availability-replica.md
+# says. Skipped on a replica that followed PRIMARY before this run (its join steps were skipped) when
+# the settings last applied (ghes-geo) are these; a replica set up in this run gets them again.
+geo() {
+  local want="$1 $2 $3" have="" was
+  [ ! -f "\${state_dir}/ghes-geo" ] || IFS= read -r have < "\${state_dir}/ghes-geo"
+  role
+  if [ "\${was}" = "replica $1" ] && [ "\${have}" = "\${want}" ]; then
+    echo "datacenter $2, $3, applied on $1 already"
+    return 0
+  fi
+  ghe-repl-node --datacenter "$2" "--$3"
   manage POST "$1" config/apply > /dev/null
+  printf '%s\\n' "\${want}" > "\${state_dir}/ghes-geo"
 }
 
 # joined PRIMARY: records the primary this replica follows and that primary's UUID, which the
@@ -273,7 +285,7 @@ fi
         role === "primary"
             ? ['init) init "$@" ;;', "primary) set_role primary ;;"]
             : [
-                  ...["guard", "leave", "init", "wait-for-seed", "authorize", "config-apply", "joined"].map(
+                  ...["guard", "leave", "init", "wait-for-seed", "authorize", "geo", "joined"].map(
                       (c) => `${c}) ${c.replaceAll("-", "_")} "$@" ;;`,
                   ),
                   'ghe-repl-setup | ghe-config-apply | ghe-repl-start) "${command}" "$@" ;;',

@@ -62,13 +62,9 @@ function renderHa(doc: HaDocument, ctx: RenderContext): NodeConfig {
             join("ghe-repl-start"),
             // Datacenter and active/inactive per node, then a config apply on the primary: github/docs
             // content/admin/monitoring-and-managing-your-instance/configuring-high-availability/
-            // creating-a-high-availability-replica.md, "Creating geo-replication replicas".
-            ...(geo
-                ? [
-                      `ghe-repl-node --datacenter ${geo.datacenter} ${geo.active ? "--active" : "--inactive"}`,
-                      `${helper} config-apply ${primary}`,
-                  ]
-                : []),
+            // creating-a-high-availability-replica.md, "Creating geo-replication replicas". The helper
+            // skips settings it applied already, so a new helper file starts no config run on the primary.
+            ...(geo ? [`${helper} geo ${primary} ${geo.datacenter} ${geo.active ? "active" : "inactive"}`] : []),
             "ghe-repl-status",
             `${helper} joined ${primary}`,
         ],
