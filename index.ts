@@ -8,6 +8,18 @@ import { HaService, withValidatedSpec } from "./components/aws/ha-service";
 import type { HaServiceArgs } from "./components/config/ha-service-args";
 import { departedWithoutRemoval } from "./components/plan/membership";
 import { previousMembers } from "./components/aws/previous";
+import { markSecretInputs, secretInputsTransformation } from "./components/aws/secrets";
+import { secretTexts } from "./components/config/secrets";
+
+/** Whether a config key is secret: the SDK's own test (runtime/config.js, internal, not in its typings). */
+function isConfigSecret(key: string): boolean {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const config = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+    if (typeof config.isConfigSecret !== "function") {
+        throw new Error("@pulumi/pulumi/runtime/config has no isConfigSecret: the SDK changed, revisit index.ts");
+    }
+    return config.isConfigSecret(key);
+}
 
 async function program(): Promise<Record<string, unknown>> {
     // Stack-file key paths (`ha-service:nodes...`) in every error, before anything is registered.
@@ -20,8 +32,12 @@ async function program(): Promise<Record<string, unknown>> {
     // read the previous members, again).
     const config = readNamespace(pulumi.runtime.allConfig(), spec.project) as unknown as HaServiceArgs;
     const args = withValidatedSpec(config, spec, { membersChecked: true });
-    const service = new HaService(spec.name, args);
-    return Object.fromEntries(STACK_OUTPUTS.filter((k) => service[k] !== undefined).map((k) => [k, service[k]]));
+    // Values of secret keys reach inputs and outputs as Pulumi secrets, not plain text in the state.
+    const secrets = secretTexts(pulumi.runtime.allConfig(), isConfigSecret, spec.project);
+    const markSecrets = secretInputsTransformation(secrets);
+    const service = new HaService(spec.name, args, markSecrets ? { transformations: [markSecrets] } : {});
+    const outputs = Object.fromEntries(STACK_OUTPUTS.filter((k) => service[k] !== undefined).map((k) => [k, service[k]]));
+    return secrets.length > 0 ? (markSecretInputs(outputs, secrets) as Record<string, unknown>) : outputs;
 }
 
 /**

@@ -1,0 +1,54 @@
+/**
+ * Marks resource inputs that hold a secret config text as Pulumi secrets, so they are encrypted in
+ * the state and shown as [secret] in previews, as values read with `Config.requireSecret` would be.
+ * The texts come from components/config/secrets.ts `secretTexts`; HaService applies this to every
+ * resource it registers (a `transformations` entry, which its children inherit).
+ *
+ * An input is secret when a string in it equals a secret text, or contains one of at least
+ * SECRET_SUBSTRING_MIN characters (a secret embedded in a document or script; shorter texts, such as
+ * `dev`, would match unrelated values). Plain objects and lists are walked and only the strings that
+ * match are wrapped (`tags.Owner`, not all of `tags`); an Output or a promise is checked when it
+ * resolves and then marked secret as a whole.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+/** The shortest secret text that is looked for inside longer strings (shorter ones must match whole). */
+export const SECRET_SUBSTRING_MIN = 6;
+
+/** Whether `text` holds one of `texts` (see the module's doc). */
+export function holdsSecret(text: string, texts: readonly string[]): boolean {
+    return texts.some((t) => text === t || (t.length >= SECRET_SUBSTRING_MIN && text.includes(t)));
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    if (v === null || typeof v !== "object") return false;
+    const proto = Object.getPrototypeOf(v) as unknown;
+    return proto === Object.prototype || proto === null;
+}
+
+/** Whether any string in a resolved value (plain objects and lists walked) holds a secret text. */
+function resolvedHoldsSecret(v: unknown, texts: readonly string[]): boolean {
+    if (typeof v === "string") return holdsSecret(v, texts);
+    if (Array.isArray(v)) return v.some((x) => resolvedHoldsSecret(x, texts));
+    if (isPlainObject(v)) return Object.values(v).some((x) => resolvedHoldsSecret(x, texts));
+    return false;
+}
+
+/** `value` with every part that holds a secret text marked secret. */
+export function markSecretInputs(value: unknown, texts: readonly string[]): unknown {
+    if (typeof value === "string") return holdsSecret(value, texts) ? pulumi.secret(value) : value;
+    if (Array.isArray(value)) return value.map((v) => markSecretInputs(v, texts));
+    if (pulumi.Output.isInstance(value) || value instanceof Promise) {
+        return pulumi.output(value).apply((v) => (resolvedHoldsSecret(v, texts) ? pulumi.secret(v) : v));
+    }
+    if (isPlainObject(value)) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markSecretInputs(v, texts)]));
+    }
+    return value;
+}
+
+/** The transformation that marks a resource's secret inputs; undefined (nothing to do) without secret texts. */
+export function secretInputsTransformation(texts: readonly string[]): pulumi.ResourceTransformation | undefined {
+    if (texts.length === 0) return undefined;
+    return (args) => ({ props: markSecretInputs(args.props, texts) as pulumi.Inputs, opts: args.opts });
+}
