@@ -80,28 +80,32 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     const up = (node: Node) => rmSync(join(host(node), "down"), { force: true });
 
     /** The node's script from the plan, its addresses resolved and its paths in the node's temp dirs. */
-    function scriptOf(p: TopologyPlan, node: Node): string {
+    function scriptOf(p: TopologyPlan, node: Node, rendered?: string): string {
         // A DR stack keeps its DR nodes' documents in `dr.replication` (their parameters live in the DR region).
         const d = [...p.replication.documents, ...(p.dr?.replication.documents ?? [])].find((x) => x.node === node)!;
-        return resolveAddresses(d.script, ADDRESS)
+        return resolveAddresses(rendered ?? d.script, ADDRESS)
             .replaceAll("/data/", `${dataDir(node)}/`)
             .replaceAll(`${STATE_DIR}/`, `${rootDir(node)}${STATE_DIR}/`)
             .replaceAll(`'${STATE_DIR}'`, `'${rootDir(node)}${STATE_DIR}'`);
     }
 
-    /** Runs the node's configuration as the apply script would: join secret fetched first, then the script. */
+    /**
+     * Runs the node's configuration as the apply script would: join secret fetched first, then the script
+     * (`rendered`: a script another version of this package rendered for the node, instead of the plan's).
+     */
     function apply(
         p: TopologyPlan,
         node: Node,
         bin = STANDIN,
         withPassword = true,
+        rendered?: string,
     ): { status: number | null; calls: string[]; passwordReads: number; stderr: string } {
         const param = (name: string) => join(net(), "ssm", "params", name.replaceAll("/", "_"));
         writeFileSync(param(licenseParameter(p.replication.secretParameter)), `${Buffer.from(LICENSE).toString("base64")}\n`);
         if (withPassword) writeFileSync(param(passwordParameter(p.replication.secretParameter)), `${PASSWORD}\n`);
         const before = log().length;
-        const script = scriptOf(p, node);
-        const state = script.match(/^rec='(.*)\/applied-steps'$/m)![1];
+        const script = scriptOf(p, node, rendered);
+        const state = script.match(/^(?:rec|record)='(.*)\/applied-steps'$/m)![1];
         mkdirSync(state, { recursive: true, mode: 0o700 });
         writeFileSync(join(state, "join-secret"), `${SECRET}\n`, { mode: 0o600 });
         const file = join(dir, `${node}.sh`);
@@ -456,6 +460,33 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             ...joinedCalls,
         ]);
         assert.deepEqual([state("ghe-4", "datacenter"), state("ghe-4", "active")], ["dc-c", "false"]);
+    });
+
+    it("upgrading from 0.2.0: the stack its scripts set up keeps running, and this version's scripts re-run no join step", () => {
+        const released = JSON.parse(readFileSync(join(__dirname, "fixtures", "upgrade", "ghes-ha-0.2.0.json"), "utf8")) as {
+            secretParameter: string;
+            scripts: Record<Node, string>;
+        };
+        const p = ghesPlan();
+        assert.equal(released.secretParameter, p.replication.secretParameter, "the same stack's parameters");
+        for (const n of NODES) {
+            const r = apply(p, n, STANDIN, true, released.scripts[n]);
+            assert.equal(r.status, 0, `0.2.0 on ${n}: ${r.stderr}`);
+        }
+        const members = state("ghe-1", "members");
+        assert.equal(members!.split("\n").length, 3);
+
+        // The new helper (and node script) re-run every step after it once: nothing joins again.
+        assert.deepEqual(apply(p, "ghe-1").calls, [`curl GET ${A["ghe-1"]} config/license`]);
+        for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) {
+            const r = apply(p, n);
+            assert.equal(r.status, 0, `${n}: ${r.stderr}`);
+            assert.deepEqual(r.calls, [`curl GET ${A[n]} config/license`, "ghe-repl-status", `curl GET ${A["ghe-1"]} config/nodes`], n);
+            assert.equal(role(n), `replica ${A["ghe-1"]}`);
+            assert.ok(existsSync(join(host(n), "repl-running")), n);
+        }
+        assert.equal(state("ghe-1", "members"), members);
+        for (const n of NODES) assert.deepEqual(apply(p, n).calls, [], n);
     });
 
     it("the stand-in refuses to make a serving former primary a replica outside maintenance mode", () => {
