@@ -26,10 +26,11 @@ describe("node script (run by bash)", () => {
         files: [{ path: conf(), mode: "0640", content: confText }],
         commands: names.map((n) => `echo ${n} >> ${shellQuote(log())}`),
     });
-    function apply(c: NodeConfig): { status: number | null; ran: string[]; stderr: string } {
+    /** Runs `c`'s script, or `rendered` (a script another version of this package rendered). */
+    function apply(c: NodeConfig, rendered?: string): { status: number | null; ran: string[]; stderr: string } {
         const before = readLog();
         const script = join(dir, "node-config.sh");
-        writeFileSync(script, renderNodeScript(c, { node: "node-1", stateDir: dir }));
+        writeFileSync(script, rendered ?? renderNodeScript(c, { node: "node-1", stateDir: dir }));
         const r = spawnSync("bash", [script], { stdio: NO_STDIN, encoding: "utf8" });
         return { status: r.status, ran: readLog().slice(before.length), stderr: r.stderr };
     }
@@ -52,6 +53,19 @@ describe("node script (run by bash)", () => {
     it("runs nothing again when nothing changed", () => {
         apply(config("a = 1\n", "setup", "start"));
         assert.deepEqual(apply(config("a = 1\n", "setup", "start")).ran, []);
+    });
+
+    it("after an upgrade from 0.2.0, runs nothing again for the same config: the step record is read as it wrote it", () => {
+        const released = JSON.parse(readFileSync(join(__dirname, "fixtures", "upgrade", "nodescript-0.2.0.json"), "utf8")) as {
+            dir: string;
+            script: string;
+        };
+        const old = apply(config("a = 1\n", "setup", "start"), released.script.replaceAll(released.dir, dir));
+        assert.equal(old.status, 0, old.stderr);
+        assert.deepEqual(old.ran, ["setup", "start"]);
+        assert.deepEqual(apply(config("a = 1\n", "setup", "start")).ran, []);
+        // And a change after the upgrade runs from the changed step, as before.
+        assert.deepEqual(apply(config("a = 1\n", "setup", "start", "more")).ran, ["more"]);
     });
 
     it("runs from the first changed command on, and only what was added at the end", () => {
