@@ -184,9 +184,25 @@ describe("automatic failover behind a load balancer", function () {
 
         it("watches every node's heartbeat with a 10 s high-resolution alarm, silence counting as down", () => {
             assert.deepEqual(
-                auto.alarms.map((a) => [a.key, a.namespace, a.period, a.evaluationPeriods, a.treatMissingData, a.comparison, a.threshold]),
+                auto.alarms
+                    .filter((a) => a.subject.kind === "heartbeat")
+                    .map((a) => [a.key, a.namespace, a.period, a.evaluationPeriods, a.treatMissingData, a.comparison, a.threshold]),
                 p.nodes.map((n) => [`${n.key}-heartbeat`, "HaService/Heartbeat", 10, 2, "breaching", "LessThanThreshold", 1]),
             );
+        });
+
+        it("pages when EventBridge could not start the runbook: the rule's FailedInvocations, sent only when not zero", () => {
+            const [notStarted, ...others] = auto.alarms.filter((a) => a.subject.kind !== "heartbeat");
+            assert.equal(others.length, 0);
+            assert.deepEqual(notStarted.subject, { kind: "rule", rule: auto.ruleName });
+            assert.deepEqual(
+                [notStarted.namespace, notStarted.metricName, notStarted.statistic, notStarted.comparison, notStarted.threshold],
+                ["AWS/Events", "FailedInvocations", "Sum", "GreaterThanThreshold", 0],
+            );
+            // EventBridge User Guide: "EventBridge only sends this metric to CloudWatch if it isn't zero".
+            assert.equal(notStarted.treatMissingData, "notBreaching");
+            assert.equal(notStarted.period, 60);
+            assert.match(notStarted.description, /could not start the failover runbook .*Promote by hand/);
         });
 
         it("uses periods and resolutions CloudWatch accepts (AWS's CloudWatch API model)", function () {
@@ -194,6 +210,9 @@ describe("automatic failover behind a load balancer", function () {
             const period = shape("monitoring", "PutMetricAlarmInput") as unknown as { members: Record<string, { documentation?: string }> };
             assert.match(period.members.Period.documentation ?? "", /Valid values are 10, (20, )?30, and any multiple of 60/);
             for (const a of auto.alarms) assert.ok([10, 30].includes(a.period) || a.period % 60 === 0, `${a.key}: ${a.period}`);
+            const statistics = (shape("monitoring", "Statistic") as unknown as { enum: string[] }).enum;
+            for (const a of auto.alarms)
+                assert.ok(statistics.includes(a.statistic), `${a.key}: ${a.statistic} not in ${statistics.join(", ")}`);
             const datum = shape("monitoring", "MetricDatum") as unknown as { members: Record<string, { documentation?: string }> };
             assert.match(datum.members.StorageResolution.documentation ?? "", /Valid values are 1 and 60/);
         });
@@ -463,14 +482,18 @@ describe("automatic failover behind a load balancer", function () {
             const of = (type: string) => r.resources.filter((x) => x.type === type);
             const alarms = of("aws:cloudwatch/metricAlarm:MetricAlarm").filter((x) => x.name.startsWith("svc-failover-"));
             assert.deepEqual(
-                alarms.map((x) => [x.name, x.inputs.period, x.inputs.namespace, x.inputs.dimensions]),
-                plan1.nodes.map((n) => [
-                    `svc-failover-${n.key}-heartbeat`,
-                    10,
-                    "HaService/Heartbeat",
-                    { Service: auto.heartbeat.service, Node: n.key },
+                Object.fromEntries(alarms.map((x) => [x.name, [x.inputs.period, x.inputs.namespace, x.inputs.dimensions]])),
+                Object.fromEntries([
+                    ...plan1.nodes.map((n) => [
+                        `svc-failover-${n.key}-heartbeat`,
+                        [10, "HaService/Heartbeat", { Service: auto.heartbeat.service, Node: n.key }],
+                    ]),
+                    ["svc-failover-failover-not-started", [60, "AWS/Events", { RuleName: auto.ruleName }]],
                 ]),
             );
+            const topic = of("aws:sns/topic:Topic")[0];
+            assert.ok(topic, "monitoring's topic");
+            for (const a of alarms) assert.deepEqual(a.inputs.alarmActions, [topic.state!.arn], a.name);
             const [doc] = of("aws:ssm/document:Document").filter((x) => x.name === "svc-failover-runbook");
             assert.equal(doc.inputs.documentType, "Automation");
             const content = JSON.parse(doc.inputs.content as string) as AutomationDocument;
@@ -495,7 +518,10 @@ describe("automatic failover behind a load balancer", function () {
         it("prices the heartbeats per node: a custom metric, a PutMetricData call every 10 s and a high-resolution alarm", async () => {
             const r = await run(behindLb());
             const heartbeats = r.resources.filter(
-                (x) => x.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && x.name.startsWith("svc-failover-"),
+                (x) =>
+                    x.type === "aws:cloudwatch/metricAlarm:MetricAlarm" &&
+                    x.name.startsWith("svc-failover-") &&
+                    x.name.endsWith("-heartbeat"),
             );
             const c = estimateCost(heartbeats, "us-east-1");
             const line = (item: RegExp) => c.lines.find((l) => item.test(l.item))!;
@@ -505,6 +531,9 @@ describe("automatic failover behind a load balancer", function () {
             assert.equal(line(/^CloudWatch high-resolution alarms/).quantity, 2);
             // Per node: 2.628 + 0.30 + 0.30 = $3.228 a month.
             assert.equal(Math.round(c.monthlyUsd * 1000), 2 * 3228);
+            // And once per stack, the standard alarm on the rule's failed starts: $0.10 a month.
+            const notStarted = r.resources.filter((x) => x.name === "svc-failover-failover-not-started");
+            assert.equal(estimateCost(notStarted, "us-east-1").monthlyUsd, 0.1);
         });
 
         it("refuses a profile that allows no automatic failover, before registering anything", async () => {

@@ -12,9 +12,10 @@ export interface AlarmTargets {
     };
 }
 
-/** CloudWatch dimensions: `InstanceId` for EC2, `TargetGroup` plus `LoadBalancer` (ARN suffixes) for ELB metrics, `Service` plus `Node` for a heartbeat. */
+/** CloudWatch dimensions: `InstanceId` for EC2, `TargetGroup` plus `LoadBalancer` (ARN suffixes) for ELB metrics, `Service` plus `Node` for a heartbeat, `RuleName` for an EventBridge rule. */
 export function alarmDimensions(a: AlarmPlan, targets: AlarmTargets): Record<string, pulumi.Input<string>> {
     if (a.subject.kind === "heartbeat") return { Service: a.subject.service, Node: a.subject.node };
+    if (a.subject.kind === "rule") return { RuleName: a.subject.rule };
     if (a.subject.kind === "node") {
         const id = targets.instanceIds[a.subject.node];
         if (id === undefined) throw new Error(`alarm ${a.key} watches unknown node "${a.subject.node}"`);

@@ -75,6 +75,31 @@ function heartbeatAlarm(service: string, prefix: string, node: string): AlarmPla
     };
 }
 
+/**
+ * The alarm that pages when EventBridge could not start the failover runbook: its target's
+ * invocations that failed permanently (after the retry policy's attempts, or once the event is 5
+ * minutes old), AWS/Events FailedInvocations by RuleName (EventBridge User Guide, "Monitoring Amazon
+ * EventBridge"). EventBridge sends the metric only when it is not zero, so no data is OK. A runbook
+ * that started and then stopped at one of its steps is not counted here: its execution says so.
+ */
+function failedStartAlarm(prefix: string, ruleName: string): AlarmPlan {
+    return {
+        key: "failover-not-started",
+        name: `${prefix}-failover-not-started`,
+        description: `EventBridge could not start the failover runbook (rule ${ruleName}): the primary's heartbeat alarm fired, and no failover runs. Promote by hand (runbook promote-<node>).`,
+        subject: { kind: "rule", rule: ruleName },
+        namespace: "AWS/Events",
+        metricName: "FailedInvocations",
+        statistic: "Sum",
+        comparison: "GreaterThanThreshold",
+        threshold: 0,
+        period: 60,
+        evaluationPeriods: 1,
+        treatMissingData: "notBreaching",
+        recover: false,
+    };
+}
+
 /** The SSM Automation runbook (schemaVersion 0.3); its order is the safety argument above. */
 export function failoverRunbook(promoteCommand: string): AutomationDocument {
     const alarmState = (name: string, parameter: string, desired: string) => ({
@@ -172,7 +197,7 @@ export function planAutoFailover(spec: StackSpec): AutoFailoverPlan | undefined 
             periodSeconds: HEARTBEAT_PERIOD,
             missedPeriods: HEARTBEAT_MISSED_PERIODS,
         },
-        alarms: spec.nodes.map((n) => heartbeatAlarm(service, prefix, n.key)),
+        alarms: [...spec.nodes.map((n) => heartbeatAlarm(service, prefix, n.key)), failedStartAlarm(prefix, failoverRuleName(prefix))],
         primary: spec.primary,
         secondary,
         notify: spec.monitoring.enabled,

@@ -128,7 +128,7 @@ function autoFailoverRegistrations(plan: TopologyPlan, add: Add): void {
             T.autoFailover,
             "aws:cloudwatch/metricAlarm:MetricAlarm",
             `${name}-${a.key}`,
-            a.subject.kind === "heartbeat" ? `nodes.${a.subject.node}` : "name",
+            a.subject.kind === "heartbeat" ? `nodes.${a.subject.node}` : a.subject.kind === "rule" ? "failover" : "name",
         );
     }
     for (const part of ["runbook", "events"]) {

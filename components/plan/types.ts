@@ -158,7 +158,9 @@ export type AlarmSubject =
     | { readonly kind: "targetGroup"; readonly targetGroup: string }
     | { readonly kind: "node"; readonly node: string }
     /** The node's own heartbeat metric (plan/autofailover.ts): dimensions Service and Node. */
-    | { readonly kind: "heartbeat"; readonly service: string; readonly node: string };
+    | { readonly kind: "heartbeat"; readonly service: string; readonly node: string }
+    /** An EventBridge rule's metrics (AWS/Events, default event bus): dimension RuleName. */
+    | { readonly kind: "rule"; readonly rule: string };
 
 export interface AlarmPlan {
     /** Stable key: the alarm's resource name derives from it. */
@@ -167,9 +169,9 @@ export interface AlarmPlan {
     readonly name: string;
     readonly description: string;
     readonly subject: AlarmSubject;
-    readonly namespace: "AWS/ApplicationELB" | "AWS/NetworkELB" | "AWS/EC2" | "HaService/Heartbeat";
+    readonly namespace: "AWS/ApplicationELB" | "AWS/NetworkELB" | "AWS/EC2" | "AWS/Events" | "HaService/Heartbeat";
     readonly metricName: string;
-    readonly statistic: "Maximum" | "Minimum";
+    readonly statistic: "Maximum" | "Minimum" | "Sum";
     readonly comparison: "GreaterThanThreshold" | "LessThanThreshold";
     readonly threshold: number;
     readonly period: number;
