@@ -8,7 +8,7 @@ import { HaService, withValidatedSpec } from "./components/aws/ha-service";
 import type { HaServiceArgs } from "./components/config/ha-service-args";
 import { departedWithoutRemoval } from "./components/plan/membership";
 import { previousMembers } from "./components/aws/previous";
-import { markSecretInputs, secretInputsTransformation } from "./components/aws/secrets";
+import { markSecretInputs } from "./components/aws/secrets";
 import { secretTexts } from "./components/config/secrets";
 
 /** Whether a config key is secret: the SDK's own test (runtime/config.js, internal, not in its typings). */
@@ -31,11 +31,11 @@ async function program(): Promise<Record<string, unknown>> {
     // loadSpec accepted these keys, so they have the args' shape (and HaService need not check them, nor
     // read the previous members, again).
     const config = readNamespace(pulumi.runtime.allConfig(), spec.project) as unknown as HaServiceArgs;
-    const args = withValidatedSpec(config, spec, { membersChecked: true });
-    // Values of secret keys reach inputs and outputs as Pulumi secrets, not plain text in the state.
+    // Values of secret keys reach inputs and outputs as Pulumi secrets, not plain text in the state:
+    // HaService marks its resources' inputs and its own outputs, this program the stack's outputs.
     const secrets = secretTexts(pulumi.runtime.allConfig(), isConfigSecret, spec.project);
-    const markSecrets = secretInputsTransformation(secrets);
-    const service = new HaService(spec.name, args, markSecrets ? { transformations: [markSecrets] } : {});
+    const args = withValidatedSpec(config, spec, { membersChecked: true, secretTexts: secrets });
+    const service = new HaService(spec.name, args);
     const outputs = Object.fromEntries(STACK_OUTPUTS.filter((k) => service[k] !== undefined).map((k) => [k, service[k]]));
     return secrets.length > 0 ? (markSecretInputs(outputs, secrets) as Record<string, unknown>) : outputs;
 }

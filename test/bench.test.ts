@@ -47,6 +47,7 @@ function runOf(resources: RecordedResource[]): ProgramRun {
         preview: false,
         config: {},
         resources,
+        registeredOutputs: [],
         outputs: {},
         secretOutputs: [],
         calls: [],

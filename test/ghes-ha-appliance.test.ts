@@ -489,6 +489,41 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         for (const n of NODES) assert.deepEqual(apply(p, n).calls, [], n);
     });
 
+    it("finishes a leave that stopped half-way before setting up again, whichever primary the config names next", () => {
+        bootstrapped();
+        // ghe-repl-teardown fails (here: a stand-in that refuses), after ghe-repl-stop has stopped replication.
+        const broken = join(dir, "bin-teardown-fails");
+        mkdirSync(broken);
+        for (const f of readdirSync(STANDIN).filter((f) => f !== "ghe-repl-teardown")) symlinkSync(join(STANDIN, f), join(broken, f));
+        writeFileSync(join(broken, "ghe-repl-teardown"), "#!/bin/bash\necho 'teardown failed' >&2\nexit 1\n", { mode: 0o755 });
+        const moved = apply(ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-3", broken);
+        assert.notEqual(moved.status, 0);
+        assert.deepEqual(moved.calls, ["ghe-repl-stop"]);
+        assert.ok(!existsSync(join(host("ghe-3"), "repl-running")), "replication stopped");
+        assert.equal(role("ghe-3"), `leaving ${A["ghe-1"]}`, "not taken for a replica that follows ghe-1");
+
+        // The operator reverts the config: ghe-3 leaves for good, then is set up against ghe-1 again.
+        const back = apply(ghesPlan(), "ghe-3");
+        assert.equal(back.status, 0, back.stderr);
+        assert.deepEqual(back.calls, [
+            "ghe-repl-stop",
+            "ghe-repl-teardown",
+            `curl GET ${A["ghe-3"]} config/license`,
+            `curl GET ${A["ghe-1"]} replication/status`,
+            // Its key is still authorised on ghe-1, so the first ghe-repl-setup connects.
+            ...joinCalls("ghe-1", true).filter((c) => !c.endsWith("access/ssh")),
+        ]);
+        assert.match(back.stderr, /ghe-repl-stop failed: replication was stopped already/);
+        assert.equal(role("ghe-3"), `replica ${A["ghe-1"]}`);
+        assert.ok(existsSync(join(host("ghe-3"), "repl-running")));
+        assert.deepEqual(
+            state("ghe-1", "members")!
+                .split("\n")
+                .map((l) => l.split(" ")[1]),
+            [A["ghe-2"], A["ghe-4"], A["ghe-3"]],
+        );
+    });
+
     it("the stand-in refuses to make a serving former primary a replica outside maintenance mode", () => {
         bootstrapped();
         const standin = (command: string, self: Node, ...args: string[]) =>

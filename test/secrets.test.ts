@@ -66,7 +66,15 @@ describe("secret config values (pulumi config set --secret) reach inputs and out
             );
             assert.equal((x.maskedInputs.tags as Record<string, unknown>).Owner, "[secret]");
             assert.ok(!x.secretPaths.includes("tags.Name"), `${x.name}: its Name tag is not a config value`);
+            // The provider's merged tags hold the same values: that output is marked too.
+            assert.ok(x.additionalSecretOutputs.includes("tagsAll"), `${x.name}: ${x.additionalSecretOutputs.join(", ")}`);
         }
+        // Nothing a component or the stack registers as outputs (kept in the state) holds the value.
+        const plain = r.registeredOutputs.filter((o) => JSON.stringify(o.masked).includes(OWNER));
+        assert.deepEqual(
+            plain.map((o) => o.urn),
+            [],
+        );
         const instance = r.resources.find((x) => x.type === "aws:ec2/instance:Instance")!;
         assert.ok(!instance.secretPaths.includes("instanceType"), instance.secretPaths.join(", "));
     });
@@ -75,7 +83,10 @@ describe("secret config values (pulumi config set --secret) reach inputs and out
         const r = await run([]);
         const withOwner = tagged(r);
         assert.ok(withOwner.length > 10);
-        for (const x of withOwner) assert.ok(!x.secretPaths.some((p) => p.startsWith("tags.")), `${x.name}: ${x.secretPaths.join(", ")}`);
+        for (const x of withOwner) {
+            assert.ok(!x.secretPaths.some((p) => p.startsWith("tags.")), `${x.name}: ${x.secretPaths.join(", ")}`);
+            assert.ok(!x.additionalSecretOutputs.includes("tagsAll"), x.name);
+        }
         assert.deepEqual(r.secretOutputs, []);
     });
 
@@ -84,13 +95,23 @@ describe("secret config values (pulumi config set --secret) reach inputs and out
         const name = (JSON.parse(config()[`${ns}:dns`]) as { name: string }).name;
         const records = r.resources.filter((x) => x.type === "aws:route53/record:Record");
         assert.ok(records.length > 0);
-        for (const x of records)
+        for (const x of records) {
             assert.ok(x.secretPaths.includes("name") && x.secretPaths.includes("zoneId"), `${x.name}: ${x.secretPaths.join(", ")}`);
+            assert.ok(x.additionalSecretOutputs.includes("fqdn"), `${x.name}: the record's fqdn is its name`);
+        }
         assert.ok(r.secretOutputs.includes("dnsName") && r.secretOutputs.includes("endpoint"), r.secretOutputs.join(", "));
-        // Every input that holds the name somewhere is secret.
+        // Every input that holds the name somewhere is secret, and so is every registered output.
         const plain = r.resources.filter((x) => JSON.stringify(x.maskedInputs).includes(name));
         assert.deepEqual(
             plain.map((x) => x.name),
+            [],
+        );
+        // urn:pulumi:<stack>::<project>::<parent types>$<type>::<name>
+        const service = r.registeredOutputs.find((o) => o.urn.split("::")[2].endsWith("$ha-topologies:index:HaService"));
+        assert.ok(service, r.registeredOutputs.map((o) => o.urn).join("\n"));
+        assert.ok(service.secretPaths.includes("dnsName") && service.secretPaths.includes("endpoint"), service.secretPaths.join(", "));
+        assert.deepEqual(
+            r.registeredOutputs.filter((o) => JSON.stringify(o.masked).includes(name)).map((o) => o.urn),
             [],
         );
     });

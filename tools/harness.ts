@@ -66,6 +66,13 @@ export interface RecordedResource {
     registrationError?: string;
 }
 
+/** A component's (or the stack's) registered outputs, as the harness's monitor received them. */
+export interface RegisteredOutputs {
+    urn: string;
+    masked: Record<string, unknown>;
+    secretPaths: string[];
+}
+
 export interface ProgramRun {
     stack: string;
     project: string;
@@ -73,6 +80,11 @@ export interface ProgramRun {
     config: Record<string, string>;
     /** Every registration in the order the monitor saw it, including the Stack root and components. */
     resources: RecordedResource[];
+    /**
+     * What each component (and the stack) registered as its outputs (`registerOutputs`), which Pulumi
+     * stores in the state: secrets as "[secret]", with their property paths.
+     */
+    registeredOutputs: RegisteredOutputs[];
     /** Stack outputs, deeply resolved (real values, secrets included). */
     outputs: Record<string, unknown>;
     /** Top-level output keys whose value is, or contains, a secret. */
@@ -339,6 +351,7 @@ export function duplicateUrnError(seen: Set<string>, urn: string): string | unde
 
 interface Recorder {
     resources: RecordedResource[];
+    registeredOutputs: RegisteredOutputs[];
     inFlight: number;
 }
 
@@ -347,7 +360,13 @@ function installRecorder(stack: string, project: string): Recorder {
     if (!monitor || typeof monitor.registerResource !== "function") {
         throw new Error("harness: no mock monitor after setMocks (is a second copy of @pulumi/pulumi loaded?)");
     }
-    const recorder: Recorder = { resources: [], inFlight: 0 };
+    const recorder: Recorder = { resources: [], registeredOutputs: [], inFlight: 0 };
+    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
+        const decoded = decodeStruct(req.getOutputs());
+        recorder.registeredOutputs.push({ urn: req.getUrn(), masked: decoded.masked, secretPaths: decoded.ctx.secretPaths });
+        return originalOutputs(req, callback);
+    };
     const original = monitor.registerResource.bind(monitor);
     const urns = new Set<string>();
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
@@ -627,6 +646,7 @@ async function runProgramNow(program: PulumiProgram, opts: RunOptions): Promise<
             preview,
             config,
             resources: recorder.resources,
+            registeredOutputs: recorder.registeredOutputs,
             outputs,
             secretOutputs,
             calls,

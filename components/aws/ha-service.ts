@@ -10,6 +10,7 @@ import { planTopology } from "../plan";
 import { backupHostSummary } from "../plan/backuphost";
 import { departedWithoutRemoval } from "../plan/membership";
 import { previousMembers } from "./previous";
+import { markSecretInputs, secretInputsTransformation } from "./secrets";
 import type { NodeOutput } from "./outputs";
 import { buildService, nodeOutputs, type ServiceParts } from "./service";
 import { formatRelaxation } from "../config/spec";
@@ -72,7 +73,20 @@ export class HaService extends pulumi.ComponentResource {
         // inherit a parent's aliases ("Aliases are inherited from a parent": pulumi/docs,
         // content/docs/iac/operations/stack-management/refactoring-with-aliases.md), so this one alias
         // keeps every resource below in place.
-        super(HA_SERVICE_TYPE, name, {}, { ...opts, aliases: [...(opts.aliases ?? []), { type: LEGACY_SERVICE_TYPE }] });
+        // Secret config texts (the stack program's, withValidatedSpec): marked secret in every child's
+        // inputs (a transformation, which children inherit) and in this component's outputs.
+        const secrets = validatedSpecs.get(args)?.secretTexts ?? [];
+        const markSecrets = secretInputsTransformation(secrets);
+        super(
+            HA_SERVICE_TYPE,
+            name,
+            {},
+            {
+                ...opts,
+                aliases: [...(opts.aliases ?? []), { type: LEGACY_SERVICE_TYPE }],
+                ...(markSecrets ? { transformations: [...(opts.transformations ?? []), markSecrets] } : {}),
+            },
+        );
         const plan = planTopology(spec);
         const gate = membersCheckedByCaller(name, args) ? undefined : membershipGate(name, spec, this);
         const parts = buildService(plan.name, plan, { parent: this, ...(gate ? { dependsOn: gate } : {}) });
@@ -98,22 +112,32 @@ export class HaService extends pulumi.ComponentResource {
         this.runbooks = plan.runbooks;
         this.warnings = [...plan.warnings];
         this.relaxations = plan.relaxations.map(formatRelaxation);
-        this.registerOutputs(outputsOf(this));
+        this.registerOutputs(
+            secrets.length > 0 ? (markSecretInputs(outputsOf(this), secrets) as Record<string, unknown>) : outputsOf(this),
+        );
     }
 }
 
 /** Specs already validated from these very args objects (`withValidatedSpec`), and whether the caller checked membership. */
-const validatedSpecs = new WeakMap<HaServiceArgs, { readonly spec: StackSpec; readonly membersChecked: boolean }>();
+const validatedSpecs = new WeakMap<
+    HaServiceArgs,
+    { readonly spec: StackSpec; readonly membersChecked: boolean; readonly secretTexts: readonly string[] }
+>();
 
 /**
  * `args`, marked as read from the same config as `spec`: the stack program (index.ts) validates the
  * stack config first, for errors in stack-file key paths, and HaService then takes that spec instead
  * of validating the same config a second time in the same run. `membersChecked`: the caller has also
  * compared the nodes with the last deployment's (plan/membership.ts), so HaService does not read the
- * stack's previous `nodes` a second time.
+ * stack's previous `nodes` a second time. `secretTexts`: the texts of the config's secret keys
+ * (config/secrets.ts), which HaService marks secret wherever they land (aws/secrets.ts).
  */
-export function withValidatedSpec(args: HaServiceArgs, spec: StackSpec, opts: { readonly membersChecked?: boolean } = {}): HaServiceArgs {
-    validatedSpecs.set(args, { spec, membersChecked: opts.membersChecked ?? false });
+export function withValidatedSpec(
+    args: HaServiceArgs,
+    spec: StackSpec,
+    opts: { readonly membersChecked?: boolean; readonly secretTexts?: readonly string[] } = {},
+): HaServiceArgs {
+    validatedSpecs.set(args, { spec, membersChecked: opts.membersChecked ?? false, secretTexts: opts.secretTexts ?? [] });
     return args;
 }
 

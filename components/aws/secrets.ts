@@ -47,8 +47,35 @@ export function markSecretInputs(value: unknown, texts: readonly string[]): unkn
     return value;
 }
 
-/** The transformation that marks a resource's secret inputs; undefined (nothing to do) without secret texts. */
+/**
+ * Outputs the provider computes from an input, which Pulumi does not mark secret by themselves (it
+ * marks an output secret when the input of the same name is): by input, for every type (`*`) or one.
+ * `tagsAll` is the resource's tags merged with the provider's default tags (@pulumi/aws).
+ */
+const DERIVED_OUTPUTS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+    "*": { tags: ["tagsAll"] },
+    "aws:route53/record:Record": { name: ["fqdn"] },
+};
+
+/** The outputs of a resource of `type` that its secret inputs in `props` feed (DERIVED_OUTPUTS). */
+export function derivedSecretOutputs(type: string, props: Record<string, unknown>, texts: readonly string[]): string[] {
+    const derived = { ...DERIVED_OUTPUTS["*"], ...DERIVED_OUTPUTS[type] };
+    return Object.entries(derived).flatMap(([input, outputs]) => (resolvedHoldsSecret(props[input], texts) ? [...outputs] : []));
+}
+
+/**
+ * The transformation that marks a resource's secret inputs, and the outputs computed from them
+ * (`additionalSecretOutputs`); undefined (nothing to do) without secret texts.
+ */
 export function secretInputsTransformation(texts: readonly string[]): pulumi.ResourceTransformation | undefined {
     if (texts.length === 0) return undefined;
-    return (args) => ({ props: markSecretInputs(args.props, texts) as pulumi.Inputs, opts: args.opts });
+    return (args) => {
+        const derived = derivedSecretOutputs(args.type, args.props as Record<string, unknown>, texts);
+        const custom = args.opts as pulumi.CustomResourceOptions;
+        const opts: pulumi.CustomResourceOptions =
+            derived.length > 0 && args.resource instanceof pulumi.CustomResource
+                ? { ...custom, additionalSecretOutputs: [...new Set([...(custom.additionalSecretOutputs ?? []), ...derived])] }
+                : custom;
+        return { props: markSecretInputs(args.props, texts) as pulumi.Inputs, opts };
+    };
 }

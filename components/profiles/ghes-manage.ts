@@ -142,18 +142,26 @@ guard() {
 }
 
 # leave PRIMARY: a replica still in another primary's HA group leaves it before joining PRIMARY
-# (removing-a-high-availability-replica.md: ghe-repl-stop, then ghe-repl-teardown).
+# (removing-a-high-availability-replica.md: ghe-repl-stop, then ghe-repl-teardown). The role says
+# "leaving" first, so a leave that stops half-way is finished by the next run, whichever primary the
+# config names then, and never taken for a replica that follows it (join would skip its setup).
 leave() {
   local primary=$1 was
   role
   case "\${was}" in
     "replica \${primary}" | primary | fenced | "") return 0 ;;
     replica\\ *)
+      set_role "leaving \${was#replica }"
       ghe-repl-stop
-      ghe-repl-teardown
-      rm -f "\${role_file}" "\${state_dir}/ghes-primary-uuid"
       ;;
+    leaving\\ *)
+      # Stopped by the run that failed, or not yet: stop if it still runs.
+      ghe-repl-stop || echo "ghe-repl-stop failed: replication was stopped already" >&2
+      ;;
+    *) return 0 ;;
   esac
+  ghe-repl-teardown
+  rm -f "\${role_file}" "\${state_dir}/ghes-primary-uuid"
 }
 
 `;
@@ -238,7 +246,7 @@ authorize() {
 # the settings last applied (ghes-geo) are these; a replica set up in this run gets them again.
 geo() {
   local want="$1 $2 $3" have="" was
-  [ ! -f "\${state_dir}/ghes-geo" ] || IFS= read -r have < "\${state_dir}/ghes-geo"
+  [ ! -f "\${state_dir}/ghes-geo" ] || IFS= read -r have < "\${state_dir}/ghes-geo" || true
   role
   if [ "\${was}" = "replica $1" ] && [ "\${have}" = "\${want}" ]; then
     echo "datacenter $2, $3, applied on $1 already"
@@ -246,7 +254,8 @@ geo() {
   fi
   ghe-repl-node --datacenter "$2" "--$3"
   manage POST "$1" config/apply > /dev/null
-  printf '%s\\n' "\${want}" > "\${state_dir}/ghes-geo"
+  printf '%s\\n' "\${want}" > "\${state_dir}/ghes-geo.new"
+  mv -f "\${state_dir}/ghes-geo.new" "\${state_dir}/ghes-geo"
 }
 
 # joined PRIMARY: records the primary this replica follows and that primary's UUID, which the
