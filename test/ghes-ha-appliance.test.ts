@@ -76,6 +76,11 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         const path = join(stateDir(node), "ghes-role");
         return existsSync(path) ? readFileSync(path, "utf8").trim() : undefined;
     };
+    /** The addresses of the replicas in `node`'s HA configuration, in the order they were added. */
+    const members = (node: Node) =>
+        state(node, "members")!
+            .split("\n")
+            .map((l) => l.split(" ")[1]);
     const down = (node: Node) => writeFileSync(join(host(node), "down"), "");
     const up = (node: Node) => rmSync(join(host(node), "down"), { force: true });
 
@@ -170,6 +175,14 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         "ghe-repl-status",
         `curl GET ${A[primary]} config/nodes`,
     ];
+    /** A replica of another primary: leaves its group, then is added to `primary`'s once the first replica runs. */
+    const leaveAndAddCalls = (self: Node, primary: Node) => [
+        "ghe-repl-stop",
+        "ghe-repl-teardown",
+        `curl GET ${A[self]} config/license`,
+        `curl GET ${A[primary]} replication/status`,
+        ...joinCalls(primary, true),
+    ];
     /** A further replica with geo settings: joins ghe-1, sets its datacenter, has the primary apply it, then starts. */
     const geoJoinCalls = (p: TopologyPlan, self: Node, setting: string) => {
         const joined = joinCalls("ghe-1", true);
@@ -236,12 +249,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.deepEqual(geo.calls, geoJoinCalls(p, "ghe-4", "ghe-repl-node --datacenter dc-b --active"));
 
         // End state: one HA group, every replica running against ghe-1, geo settings applied.
-        assert.deepEqual(
-            state("ghe-1", "members")!
-                .split("\n")
-                .map((l) => l.split(" ")[1]),
-            [A["ghe-2"], A["ghe-3"], A["ghe-4"]],
-        );
+        assert.deepEqual(members("ghe-1"), [A["ghe-2"], A["ghe-3"], A["ghe-4"]]);
         for (const n of ["ghe-2", "ghe-3", "ghe-4"] as const) {
             assert.equal(state(n, "repl-primary"), A["ghe-1"], n);
             assert.ok(existsSync(join(host(n), "repl-running")), n);
@@ -309,21 +317,10 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.deepEqual(seed.calls, [`curl GET ${A["ghe-3"]} config/license`, ...joinCalls("ghe-2", false)]);
         const further = apply(after, "ghe-4");
         assert.equal(further.status, 0, further.stderr);
-        assert.deepEqual(further.calls, [
-            "ghe-repl-stop",
-            "ghe-repl-teardown",
-            `curl GET ${A["ghe-4"]} config/license`,
-            `curl GET ${A["ghe-2"]} replication/status`,
-            ...joinCalls("ghe-2", true),
-        ]);
+        assert.deepEqual(further.calls, leaveAndAddCalls("ghe-4", "ghe-2"));
 
         assert.equal(role("ghe-2"), "primary");
-        assert.deepEqual(
-            state("ghe-2", "members")!
-                .split("\n")
-                .map((l) => l.split(" ")[1]),
-            [A["ghe-3"], A["ghe-4"]],
-        );
+        assert.deepEqual(members("ghe-2"), [A["ghe-3"], A["ghe-4"]]);
         for (const n of ["ghe-3", "ghe-4"] as const) assert.equal(state(n, "repl-primary"), A["ghe-2"], n);
     });
 
@@ -442,12 +439,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
             assert.equal(role(n), `replica ${A["ghe-1"]}`);
             assert.ok(existsSync(join(host(n), "repl-running")), n);
         }
-        assert.deepEqual(
-            state("ghe-1", "members")!
-                .split("\n")
-                .map((l) => l.split(" ")[1]),
-            [A["ghe-2"], A["ghe-3"], A["ghe-4"]],
-        );
+        assert.deepEqual(members("ghe-1"), [A["ghe-2"], A["ghe-3"], A["ghe-4"]]);
         for (const n of NODES) assert.deepEqual(apply(upgraded, n).calls, [], n);
 
         // A changed setting is applied again on the joined replica.
@@ -505,23 +497,15 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         // The operator reverts the config: ghe-3 leaves for good, then is set up against ghe-1 again.
         const back = apply(ghesPlan(), "ghe-3");
         assert.equal(back.status, 0, back.stderr);
-        assert.deepEqual(back.calls, [
-            "ghe-repl-stop",
-            "ghe-repl-teardown",
-            `curl GET ${A["ghe-3"]} config/license`,
-            `curl GET ${A["ghe-1"]} replication/status`,
-            // Its key is still authorised on ghe-1, so the first ghe-repl-setup connects.
-            ...joinCalls("ghe-1", true).filter((c) => !c.endsWith("access/ssh")),
-        ]);
+        // Its key is still authorised on ghe-1, so the first ghe-repl-setup connects.
+        assert.deepEqual(
+            back.calls,
+            leaveAndAddCalls("ghe-3", "ghe-1").filter((c) => !c.endsWith("access/ssh")),
+        );
         assert.match(back.stderr, /ghe-repl-stop failed: replication was stopped already/);
         assert.equal(role("ghe-3"), `replica ${A["ghe-1"]}`);
         assert.ok(existsSync(join(host("ghe-3"), "repl-running")));
-        assert.deepEqual(
-            state("ghe-1", "members")!
-                .split("\n")
-                .map((l) => l.split(" ")[1]),
-            [A["ghe-2"], A["ghe-4"], A["ghe-3"]],
-        );
+        assert.deepEqual(members("ghe-1"), [A["ghe-2"], A["ghe-4"], A["ghe-3"]]);
     });
 
     it("the stand-in refuses to make a serving former primary a replica outside maintenance mode", () => {
@@ -574,12 +558,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.equal(authorise(`{\n  "key": "${key}"\n}\n`).status, 0);
         assert.match(setup().stderr, /already has replicas: setting up without --add/);
         assert.equal(setup("--add").status, 0);
-        assert.deepEqual(
-            state("ghe-1", "members")!
-                .split("\n")
-                .map((l) => l.split(" ")[1]),
-            [A["ghe-2"], A["ghe-3"], A["ghe-4"], extra],
-        );
+        assert.deepEqual(members("ghe-1"), [A["ghe-2"], A["ghe-3"], A["ghe-4"], extra]);
         // Every call was recorded, refused ones too.
         assert.equal(log().filter((l) => l.startsWith(`${extra} ghe-repl-setup`)).length, 7);
         const decommission = (uuid: string) =>
