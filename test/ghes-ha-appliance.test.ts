@@ -76,6 +76,14 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         const path = join(stateDir(node), "ghes-role");
         return existsSync(path) ? readFileSync(path, "utf8").trim() : undefined;
     };
+    /** A bin directory of the stand-ins whose ghe-repl-teardown fails (after ghe-repl-stop has stopped replication). */
+    const teardownFails = (): string => {
+        const bin = join(dir, "bin-teardown-fails");
+        mkdirSync(bin);
+        for (const f of readdirSync(STANDIN).filter((f) => f !== "ghe-repl-teardown")) symlinkSync(join(STANDIN, f), join(bin, f));
+        writeFileSync(join(bin, "ghe-repl-teardown"), "#!/bin/bash\necho 'teardown failed' >&2\nexit 1\n", { mode: 0o755 });
+        return bin;
+    };
     /** The addresses of the replicas in `node`'s HA configuration, in the order they were added. */
     const members = (node: Node) =>
         state(node, "members")!
@@ -484,10 +492,7 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
     it("finishes a leave that stopped half-way before setting up again, whichever primary the config names next", () => {
         bootstrapped();
         // ghe-repl-teardown fails (here: a stand-in that refuses), after ghe-repl-stop has stopped replication.
-        const broken = join(dir, "bin-teardown-fails");
-        mkdirSync(broken);
-        for (const f of readdirSync(STANDIN).filter((f) => f !== "ghe-repl-teardown")) symlinkSync(join(STANDIN, f), join(broken, f));
-        writeFileSync(join(broken, "ghe-repl-teardown"), "#!/bin/bash\necho 'teardown failed' >&2\nexit 1\n", { mode: 0o755 });
+        const broken = teardownFails();
         const moved = apply(ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-3", broken);
         assert.notEqual(moved.status, 0);
         assert.deepEqual(moved.calls, ["ghe-repl-stop"]);
@@ -506,6 +511,41 @@ describe("GHES HA on stand-in appliances (rendered node scripts run by bash)", f
         assert.equal(role("ghe-3"), `replica ${A["ghe-1"]}`);
         assert.ok(existsSync(join(host("ghe-3"), "repl-running")));
         assert.deepEqual(members("ghe-1"), [A["ghe-2"], A["ghe-4"], A["ghe-3"]]);
+    });
+
+    it("promotes a replica that was leaving its group, and leaves a replica stopped by hand without failing", () => {
+        bootstrapped();
+        const broken = teardownFails();
+        assert.notEqual(
+            apply(ghesPlan({ primary: "ghe-2", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-3", broken).status,
+            0,
+        );
+        assert.equal(role("ghe-3"), `leaving ${A["ghe-1"]}`);
+        // The config now names ghe-3 primary (ghe-1 lost): it is promoted, not just called primary.
+        down("ghe-1");
+        const promoted = apply(ghesPlan({ primary: "ghe-3", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } }), "ghe-3");
+        assert.equal(promoted.status, 0, promoted.stderr);
+        assert.deepEqual(promoted.calls.slice(0, 3), [
+            "ghe-repl-status -vv",
+            "ghe-repl-promote",
+            `ghe-repl-decommission uuid-${A["ghe-1"]}`,
+        ]);
+        assert.equal(role("ghe-3"), "primary");
+
+        const next = ghesPlan({ primary: "ghe-3", ghesHa: { formerPrimaries: { "ghe-1": "fenced" } } });
+        const seed = apply(next, "ghe-2");
+        assert.equal(seed.status, 0, seed.stderr);
+        // ghe-4's replication was stopped by hand (the restore runbook does that) before the new primary.
+        const standin = spawnSync(join(STANDIN, "ghe-repl-stop"), [], {
+            encoding: "utf8",
+            env: { ...process.env, GHES_STANDIN_NET: net(), GHES_STANDIN_SELF: A["ghe-4"] },
+        });
+        assert.equal(standin.status, 0, standin.stderr);
+        const moved = apply(next, "ghe-4");
+        assert.equal(moved.status, 0, moved.stderr);
+        assert.deepEqual(moved.calls.slice(0, 2), ["ghe-repl-stop", "ghe-repl-teardown"]);
+        assert.match(moved.stderr, /ghe-repl-stop failed: replication was stopped already/);
+        assert.equal(role("ghe-4"), `replica ${A["ghe-3"]}`);
     });
 
     it("the stand-in refuses to make a serving former primary a replica outside maintenance mode", () => {

@@ -70,9 +70,12 @@ export function derivedSecretOutputs(type: string, props: Record<string, unknown
 export function secretInputsTransformation(texts: readonly string[]): pulumi.ResourceTransformation | undefined {
     if (texts.length === 0) return undefined;
     return (args) => {
+        // Plain values only: a `tags` or record `name` that were an Output would leave tagsAll/fqdn unmarked.
         const derived = derivedSecretOutputs(args.type, args.props as Record<string, unknown>, texts);
         const custom = args.opts as pulumi.CustomResourceOptions;
         const opts: pulumi.CustomResourceOptions =
+            // instanceof, not CustomResource.isInstance: the transformation runs inside the base
+            // constructor, before the subclass sets the flag isInstance reads (the prototype is set).
             derived.length > 0 && args.resource instanceof pulumi.CustomResource
                 ? { ...custom, additionalSecretOutputs: [...new Set([...(custom.additionalSecretOutputs ?? []), ...derived])] }
                 : custom;

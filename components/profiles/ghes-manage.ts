@@ -150,12 +150,9 @@ leave() {
   role
   case "\${was}" in
     "replica \${primary}" | primary | fenced | "") return 0 ;;
-    replica\\ *)
-      set_role "leaving \${was#replica }"
-      ghe-repl-stop
-      ;;
-    leaving\\ *)
-      # Stopped by the run that failed, or not yet: stop if it still runs.
+    replica\\ * | leaving\\ *)
+      set_role "leaving \${was#* }"
+      # Replication may be stopped already (by a run that failed, or by hand): reported, then torn down.
       ghe-repl-stop || echo "ghe-repl-stop failed: replication was stopped already" >&2
       ;;
     *) return 0 ;;
@@ -327,7 +324,8 @@ set -euo pipefail
 state_dir=${shellQuote(stateDir)}
 role_file="\${state_dir}/${ROLE_FILE}"
 case "$(cat "\${role_file}" 2>/dev/null || true)" in
-  replica\\ *) ;;
+  # A replica that was leaving its group (stopped, maybe not torn down) is still one to promote.
+  replica\\ * | leaving\\ *) ;;
   *)
     echo "${node} is not a replica set up by ha-service: nothing to promote"
     exit 0
