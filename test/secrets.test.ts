@@ -22,7 +22,7 @@ describe("secret config values (pulumi config set --secret) reach inputs and out
         return { ...c, [`${ns}:tags`]: JSON.stringify({ ...(JSON.parse(c[`${ns}:tags`]) as object), Owner: OWNER }) };
     };
     const run = async (secretConfigKeys: string[]): Promise<ProgramRun> => {
-        const r = await runProgram(program, { stack: "dev", config: config(), secretConfigKeys });
+        const r = await runProgram(program, { stack: "dev", config: config(), secretConfigKeys, recordOutputs: true });
         assert.equal(r.error, undefined, String(r.error));
         return r;
     };

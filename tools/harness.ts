@@ -82,7 +82,8 @@ export interface ProgramRun {
     resources: RecordedResource[];
     /**
      * What each component (and the stack) registered as its outputs (`registerOutputs`), which Pulumi
-     * stores in the state: secrets as "[secret]", with their property paths.
+     * stores in the state: secrets as "[secret]", with their property paths. Empty unless the run's
+     * options ask for it (`recordOutputs`).
      */
     registeredOutputs: RegisteredOutputs[];
     /** Stack outputs, deeply resolved (real values, secrets included). */
@@ -113,6 +114,12 @@ export interface RunOptions {
     config?: Record<string, string>;
     /** Config keys to treat as secret (`pulumi.Config.getSecret` semantics). */
     secretConfigKeys?: string[];
+    /**
+     * Record what each component and the stack register as outputs (`registeredOutputs`); off by
+     * default: decoding them costs time in every run (and would count against the package in the
+     * program-cost benchmark, whose flat baseline has no components).
+     */
+    recordOutputs?: boolean;
     preview?: boolean;
     /** Mocks to use; default a fresh `HaMocks`. */
     mocks?: pulumi.runtime.Mocks;
@@ -355,18 +362,20 @@ interface Recorder {
     inFlight: number;
 }
 
-function installRecorder(stack: string, project: string): Recorder {
+function installRecorder(stack: string, project: string, recordOutputs: boolean): Recorder {
     const monitor = settings.getMonitor() as any;
     if (!monitor || typeof monitor.registerResource !== "function") {
         throw new Error("harness: no mock monitor after setMocks (is a second copy of @pulumi/pulumi loaded?)");
     }
     const recorder: Recorder = { resources: [], registeredOutputs: [], inFlight: 0 };
-    const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
-        const decoded = decodeStruct(req.getOutputs());
-        recorder.registeredOutputs.push({ urn: req.getUrn(), masked: decoded.masked, secretPaths: decoded.ctx.secretPaths });
-        return originalOutputs(req, callback);
-    };
+    if (recordOutputs) {
+        const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+        monitor.registerResourceOutputs = (req: any, callback: (err: any, resp: any) => void) => {
+            const decoded = decodeStruct(req.getOutputs());
+            recorder.registeredOutputs.push({ urn: req.getUrn(), masked: decoded.masked, secretPaths: decoded.ctx.secretPaths });
+            return originalOutputs(req, callback);
+        };
+    }
     const original = monitor.registerResource.bind(monitor);
     const urns = new Set<string>();
     monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
@@ -587,7 +596,7 @@ async function runProgramNow(program: PulumiProgram, opts: RunOptions): Promise<
         // Keys holding an encrypted stack value are secret, as `pulumi up` would set them.
         const secretKeys = [...new Set([...(opts.secretConfigKeys ?? []), ...secureConfigKeys(config)])];
         pulumi.runtime.setAllConfig(config, secretKeys);
-        const recorder = installRecorder(opts.stack, project);
+        const recorder = installRecorder(opts.stack, project, opts.recordOutputs ?? false);
 
         let raw: Record<string, unknown> | void = undefined;
         let error: Error | undefined;
