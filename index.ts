@@ -3,23 +3,12 @@
  * Exported as a function (no side effects on import) so tests and tools can run it repeatedly.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadSpec, readNamespace } from "./components/config";
+import { ConfigError, loadSecretTexts, loadSpec, readNamespace } from "./components/config";
 import { HaService, withValidatedSpec } from "./components/aws/ha-service";
 import type { HaServiceArgs } from "./components/config/ha-service-args";
 import { departedWithoutRemoval } from "./components/plan/membership";
 import { previousMembers } from "./components/aws/previous";
 import { markSecretInputs } from "./components/aws/secrets";
-import { secretTexts } from "./components/config/secrets";
-
-/** Whether a config key is secret: the SDK's own test (runtime/config.js, internal, not in its typings). */
-function isConfigSecret(key: string): boolean {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const config = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
-    if (typeof config.isConfigSecret !== "function") {
-        throw new Error("@pulumi/pulumi/runtime/config has no isConfigSecret: the SDK changed, revisit index.ts");
-    }
-    return config.isConfigSecret(key);
-}
 
 async function program(): Promise<Record<string, unknown>> {
     // Stack-file key paths (`ha-service:nodes...`) in every error, before anything is registered.
@@ -33,11 +22,11 @@ async function program(): Promise<Record<string, unknown>> {
     const config = readNamespace(pulumi.runtime.allConfig(), spec.project) as unknown as HaServiceArgs;
     // Values of secret keys reach inputs and outputs as Pulumi secrets, not plain text in the state:
     // HaService marks its resources' inputs and its own outputs, this program the stack's outputs.
-    const secrets = secretTexts(pulumi.runtime.allConfig(), isConfigSecret, spec.project);
+    const secrets = loadSecretTexts(spec.project);
     const args = withValidatedSpec(config, spec, { membersChecked: true, secretTexts: secrets });
     const service = new HaService(spec.name, args);
     const outputs = Object.fromEntries(STACK_OUTPUTS.filter((k) => service[k] !== undefined).map((k) => [k, service[k]]));
-    return secrets.length > 0 ? (markSecretInputs(outputs, secrets) as Record<string, unknown>) : outputs;
+    return markSecretInputs(outputs, secrets);
 }
 
 /**

@@ -112,9 +112,7 @@ export class HaService extends pulumi.ComponentResource {
         this.runbooks = plan.runbooks;
         this.warnings = [...plan.warnings];
         this.relaxations = plan.relaxations.map(formatRelaxation);
-        this.registerOutputs(
-            secrets.length > 0 ? (markSecretInputs(outputsOf(this), secrets) as Record<string, unknown>) : outputsOf(this),
-        );
+        this.registerOutputs(markSecretInputs(outputsOf(this), secrets));
     }
 }
 

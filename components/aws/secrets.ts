@@ -34,15 +34,19 @@ function resolvedHoldsSecret(v: unknown, texts: readonly string[]): boolean {
     return false;
 }
 
-/** `value` with every part that holds a secret text marked secret. */
-export function markSecretInputs(value: unknown, texts: readonly string[]): unknown {
+/** `value` with every part that holds a secret text marked secret (`value` itself without texts). */
+export function markSecretInputs<T>(value: T, texts: readonly string[]): T {
+    return texts.length === 0 ? value : (markSecretParts(value, texts) as T);
+}
+
+function markSecretParts(value: unknown, texts: readonly string[]): unknown {
     if (typeof value === "string") return holdsSecret(value, texts) ? pulumi.secret(value) : value;
-    if (Array.isArray(value)) return value.map((v) => markSecretInputs(v, texts));
+    if (Array.isArray(value)) return value.map((v) => markSecretParts(v, texts));
     if (pulumi.Output.isInstance(value) || value instanceof Promise) {
         return pulumi.output(value).apply((v) => (resolvedHoldsSecret(v, texts) ? pulumi.secret(v) : v));
     }
     if (isPlainObject(value)) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markSecretInputs(v, texts)]));
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, markSecretParts(v, texts)]));
     }
     return value;
 }
@@ -79,6 +83,6 @@ export function secretInputsTransformation(texts: readonly string[]): pulumi.Res
             derived.length > 0 && args.resource instanceof pulumi.CustomResource
                 ? { ...custom, additionalSecretOutputs: [...new Set([...(custom.additionalSecretOutputs ?? []), ...derived])] }
                 : custom;
-        return { props: markSecretInputs(args.props, texts) as pulumi.Inputs, opts };
+        return { props: markSecretInputs(args.props, texts), opts };
     };
 }

@@ -8,6 +8,7 @@ import { getProfile, type ServiceProfile } from "../profiles";
 import { ghesHaWithDr, resolveDr } from "./dr-config";
 import { resolveGhesBackup } from "./ghes-backup";
 import { CONFIG_NAMESPACE, ConfigSchema, NodeSettings, ParsedConfig } from "./schema";
+import { secretTexts } from "./secrets";
 import { crossCheck } from "./validation";
 import { problemsBehindSchemaErrors } from "./validation/behind";
 import {
@@ -229,6 +230,21 @@ function baseSpec(cfg: ParsedConfig, ctx: SpecContext): Omit<StackSpec, "warning
 export function loadSpec(): StackSpec {
     const ctx = programContext();
     return parseSpec(readNamespace(pulumi.runtime.allConfig(), ctx.project), ctx);
+}
+
+/**
+ * The texts of the running program's secret config keys in `project`'s namespace (config/secrets.ts),
+ * read as loadSpec reads the config. Whether a key is secret is the SDK's own test (runtime/config.js
+ * `isConfigSecret`, internal, not in its typings).
+ */
+export function loadSecretTexts(project: string): string[] {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const config = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
+    const isSecret = config.isConfigSecret;
+    if (typeof isSecret !== "function") {
+        throw new Error("@pulumi/pulumi/runtime/config has no isConfigSecret: the SDK changed, revisit loadSecretTexts");
+    }
+    return secretTexts(pulumi.runtime.allConfig(), (k) => isSecret(k), project);
 }
 
 /** The running program's project, stack and AWS region (`aws:region`, else the provider's environment). */

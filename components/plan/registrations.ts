@@ -11,7 +11,7 @@
  */
 import { HA_SERVICE_TYPE } from "../config/ha-service-args";
 import type { ConfigProblem } from "../config/spec";
-import type { TopologyPlan } from "./types";
+import type { AlarmSubject, TopologyPlan } from "./types";
 
 export interface PlannedRegistration {
     /** Type token of the parent (the URN qualifies a type with its parent's type). */
@@ -118,18 +118,19 @@ function nodeRegistrations(plan: TopologyPlan, add: Add): void {
     }
 }
 
+/** The config key an automatic-failover alarm's name derives from: its node, or the failover setting. */
+function autoFailoverAlarmSource(subject: AlarmSubject): string {
+    if (subject.kind === "heartbeat") return `nodes.${subject.node}`;
+    return subject.kind === "rule" ? "failover" : "name";
+}
+
 /** Automatic failover behind a load balancer: heartbeat alarms, the runbook and its roles, the rule. */
 function autoFailoverRegistrations(plan: TopologyPlan, add: Add): void {
     if (!plan.autoFailover) return;
     const name = `${plan.name}-failover`;
     add(T.service, T.autoFailover, name);
     for (const a of plan.autoFailover.alarms) {
-        add(
-            T.autoFailover,
-            "aws:cloudwatch/metricAlarm:MetricAlarm",
-            `${name}-${a.key}`,
-            a.subject.kind === "heartbeat" ? `nodes.${a.subject.node}` : a.subject.kind === "rule" ? "failover" : "name",
-        );
+        add(T.autoFailover, "aws:cloudwatch/metricAlarm:MetricAlarm", `${name}-${a.key}`, autoFailoverAlarmSource(a.subject));
     }
     for (const part of ["runbook", "events"]) {
         add(T.autoFailover, "aws:iam/role:Role", `${name}-${part}`);
