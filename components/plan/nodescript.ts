@@ -145,18 +145,16 @@ run() {
 
 # put PATH MODE: a step writing standard input to PATH when it changed or is missing.
 put() {
-  local path=$1 mode=$2 tmp
-  tmp=$(mktemp)
-  cat > "\${tmp}"
-  if step "file \${path} \${mode} $(sha256sum < "\${tmp}" | cut -d ' ' -f 1)" || [ ! -e "\${path}" ]; then
+  local path=$1 mode=$2 dir=\${1%/*} text sum
+  IFS= read -r -d '' text || true
+  text=\${text%$'\\n'}
+  sum=$(sha256sum <<< "\${text}")
+  if step "file \${path} \${mode} \${sum%% *}" || [ ! -e "\${path}" ]; then
     # install -d would reset an existing directory's mode.
-    if [ ! -d "$(dirname "\${path}")" ]; then
-      install -d -m 0755 "$(dirname "\${path}")"
-    fi
-    install -m "\${mode}" "\${tmp}" "\${path}.new"
+    [ -d "\${dir:-/}" ] || install -d -m 0755 "\${dir}"
+    install -m "\${mode}" /dev/stdin "\${path}.new" <<< "\${text}"
     mv -f "\${path}.new" "\${path}"
   fi
-  rm -f "\${tmp}"
 }
 
 ${[...assets, ...files, ...commands].join("\n")}
