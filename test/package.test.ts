@@ -18,7 +18,7 @@ import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 import { engineUrns } from "../tools/urns";
 import { exampleRun } from "./examples";
 import { type PackageEntries, schemaSourcesMissing } from "./plugin-sources";
-import { type Finished, startProcess, succeeded } from "./processes";
+import { type Finished, startProcess } from "./processes";
 
 const ROOT = path.join(__dirname, "..");
 const NODE = path.join(ROOT, "node_modules", ".bin", "node");
@@ -104,7 +104,7 @@ interface ConsumerRun {
  * Starts the consumer program once for the example stacks `stacks`: it builds each in turn, HaService
  * with that stack file's config as args (test/fixtures/consumer/program.js), and prints a line per stack.
  */
-function startConsumer(consumer: string, stacks: readonly string[]): Promise<Finished> {
+function startConsumer(consumer: string, stacks: readonly string[], ...modules: string[]): Promise<Finished> {
     const inputs = stacks.map((stack) => {
         const all = readStackFile(stack);
         const config = Object.fromEntries(Object.entries(all).filter(([k]) => !k.startsWith(`${DEFAULT_PROJECT}:`)));
@@ -113,7 +113,7 @@ function startConsumer(consumer: string, stacks: readonly string[]): Promise<Fin
         fs.writeFileSync(input, JSON.stringify({ project: DEFAULT_PROJECT, stack, config, name: serviceName(args), args }));
         return input;
     });
-    return startProcess(NODE, ["program.js", ...inputs], consumer);
+    return startProcess(NODE, ["program.js", ...inputs, ...modules], consumer);
 }
 
 /** What the consumer program printed for `stack`; fails naming the stack when it printed none or an error. */
@@ -155,8 +155,15 @@ const LOAD_SCRIPT = [
     'const provider = name.match(/(@.*?\\/)?(.+)/)[2].replace(/[^-a-zA-Z0-9_]/g, "-");',
     "const plugin = { components: getPulumiComponents(mod).map((c) => c.name), provider, type: mod.HA_SERVICE_TYPE };",
     "const loaded = Object.keys(require.cache).filter((f) => /[\\\\/]@pulumi[\\\\/]pulumi[\\\\/]index\\.js$/.test(f));",
-    "console.log(JSON.stringify({ esm, oneSdk: { program, pkg, aws, api, loaded }, plugin }));",
+    "console.log(JSON.stringify({ load: { esm, oneSdk: { program, pkg, aws, api, loaded }, plugin } }));",
 ].join("\n");
+
+/** What LOAD_SCRIPT printed (its line of the consumer program's output); fails with the program's output when it printed none. */
+function loadRun(r: Finished): LoadRun {
+    const line = r.stdout.split("\n").find((l) => l.startsWith('{"load":'));
+    assert.ok(line, `${r.what} printed no load line (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    return (JSON.parse(line) as { load: LoadRun }).load;
+}
 
 interface LoadRun {
     esm: string[];
@@ -280,24 +287,26 @@ describe("npm package: the packed tarball", function () {
     describe("installed in a fresh consumer project", () => {
         let consumer: string;
         /**
-         * The processes the checks read, all started at once when the consumer is installed: how a
-         * program loads the package (LOAD_SCRIPT), the type-check, and the consumer program building
-         * every example stack of STACKS in turn (it loads the SDKs and the package once).
+         * The processes the checks read, both started at once when the consumer is installed: the
+         * type-check, and the consumer program, which builds every example stack of STACKS in turn and
+         * then imports LOAD_SCRIPT as an ES module (load.mjs): how a program loads the package. One
+         * process loads the SDKs and the package once for both.
          */
-        let checks: Record<"load" | "typeCheck" | "stacks", Promise<Finished>>;
+        let checks: Record<"typeCheck" | "stacks", Promise<Finished>>;
         let load: Promise<LoadRun>;
 
         before(() => {
             consumer = createConsumer(path.join(work, "consumer"), tarball);
+            fs.writeFileSync(path.join(consumer, "load.mjs"), LOAD_SCRIPT);
             checks = {
-                load: startProcess(NODE, ["--input-type=module", "-e", LOAD_SCRIPT], consumer),
                 typeCheck: startTypeCheck(consumer),
                 stacks: startConsumer(
                     consumer,
                     STACKS.map(([stack]) => stack),
+                    "load.mjs",
                 ),
             };
-            load = checks.load.then((r) => JSON.parse(succeeded(r)) as LoadRun);
+            load = checks.stacks.then(loadRun);
             load.catch(() => undefined);
         });
 
