@@ -7,7 +7,19 @@
  * every other file under test/ follows in name order. A file missing from the list only runs later.
  */
 const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
+
+// The directory where this run's processes share the stack program's finished runs (test/examples.ts,
+// SHARED_RUNS_ENV): created here, in mocha's own process, which the workers inherit it from, and
+// removed when the run exits, so nothing is kept between runs. Left as it is when already set (this
+// file read again inside a run, as test/mocharc.test.ts does).
+const SHARED_RUNS_ENV = "HA_TEST_SHARED_RUNS";
+if (!process.env[SHARED_RUNS_ENV]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "ha-test-runs-"));
+    process.env[SHARED_RUNS_ENV] = dir;
+    process.on("exit", () => fs.rmSync(dir, { recursive: true, force: true }));
+}
 
 const SLOWEST_FIRST = [
     "package",

@@ -1,17 +1,55 @@
 /**
- * Program runs shared by the tests of one process: each example stack in stacks/ (and each config
- * `run()` in test/program.ts is given) is evaluated once and every test asking for it gets a copy.
+ * Program runs shared by the tests of one process, and for the stack program by the processes of one
+ * test run (`SHARED_RUNS_ENV`): each example stack in stacks/ (and each config `run()` in
+ * test/program.ts is given) is evaluated once and every test asking for it gets a copy.
  * The program is deterministic for a given config, so a second evaluation would only repeat work
  * (issue 16: the five example stacks were evaluated 8 to 12 times per test run).
  *
  * Use `exampleRun(stack)` for an example stack as `pulumi up` would see it. Runs with custom mocks,
  * and failed runs, are not shared (they are cheap, and an error object does not survive a copy).
  */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as v8 from "node:v8";
 import program = require("../index");
 import { isCloudResource, type ProgramRun, type PulumiProgram, runProgram, type RunOptions } from "../tools/harness";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 
 const shared = new WeakMap<PulumiProgram, Map<string, Promise<ProgramRun>>>();
+
+/**
+ * The directory where the processes of one `npm test` share the stack program's finished runs
+ * (.mocharc.js creates it for the run and removes it when the run exits; `SHARED_RUNS_ENV`). Each of
+ * the 2 workers would otherwise evaluate every example stack once more. Unset (a single file run with
+ * `--no-config`), runs are shared within the process only.
+ */
+export const SHARED_RUNS_ENV = "HA_TEST_SHARED_RUNS";
+
+/**
+ * The file of a run of the stack program of the project at `tree` (this one) in the run's shared
+ * directory. The tree is part of the key: a copy of the project (test/first-hour.test.ts runs suites
+ * in one, in a process of its own that inherits the directory) evaluates its own program.
+ */
+export function sharedRunFile(dir: string, key: string, tree = path.join(__dirname, "..")): string {
+    return path.join(dir, `${createHash("sha256").update(`${tree}\n${key}`).digest("hex").slice(0, 40)}.v8`);
+}
+
+/** The run another process of this test run finished, or a new one, written for the others when it succeeds. */
+async function runAcrossProcesses(opts: Omit<RunOptions, "mocks">, key: string): Promise<ProgramRun> {
+    const dir = process.env[SHARED_RUNS_ENV];
+    if (!dir) return runProgram(program, opts);
+    const file = sharedRunFile(dir, key);
+    if (fs.existsSync(file)) return v8.deserialize(fs.readFileSync(file)) as ProgramRun;
+    const result = await runProgram(program, opts);
+    if (!result.error) {
+        // Written whole, then renamed: another process sees the complete file or none.
+        const tmp = `${file}.${process.pid}`;
+        fs.writeFileSync(tmp, v8.serialize(result));
+        fs.renameSync(tmp, file);
+    }
+    return result;
+}
 
 /** What makes two runs of one program the same run. */
 export function runKey(opts: Omit<RunOptions, "mocks">): string {
@@ -29,7 +67,7 @@ export async function sharedRun(prog: PulumiProgram, opts: Omit<RunOptions, "moc
     if (!runs) shared.set(prog, (runs = new Map()));
     const key = runKey(opts);
     let pending = runs.get(key);
-    if (!pending) runs.set(key, (pending = runProgram(prog, opts)));
+    if (!pending) runs.set(key, (pending = prog === program ? runAcrossProcesses(opts, key) : runProgram(prog, opts)));
     const result = await pending;
     if (result.error) {
         runs.delete(key);

@@ -3,7 +3,9 @@
  * runs exactly once, the slowest first.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 
 const ROOT = path.join(__dirname, "..");
@@ -27,6 +29,28 @@ describe("mocha configuration (.mocharc.js)", () => {
         assert.ok(slow > 0 && slow < 20, "the slow files' list is in effect");
         const rest = config.spec.slice(slow + 1);
         assert.deepEqual(rest, [...rest].sort());
+    });
+
+    it("gives the run a directory for the workers' shared program runs, removed when the run exits, and keeps one already set", () => {
+        const script = [
+            'const fs = require("node:fs");',
+            'require("./.mocharc.js");',
+            "const dir = process.env.HA_TEST_SHARED_RUNS;",
+            "console.log(JSON.stringify({ dir, existed: fs.statSync(dir).isDirectory() }));",
+        ].join("\n");
+        const env = { ...process.env };
+        delete env.HA_TEST_SHARED_RUNS;
+        const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", env });
+        assert.equal(r.status, 0, r.stderr);
+        const { dir, existed } = JSON.parse(r.stdout) as { dir: string; existed: boolean };
+        assert.ok(existed && dir.startsWith(path.join(os.tmpdir(), "ha-test-runs-")), dir);
+        assert.equal(fs.existsSync(dir), false, "removed when the run exited");
+        const kept = spawnSync(process.execPath, ["-e", 'require("./.mocharc.js"); console.log(process.env.HA_TEST_SHARED_RUNS)'], {
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...env, HA_TEST_SHARED_RUNS: "/set/by/the/run" },
+        });
+        assert.equal(kept.stdout.trim(), "/set/by/the/run");
     });
 
     it("runs in 2 workers with the SDK set-up loaded first in each", () => {

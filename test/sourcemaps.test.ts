@@ -6,15 +6,17 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import * as v8 from "node:v8";
 import { parse } from "yaml";
 import program = require("../index");
-import { runProgram } from "../tools/harness";
+import { type ProgramRun, runProgram } from "../tools/harness";
 import { planJson } from "../tools/plan";
 import { debuggablePromise, dropPromiseStacks, dropPromiseStacksIfSupported, promiseStack } from "../tools/promisestacks";
 import { errorStack, setSourceMaps, withoutSourceMaps } from "../tools/sourcemaps";
 import { readStackFile } from "../tools/stackfile";
-import { exampleRun, sharedRun, sharedRunCount } from "./examples";
+import { exampleRun, runKey, SHARED_RUNS_ENV, sharedRun, sharedRunCount, sharedRunFile } from "./examples";
 import { restoreSdkStacks } from "./setup-sdk";
 
 const ROOT = path.join(__dirname, "..");
@@ -156,5 +158,52 @@ describe("runs shared between tests (test/examples.ts)", () => {
         const r = await sharedRun(program, { stack: "bad", config: {} });
         assert.ok(r.error);
         assert.equal(sharedRunCount(), count);
+    });
+
+    describe("between the processes of a test run (SHARED_RUNS_ENV, which .mocharc.js sets)", () => {
+        let dir: string;
+        let was: string | undefined;
+        beforeEach(() => {
+            was = process.env[SHARED_RUNS_ENV];
+            dir = fs.mkdtempSync(path.join(os.tmpdir(), "shared-runs-"));
+            process.env[SHARED_RUNS_ENV] = dir;
+        });
+        afterEach(() => {
+            if (was === undefined) delete process.env[SHARED_RUNS_ENV];
+            else process.env[SHARED_RUNS_ENV] = was;
+            fs.rmSync(dir, { recursive: true, force: true });
+        });
+
+        it("writes a run it evaluated for the other processes, whole, and no failed one", async () => {
+            const opts = { stack: "shared-probe-written", config: readStackFile("dev") };
+            const r = await sharedRun(program, opts);
+            assert.equal(r.error, undefined);
+            const file = sharedRunFile(dir, runKey(opts));
+            assert.deepEqual(fs.readdirSync(dir), [path.basename(file)]);
+            assert.deepEqual(planJson(v8.deserialize(fs.readFileSync(file)) as ProgramRun), planJson(r));
+            assert.ok((await sharedRun(program, { stack: "shared-probe-bad", config: {} })).error);
+            assert.deepEqual(fs.readdirSync(dir), [path.basename(file)], "a failed run is not written");
+        });
+
+        it("reads a run another process of the test run finished instead of evaluating it", async () => {
+            const opts = { stack: "shared-probe-read", config: readStackFile("dev") };
+            const theirs = await exampleRun("dev");
+            fs.writeFileSync(
+                sharedRunFile(dir, runKey(opts)),
+                v8.serialize({ ...theirs, outputs: { ...theirs.outputs, marker: "theirs" } }),
+            );
+            const count = sharedRunCount();
+            const r = await sharedRun(program, opts);
+            assert.equal(r.outputs.marker, "theirs");
+            assert.equal(sharedRunCount(), count + 1);
+            assert.equal((await sharedRun(program, opts)).outputs.marker, "theirs", "later callers get copies of it");
+        });
+
+        it("keys the file by the run and the project's tree: a copy of the project evaluates its own", () => {
+            const key = runKey({ stack: "dev" });
+            assert.equal(sharedRunFile(dir, key), sharedRunFile(dir, key, path.join(__dirname, "..")));
+            assert.notEqual(sharedRunFile(dir, key), sharedRunFile(dir, runKey({ stack: "prod" })));
+            assert.notEqual(sharedRunFile(dir, key), sharedRunFile(dir, key, path.join(os.tmpdir(), "ha-first-hour-copy")));
+        });
     });
 });
