@@ -13,6 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import program = require("../index");
+import { filesUnder, hashFiles } from "../tools/buildstamp";
 import { isCloudResource, type ProgramRun, type PulumiProgram, runProgram, type RunOptions } from "../tools/harness";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 
@@ -26,13 +27,38 @@ const shared = new WeakMap<PulumiProgram, Map<string, Promise<ProgramRun>>>();
  */
 export const SHARED_RUNS_ENV = "HA_TEST_SHARED_RUNS";
 
+/** What a run of the stack program depends on besides its options: the program, the package, the harness and the dependencies' versions. */
+const PROGRAM_FILES = ["index.ts", "lib.ts", "Pulumi.yaml", "package.json", "package-lock.json"];
+const PROGRAM_DIRS = ["components", "tools"];
+const digests = new Map<string, string>();
+
+/** sha256 of the stack program's inputs in the project at `tree` (read once per process and tree). */
+export function programDigest(tree: string): string {
+    let digest = digests.get(tree);
+    if (digest === undefined) {
+        const files = [
+            ...PROGRAM_FILES.filter((f) => fs.existsSync(path.join(tree, f))),
+            ...PROGRAM_DIRS.flatMap((d) => filesUnder(tree, d)),
+        ];
+        digests.set(tree, (digest = hashFiles(tree, files.sort())));
+    }
+    return digest;
+}
+
 /**
  * The file of a run of the stack program of the project at `tree` (this one) in the run's shared
- * directory. The tree is part of the key: a copy of the project (test/first-hour.test.ts runs suites
- * in one, in a process of its own that inherits the directory) evaluates its own program.
+ * directory, named by the run's key and the program's inputs (`programDigest`): a copy of the project
+ * with the same files (test/first-hour.test.ts runs suites in one, in a process of its own that
+ * inherits the directory) reads the same runs, and one with a changed file evaluates its own.
  */
 export function sharedRunFile(dir: string, key: string, tree = path.join(__dirname, "..")): string {
-    return path.join(dir, `${createHash("sha256").update(`${tree}\n${key}`).digest("hex").slice(0, 40)}.v8`);
+    return path.join(
+        dir,
+        `${createHash("sha256")
+            .update(`${programDigest(tree)}\n${key}`)
+            .digest("hex")
+            .slice(0, 40)}.v8`,
+    );
 }
 
 /** The run another process of this test run finished, or a new one, written for the others when it succeeds. */

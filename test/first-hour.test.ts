@@ -62,7 +62,9 @@ describe("the first hour of a new user (issue 14, point 5)", function () {
             .replace("Z0123456789DEVZONE", "Z0123456789MINEZONE");
         assert.notEqual(mine, DEV);
         fs.writeFileSync(path.join(dir, "stacks", "Pulumi.mine.yaml"), mine);
-        // The suites that run over every stack file (and not .mocharc's spec, which holds this file).
+        // The suites that run over every stack file (and not .mocharc's spec, which holds this file). The
+        // process inherits the test run's shared program runs (test/examples.ts): the copy's program files
+        // are this project's, so it reads the example stacks' runs; it evaluates the new stack itself.
         const files = ["golden", "urns", "readme", "docs"].map((f) => `test/${f}.test.ts`);
         const requires = ["tsx/cjs", "./tools/compilecache.ts", "./test/setup-sdk.ts"].flatMap((r) => ["--require", r]);
         const args = ["--no-config", ...requires, "--timeout", "120000", "--reporter", "dot", ...files];

@@ -199,11 +199,27 @@ describe("runs shared between tests (test/examples.ts)", () => {
             assert.equal((await sharedRun(program, opts)).outputs.marker, "theirs", "later callers get copies of it");
         });
 
-        it("keys the file by the run and the project's tree: a copy of the project evaluates its own", () => {
+        it("keys the file by the run and the program's files: a copy of the project reads the same runs until one of them changes", () => {
+            const root = path.join(__dirname, "..");
             const key = runKey({ stack: "dev" });
-            assert.equal(sharedRunFile(dir, key), sharedRunFile(dir, key, path.join(__dirname, "..")));
             assert.notEqual(sharedRunFile(dir, key), sharedRunFile(dir, runKey({ stack: "prod" })));
-            assert.notEqual(sharedRunFile(dir, key), sharedRunFile(dir, key, path.join(os.tmpdir(), "ha-first-hour-copy")));
+            const copy = fs.mkdtempSync(path.join(os.tmpdir(), "shared-runs-copy-"));
+            try {
+                for (const f of ["index.ts", "lib.ts", "Pulumi.yaml", "package.json", "package-lock.json", "components", "tools"]) {
+                    fs.cpSync(path.join(root, f), path.join(copy, f), { recursive: true });
+                }
+                assert.equal(sharedRunFile(dir, key, copy), sharedRunFile(dir, key));
+                const edited = fs.mkdtempSync(path.join(os.tmpdir(), "shared-runs-edited-"));
+                try {
+                    fs.cpSync(copy, edited, { recursive: true });
+                    fs.appendFileSync(path.join(edited, "components", "plan", "nodescript.ts"), "\n// edited\n");
+                    assert.notEqual(sharedRunFile(dir, key, edited), sharedRunFile(dir, key));
+                } finally {
+                    fs.rmSync(edited, { recursive: true, force: true });
+                }
+            } finally {
+                fs.rmSync(copy, { recursive: true, force: true });
+            }
         });
     });
 });

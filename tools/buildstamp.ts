@@ -40,7 +40,7 @@ export interface BuildStamp {
 }
 
 /** Every file under `dir` (relative to `root`, with forward slashes, sorted); none when it does not exist. */
-function filesUnder(root: string, dir: string): string[] {
+export function filesUnder(root: string, dir: string): string[] {
     const abs = path.join(root, dir);
     if (!fs.existsSync(abs)) return [];
     return fs
