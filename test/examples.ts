@@ -28,8 +28,16 @@ const shared = new WeakMap<PulumiProgram, Map<string, Promise<ProgramRun>>>();
 export const SHARED_RUNS_ENV = "HA_TEST_SHARED_RUNS";
 
 /** What a run of the stack program depends on besides its options: the program, the package, the harness and the dependencies' versions. */
-const PROGRAM_FILES = ["index.ts", "lib.ts", "Pulumi.yaml", "package.json", "package-lock.json"];
-const PROGRAM_DIRS = ["components", "tools"];
+export const PROGRAM_FILES = [
+    "index.ts",
+    "lib.ts",
+    "Pulumi.yaml",
+    "package.json",
+    "package-lock.json",
+    "tsconfig.json",
+    "test/setup-sdk.ts",
+];
+export const PROGRAM_DIRS = ["components", "tools"];
 const digests = new Map<string, string>();
 
 /** sha256 of the stack program's inputs in the project at `tree` (read once per process and tree). */
@@ -64,7 +72,7 @@ export function sharedRunFile(dir: string, key: string, tree = path.join(__dirna
 /** The run another process of this test run finished, or a new one, written for the others when it succeeds. */
 async function runAcrossProcesses(opts: Omit<RunOptions, "mocks">, key: string): Promise<ProgramRun> {
     const dir = process.env[SHARED_RUNS_ENV];
-    if (!dir) return runProgram(program, opts);
+    if (!dir || !fs.existsSync(dir)) return runProgram(program, opts);
     const file = sharedRunFile(dir, key);
     if (fs.existsSync(file)) return v8.deserialize(fs.readFileSync(file)) as ProgramRun;
     const result = await runProgram(program, opts);
@@ -81,7 +89,10 @@ async function runAcrossProcesses(opts: Omit<RunOptions, "mocks">, key: string):
 export function runKey(opts: Omit<RunOptions, "mocks">): string {
     const config = Object.entries(opts.config ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     const secrets = [...(opts.secretConfigKeys ?? [])].sort();
-    return JSON.stringify([opts.stack, opts.project ?? DEFAULT_PROJECT, opts.preview ?? false, opts.sourceMaps ?? false, config, secrets]);
+    // The region the program falls back to without `aws:region` (components/config) comes from the environment.
+    const region = [process.env.AWS_REGION ?? null, process.env.AWS_DEFAULT_REGION ?? null];
+    const options = [opts.preview ?? false, opts.sourceMaps ?? false, opts.recordOutputs ?? false];
+    return JSON.stringify([opts.stack, opts.project ?? DEFAULT_PROJECT, ...options, config, secrets, region]);
 }
 
 /**

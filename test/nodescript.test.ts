@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -66,6 +67,17 @@ describe("node script (run by bash)", () => {
         assert.deepEqual(apply(config("a = 1\n", "setup", "start")).ran, []);
         // And a change after the upgrade runs from the changed step, as before.
         assert.deepEqual(apply(config("a = 1\n", "setup", "start", "more")).ran, ["more"]);
+    });
+
+    it("writes any file byte for byte and records the content's SHA-256 as its step ID (as 0.2.0 did, from a temporary file)", () => {
+        for (const text of ["  leading and trailing spaces\t \n\\n \\ $HOME `x` 'q' \"d\"\r\n\n\n", "\n"]) {
+            const r = apply(config(text, "setup"));
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(readFileSync(conf(), "utf8"), text);
+            const digest = createHash("sha256").update(text).digest("hex");
+            assert.ok(readFileSync(join(dir, "applied-steps"), "utf8").split("\n").includes(`file ${conf()} 0640 ${digest}`));
+            assert.deepEqual(apply(config(text, "setup")).ran, [], "the same content is the same step");
+        }
     });
 
     it("runs from the first changed command on, and only what was added at the end", () => {

@@ -162,6 +162,7 @@ const LOAD_SCRIPT = [
 function loadRun(r: Finished): LoadRun {
     const line = r.stdout.split("\n").find((l) => l.startsWith('{"load":'));
     assert.ok(line, `${r.what} printed no load line (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+    assert.equal(r.status, 0, `${r.what} failed after its load checks:\n${r.stderr}`);
     return (JSON.parse(line) as { load: LoadRun }).load;
 }
 
@@ -310,7 +311,7 @@ describe("npm package: the packed tarball", function () {
             load.catch(() => undefined);
         });
 
-        it("npm installed the package next to the program's own SDKs and its declared dependencies, at the versions this repository tests", () => {
+        it("npm installed the package next to the program's own SDKs and its declared dependencies, the SDKs at the versions this repository tests", () => {
             const project = JSON.parse(fs.readFileSync(path.join(consumer, "package.json"), "utf8")) as {
                 dependencies: Record<string, string>;
             };
@@ -332,14 +333,8 @@ describe("npm package: the packed tarball", function () {
             const entry = tree.packages[`node_modules/${NAME}`];
             assert.match(entry?.resolved ?? "", /^file:.*\.tgz$/);
             assert.deepEqual(entry.dependencies, installed.dependencies);
-            for (const dep of Object.keys(installed.dependencies ?? {})) {
+            for (const dep of Object.keys(installed.dependencies ?? {}))
                 assert.ok(tree.packages[`node_modules/${dep}`], `npm's tree holds ${dep}`);
-                assert.equal(
-                    (JSON.parse(fs.readFileSync(path.join(consumer, "node_modules", dep, "package.json"), "utf8")) as { version: string })
-                        .version,
-                    installedVersion(dep),
-                );
-            }
             assert.ok("zod" in (installed.dependencies ?? {}), "the package declares zod");
             for (const peer of PEERS)
                 assert.ok(fs.lstatSync(path.join(consumer, "node_modules", peer)).isSymbolicLink(), `${peer} is the program's`);

@@ -16,7 +16,7 @@ import { planJson } from "../tools/plan";
 import { debuggablePromise, dropPromiseStacks, dropPromiseStacksIfSupported, promiseStack } from "../tools/promisestacks";
 import { errorStack, setSourceMaps, withoutSourceMaps } from "../tools/sourcemaps";
 import { readStackFile } from "../tools/stackfile";
-import { exampleRun, runKey, SHARED_RUNS_ENV, sharedRun, sharedRunCount, sharedRunFile } from "./examples";
+import { exampleRun, PROGRAM_DIRS, PROGRAM_FILES, runKey, SHARED_RUNS_ENV, sharedRun, sharedRunCount, sharedRunFile } from "./examples";
 import { restoreSdkStacks } from "./setup-sdk";
 
 const ROOT = path.join(__dirname, "..");
@@ -185,6 +185,13 @@ describe("runs shared between tests (test/examples.ts)", () => {
             assert.deepEqual(fs.readdirSync(dir), [path.basename(file)], "a failed run is not written");
         });
 
+        it("runs as before when the directory is gone (an environment variable left from another run)", async () => {
+            fs.rmSync(dir, { recursive: true, force: true });
+            const r = await sharedRun(program, { stack: "shared-probe-gone", config: readStackFile("dev") });
+            assert.equal(r.error, undefined);
+            assert.equal(fs.existsSync(dir), false);
+        });
+
         it("reads a run another process of the test run finished instead of evaluating it", async () => {
             const opts = { stack: "shared-probe-read", config: readStackFile("dev") };
             const theirs = await exampleRun("dev");
@@ -205,7 +212,7 @@ describe("runs shared between tests (test/examples.ts)", () => {
             assert.notEqual(sharedRunFile(dir, key), sharedRunFile(dir, runKey({ stack: "prod" })));
             const copy = fs.mkdtempSync(path.join(os.tmpdir(), "shared-runs-copy-"));
             try {
-                for (const f of ["index.ts", "lib.ts", "Pulumi.yaml", "package.json", "package-lock.json", "components", "tools"]) {
+                for (const f of [...PROGRAM_FILES, ...PROGRAM_DIRS]) {
                     fs.cpSync(path.join(root, f), path.join(copy, f), { recursive: true });
                 }
                 assert.equal(sharedRunFile(dir, key, copy), sharedRunFile(dir, key));
