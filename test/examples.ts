@@ -13,7 +13,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as v8 from "node:v8";
 import program = require("../index");
-import { filesUnder, hashFiles } from "../tools/buildstamp";
+import { existingFiles, hashFiles } from "../tools/buildstamp";
 import { isCloudResource, type ProgramRun, type PulumiProgram, runProgram, type RunOptions } from "../tools/harness";
 import { DEFAULT_PROJECT, readStackFile } from "../tools/stackfile";
 
@@ -43,13 +43,7 @@ const digests = new Map<string, string>();
 /** sha256 of the stack program's inputs in the project at `tree` (read once per process and tree). */
 export function programDigest(tree: string): string {
     let digest = digests.get(tree);
-    if (digest === undefined) {
-        const files = [
-            ...PROGRAM_FILES.filter((f) => fs.existsSync(path.join(tree, f))),
-            ...PROGRAM_DIRS.flatMap((d) => filesUnder(tree, d)),
-        ];
-        digests.set(tree, (digest = hashFiles(tree, files.sort())));
-    }
+    if (digest === undefined) digests.set(tree, (digest = hashFiles(tree, existingFiles(tree, PROGRAM_FILES, PROGRAM_DIRS))));
     return digest;
 }
 

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { SHARED_RUNS_ENV } from "./examples";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -32,23 +33,24 @@ describe("mocha configuration (.mocharc.js)", () => {
     });
 
     it("gives the run a directory for the workers' shared program runs, removed when the run exits, and keeps one already set", () => {
+        // The variable test/examples.ts reads: the two files must name the same one.
         const script = [
             'const fs = require("node:fs");',
             'require("./.mocharc.js");',
-            "const dir = process.env.HA_TEST_SHARED_RUNS;",
+            `const dir = process.env.${SHARED_RUNS_ENV};`,
             "console.log(JSON.stringify({ dir, existed: fs.statSync(dir).isDirectory() }));",
         ].join("\n");
         const env = { ...process.env };
-        delete env.HA_TEST_SHARED_RUNS;
+        delete env[SHARED_RUNS_ENV];
         const r = spawnSync(process.execPath, ["-e", script], { cwd: ROOT, encoding: "utf8", env });
         assert.equal(r.status, 0, r.stderr);
         const { dir, existed } = JSON.parse(r.stdout) as { dir: string; existed: boolean };
         assert.ok(existed && dir.startsWith(path.join(os.tmpdir(), "ha-test-runs-")), dir);
         assert.equal(fs.existsSync(dir), false, "removed when the run exited");
-        const kept = spawnSync(process.execPath, ["-e", 'require("./.mocharc.js"); console.log(process.env.HA_TEST_SHARED_RUNS)'], {
+        const kept = spawnSync(process.execPath, ["-e", `require("./.mocharc.js"); console.log(process.env.${SHARED_RUNS_ENV})`], {
             cwd: ROOT,
             encoding: "utf8",
-            env: { ...env, HA_TEST_SHARED_RUNS: "/set/by/the/run" },
+            env: { ...env, [SHARED_RUNS_ENV]: "/set/by/the/run" },
         });
         assert.equal(kept.stdout.trim(), "/set/by/the/run");
     });

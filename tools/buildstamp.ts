@@ -40,7 +40,7 @@ export interface BuildStamp {
 }
 
 /** Every file under `dir` (relative to `root`, with forward slashes, sorted); none when it does not exist. */
-export function filesUnder(root: string, dir: string): string[] {
+function filesUnder(root: string, dir: string): string[] {
     const abs = path.join(root, dir);
     if (!fs.existsSync(abs)) return [];
     return fs
@@ -50,10 +50,14 @@ export function filesUnder(root: string, dir: string): string[] {
         .sort();
 }
 
+/** Of `files` those that exist, and every file under `dirs`, relative to `root`, sorted. */
+export function existingFiles(root: string, files: readonly string[], dirs: readonly string[]): string[] {
+    return [...files.filter((f) => fs.existsSync(path.join(root, f))), ...dirs.flatMap((d) => filesUnder(root, d))].sort();
+}
+
 /** The build's input files that exist, relative to `root`, sorted. */
 export function buildInputs(root: string): string[] {
-    const files = [...INPUT_FILES.filter((f) => fs.existsSync(path.join(root, f))), ...INPUT_DIRS.flatMap((d) => filesUnder(root, d))];
-    return files.sort();
+    return existingFiles(root, INPUT_FILES, INPUT_DIRS);
 }
 
 /** sha256 of the files' paths and contents (a rename, an added or a removed file change it too). */
